@@ -1,0 +1,18 @@
+"""The typer application object every command module attaches to."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="migrator",
+    help="Plan the move of an on-premises data center to Microsoft Azure.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+EXIT_OK = 0
+EXIT_GATE = 1  # a gate the user asked for tripped (missed target, broken critical condition, blocking finding, stale plan)
+EXIT_INPUT = 2  # bad input or usage (typer's own usage errors exit 2 as well)

@@ -1,0 +1,103 @@
+"""migrator's own CSV format: ``servers.csv``, ``dependencies.csv`` and the optional ``hosts.csv``.
+
+Column names are those of :mod:`migrator.schema` (case-insensitive). The format is strict: a column that is
+not part of it is an error (with the closest known name suggested), except columns prefixed ``x_`` which are
+kept for the user and ignored by planning.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from pathlib import Path
+
+from migrator.errors import InputError
+from migrator.inputs.base import ReadResult, register
+from migrator.inputs.csvio import read_csv_text, sniff_dialect
+from migrator.schema import column_names, required_columns
+
+_KIND_KEYS = {
+    "servers": {"name", "cores", "memory_gb"},
+    "dependencies": {"source", "target"},
+    "hosts": {"host"},
+}
+
+
+def native_kind(header: Sequence[str]) -> str | None:
+    cols = {h.strip().lower() for h in header}
+    if {"source", "target"} <= cols:
+        return "dependencies"
+    if "name" in cols and ({"cores", "memory_gb", "storage_gb"} & cols):
+        return "servers"
+    if "host" in cols and "name" not in cols and ({"cores", "memory_gb", "power_w", "rack", "cluster"} & cols):
+        return "hosts"
+    return None
+
+
+class NativeReader:
+    name = "native"
+    description = "migrator's own CSV (servers, dependencies or hosts, told apart by their header)"
+
+    def sniff(self, path: Path, header: Sequence[str]) -> float:
+        kind = native_kind(header)
+        if kind is None:
+            return 0.0
+        known = set(column_names(kind))
+        cols = [h.strip().lower() for h in header]
+        share = sum(c in known or c.startswith("x_") for c in cols) / max(len(cols), 1)
+        return 0.5 + 0.5 * share
+
+    def read(self, path: Path, kind: str | None = None) -> ReadResult:
+        dialect = sniff_dialect(path)
+        kind = kind or native_kind(dialect.header)
+        if kind is None:
+            raise InputError(
+                "cannot tell which table this is from its header",
+                file=path,
+                row=1,
+                expected="servers (name, cores, memory_gb, storage_gb, ...), dependencies (source, target, ...) or hosts (host, ...)",
+            )
+        frame = read_csv_text(path, dialect)
+        known = column_names(kind)
+        mapping: dict[str, str] = {}
+        unmapped: list[str] = []
+        for col in frame.columns:
+            key = col.strip().lower()
+            if key in known:
+                mapping[col] = key
+            elif key.startswith("x_"):
+                unmapped.append(col)
+            else:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise InputError(
+                    f"unknown column for a {kind} file{hint}",
+                    file=path,
+                    row=1,
+                    column=col,
+                    expected="one of " + ", ".join(known) + " (or a custom column prefixed x_)",
+                )
+        frame = frame.rename(columns=mapping)[list(mapping.values())]
+        missing = [c for c in required_columns(kind) if c not in frame.columns]
+        if missing:
+            raise InputError(
+                f"required column{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)}",
+                file=path,
+                row=1,
+                column=missing[0],
+            )
+        if frame.empty:
+            raise InputError("file has a header but no data rows", file=path, row=2)
+        tables = {kind: frame}
+        return ReadResult(
+            path=str(path),
+            format=self.name,
+            servers=tables.get("servers"),
+            dependencies=tables.get("dependencies"),
+            hosts=tables.get("hosts"),
+            column_map=mapping,
+            unmapped=tuple(unmapped),
+        )
+
+
+NATIVE = register(NativeReader())
