@@ -1,0 +1,35 @@
+"""The wave calendar: wave N's dates from the start date and cadence, never overlapping a freeze window."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from migrator.settings import CalendarSettings
+
+
+def wave_dates(count: int, calendar: CalendarSettings) -> list[tuple[dt.date, dt.date]]:
+    """Start and end (inclusive) of waves 1..count. A wave that would overlap a freeze starts after it."""
+    length = dt.timedelta(weeks=calendar.wave_weeks) - dt.timedelta(days=1)
+    cadence = dt.timedelta(weeks=calendar.cadence_weeks)
+    freezes = sorted(calendar.freeze, key=lambda f: (f.start, f.end))
+    out: list[tuple[dt.date, dt.date]] = []
+    start = calendar.start
+    for _ in range(count):
+        moved = True
+        while moved:
+            moved = False
+            for f in freezes:
+                if start <= f.end and start + length >= f.start:
+                    start = f.end + dt.timedelta(days=1)
+                    moved = True
+        out.append((start, start + length))
+        start = start + cadence
+    return out
+
+
+def freezes_skipped(dates: list[tuple[dt.date, dt.date]], calendar: CalendarSettings) -> list[str]:
+    """Names of the freeze windows that fall inside the schedule (for the plan's assumptions)."""
+    if not dates:
+        return []
+    first, last = dates[0][0], dates[-1][1]
+    return [f"{f.name} ({f.start} to {f.end})" for f in sorted(calendar.freeze, key=lambda f: f.start) if f.start <= last and f.end >= first]

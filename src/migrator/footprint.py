@@ -1,0 +1,213 @@
+"""Footprint projection: what actually shrinks the data center, month by month.
+
+Physical units are hypervisor hosts and physical servers. A host is freed when no VM is left on it, or when the
+remaining VMs of its cluster fit on fewer hosts at today's consolidation ratio (plus the HA reserve); retired
+servers free their capacity on their decommission date; retained servers never do. The metric is hosts, racks
+(a rack is freed when none of its units is left), kW (power of the units left) or servers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from migrator.errors import Finding
+from migrator.settings import FootprintSettings, TargetSettings
+
+UNITS = {"hosts": "hosts", "racks": "racks", "kw": "kW", "servers": "servers"}
+NEVER = np.datetime64("2262-01-01")
+
+
+@dataclass(frozen=True)
+class FootprintPoint:
+    month: str
+    remaining: float
+    reduction: float
+
+
+@dataclass(frozen=True)
+class Footprint:
+    metric: str
+    unit: str
+    baseline: float
+    timeline: tuple[FootprintPoint, ...]
+    target_reduction: float
+    target_by: dt.date
+    met: bool
+    reached_on: str | None
+    value_at_target: float
+    max_achievable: float
+    minimum_remaining: float
+    units: dict[str, int]
+    notes: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "metric": self.metric,
+            "unit": self.unit,
+            "baseline": round(self.baseline, 3),
+            "units": self.units,
+            "notes": list(self.notes),
+            "timeline": [{"month": p.month, "remaining": round(p.remaining, 3), "reduction": round(p.reduction, 4)} for p in self.timeline],
+            "target": {
+                "reduction": self.target_reduction,
+                "by": self.target_by.isoformat(),
+                "met": self.met,
+                "reached_on": self.reached_on,
+                "remaining_at_target_date": round(self.value_at_target, 3),
+                "max_achievable": round(self.max_achievable, 4),
+                "minimum_remaining": round(self.minimum_remaining, 3),
+            },
+        }
+
+
+@dataclass(frozen=True)
+class _Units:
+    hosts: pd.DataFrame  # host, cluster, rack, power_w, code, cluster_code
+    vm_host: np.ndarray  # host code per server, -1 for a physical server
+    physical: np.ndarray  # server positions of physical servers
+
+
+def _units(servers: pd.DataFrame, hosts: pd.DataFrame) -> _Units:
+    is_vm = servers["host"].ne("").to_numpy()
+    inv = pd.DataFrame({"host": servers["host"], "cluster": servers["cluster"], "rack": servers["rack"]})[is_vm]
+    from_vms = inv.groupby(inv["host"].str.lower(), sort=True).agg(host=("host", "first"), cluster=("cluster", "max"), rack=("rack", "max"))
+    table = hosts[["host", "cluster", "rack", "power_w"]].copy() if len(hosts) else pd.DataFrame(columns=["host", "cluster", "rack", "power_w"])
+    table.index = table["host"].str.lower()
+    missing = from_vms.index.difference(table.index)
+    extra = from_vms.loc[missing].assign(power_w=np.nan)
+    merged = pd.concat([table, extra]) if len(extra) else table
+    # Fill a host's cluster and rack from its VMs when the hosts table leaves them empty.
+    for col in ("cluster", "rack"):
+        known = from_vms[col].reindex(merged.index).fillna("")
+        merged[col] = merged[col].where(merged[col].astype(str).ne(""), known).fillna("").astype(str)
+    merged = merged.sort_index(kind="mergesort")
+    merged["code"] = np.arange(len(merged))
+    merged["cluster_code"] = pd.factorize(np.where(merged["cluster"].ne(""), "c:" + merged["cluster"].str.lower(), "h:" + merged.index.to_numpy()), sort=True)[0]
+    vm_host = merged["code"].reindex(servers["host"].str.lower()).fillna(-1).to_numpy(dtype=np.int64)
+    vm_host[~is_vm] = -1
+    return _Units(hosts=merged.reset_index(drop=True), vm_host=vm_host, physical=np.flatnonzero(~is_vm))
+
+
+def choose_metric(requested: str, servers: pd.DataFrame, units: _Units) -> tuple[str, list[str]]:
+    notes: list[str] = []
+    phys = servers.iloc[units.physical]
+    all_power = bool(units.hosts["power_w"].notna().all() and phys["power_w"].notna().all()) and (len(units.hosts) + len(phys)) > 0
+    all_racks = bool(units.hosts["rack"].ne("").all() and phys["rack"].ne("").all()) and (len(units.hosts) + len(phys)) > 0
+    has_hosts = len(units.hosts) > 0
+    if requested == "auto":
+        metric = "kw" if all_power else "racks" if all_racks else "hosts" if has_hosts else "servers"
+        notes.append(f"metric chosen automatically: {metric} ("
+                     + ("every physical unit has a power figure" if metric == "kw" else
+                        "every physical unit has a rack" if metric == "racks" else
+                        "hosts are known but not every unit's power or rack" if metric == "hosts" else "no host data") + ")")
+        return metric, notes
+    if requested == "kw" and not all_power:
+        notes.append("kW requested but some physical units have no power_w: they count as 0 W, so the projection understates the footprint")
+    if requested == "racks" and not all_racks:
+        notes.append("racks requested but some physical units have no rack: they are not counted")
+    return requested, notes
+
+
+def project(
+    servers: pd.DataFrame,
+    hosts: pd.DataFrame,
+    leave: np.ndarray,  # datetime64[D] per server; NEVER for servers that stay
+    start: dt.date,
+    end: dt.date,
+    target: TargetSettings,
+    settings: FootprintSettings,
+) -> tuple[Footprint, list[Finding]]:
+    findings: list[Finding] = []
+    units = _units(servers, hosts)
+    metric, notes = choose_metric(target.metric, servers, units)
+    nh = len(units.hosts)
+    cluster = units.hosts["cluster_code"].to_numpy()
+    in_cluster = units.hosts["cluster"].ne("").to_numpy()
+    ncl = int(cluster.max()) + 1 if nh else 0
+    hosts_per_cluster = np.bincount(cluster, minlength=ncl) if nh else np.zeros(0, dtype=np.int64)
+    vm = units.vm_host >= 0
+    vh = units.vm_host[vm]
+    cores = servers["cores"].to_numpy(float)[vm]
+    mem = servers["memory_gb"].to_numpy(float)[vm]
+    vm_leave = leave[vm]
+    vm_cluster = cluster[vh] if nh else np.zeros(0, dtype=np.int64)
+    reserve = np.where(np.bincount(cluster, weights=in_cluster, minlength=ncl) > 0, settings.ha_reserve_hosts, 0) if nh else np.zeros(0)
+    base_cores = np.bincount(vm_cluster, weights=cores, minlength=ncl)
+    base_mem = np.bincount(vm_cluster, weights=mem, minlength=ncl)
+    effective = np.maximum(hosts_per_cluster - reserve, 1)
+    dens_c = np.where(base_cores > 0, base_cores / effective, np.inf)
+    dens_m = np.where(base_mem > 0, base_mem / effective, np.inf)
+    idle = np.bincount(cluster, weights=(np.bincount(vh, minlength=nh) == 0), minlength=ncl) if nh else np.zeros(0)
+    host_power = units.hosts["power_w"].fillna(0).to_numpy(float)
+    host_rack = units.hosts["rack"].to_numpy()
+    phys = units.physical
+    phys_leave = leave[phys]
+    phys_power = servers["power_w"].to_numpy(float)[phys]
+    phys_power = np.nan_to_num(phys_power, nan=0.0)
+    phys_rack = servers["rack"].to_numpy()[phys]
+    host_order_name = np.arange(nh)
+
+    def value_at(day: np.datetime64) -> tuple[float, int]:
+        if metric == "servers":
+            return float((leave > day).sum()), 0
+        left = vm_leave > day
+        rem_count = np.bincount(vh[left], minlength=nh)
+        rem_cores = np.bincount(vh[left], weights=cores[left], minlength=nh)
+        occupied = rem_count > 0
+        c_rem_cores = np.bincount(cluster, weights=rem_cores, minlength=ncl)
+        c_rem_mem = np.bincount(vm_cluster[left], weights=mem[left], minlength=ncl)
+        c_vms = np.bincount(cluster, weights=rem_count, minlength=ncl)
+        c_occ = np.bincount(cluster, weights=occupied, minlength=ncl)
+        if settings.consolidate:
+            needed = np.ceil(np.maximum(c_rem_cores / dens_c, c_rem_mem / dens_m) - 1e-9) + reserve
+            kept_c = np.where(c_vms > 0, np.minimum(np.minimum(needed, hosts_per_cluster), c_occ + idle), 0)
+        else:
+            kept_c = np.where(c_vms > 0, c_occ + idle, 0)
+        # Keep the hosts with the most load in each cluster.
+        order = np.lexsort((host_order_name, -rem_cores, -occupied.astype(int), cluster))
+        sorted_cluster = cluster[order]
+        first = np.searchsorted(sorted_cluster, sorted_cluster, side="left")
+        rank = np.arange(nh) - first
+        kept = np.zeros(nh, dtype=bool)
+        kept[order] = rank < kept_c[sorted_cluster]
+        phys_left = phys_leave > day
+        if metric == "hosts":
+            return float(kept.sum() + phys_left.sum()), int(kept.sum())
+        if metric == "kw":
+            return float((host_power[kept].sum() + phys_power[phys_left].sum()) / 1000.0), int(kept.sum())
+        racks = set(host_rack[kept & (host_rack != "")]) | set(phys_rack[phys_left & (phys_rack != "")])
+        return float(len(racks)), int(kept.sum())
+
+    day0 = np.datetime64(start) - np.timedelta64(1, "D")
+    baseline, _ = value_at(day0)
+    months = pd.period_range(pd.Period(start, "M"), pd.Period(end, "M"), freq="M")
+    timeline = []
+    reached = None
+    for m in months:
+        day = np.datetime64(m.end_time.date())
+        value, _ = value_at(day)
+        red = 0.0 if baseline <= 0 else 1 - value / baseline
+        timeline.append(FootprintPoint(str(m), value, red))
+        if reached is None and red >= target.reduction - 1e-9:
+            reached = str(m)
+    at_target, _ = value_at(np.datetime64(target.by))
+    red_target = 0.0 if baseline <= 0 else 1 - at_target / baseline
+    floor, _ = value_at(NEVER - np.timedelta64(1, "D"))
+    max_red = 0.0 if baseline <= 0 else 1 - floor / baseline
+    met = red_target >= target.reduction - 1e-9
+    if not met and max_red < target.reduction - 1e-9:
+        findings.append(Finding("target-unreachable", f"the target of {target.reduction:.0%} cannot be reached by any schedule: what is retained keeps {floor:g} of {baseline:g} {UNITS[metric]} (at most {max_red:.1%})", severity="warning"))
+    idle_standalone = int(((np.bincount(units.vm_host[vm], minlength=nh) == 0) & ~in_cluster).sum()) if nh else 0
+    if idle_standalone:
+        notes.append(f"{idle_standalone} standalone hosts run no inventoried VM; nothing in the plan frees them")
+    fp = Footprint(
+        metric=metric, unit=UNITS[metric], baseline=baseline, timeline=tuple(timeline), target_reduction=target.reduction,
+        target_by=target.by, met=met, reached_on=reached, value_at_target=at_target, max_achievable=max_red,
+        minimum_remaining=floor, units={"hosts": nh, "physical_servers": len(phys), "clusters": int((hosts_per_cluster > 1).sum())},
+        notes=tuple(notes),
+    )
+    return fp, findings

@@ -1,0 +1,246 @@
+"""Settings: flag, then ``MIGRATOR_*`` environment variable, then ``migrator.toml``, then the documented default.
+
+Every key is validated by pydantic and unknown keys are rejected with the file and key named. The plan echoes
+the settings in force (``plan.json`` ``settings``, ``PLAN.md`` "Assumptions").
+
+Environment variables name a section and a key with a double underscore:
+``MIGRATOR_CAPACITY__MAX_SERVERS=40``, ``MIGRATOR_TARGET__REDUCTION=0.5``. ``MIGRATOR_CONFIG`` names the config
+file when ``--config`` is not given. List values are given as JSON (``'["prod","dr"]'``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from migrator.errors import ConfigError
+
+ENV_PREFIX = "MIGRATOR_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FreezeWindow(_Section):
+    name: str = Field("freeze", description="What the freeze is for (shown in the plan).")
+    start: dt.date = Field(description="First day of the freeze (inclusive).")
+    end: dt.date = Field(description="Last day of the freeze (inclusive).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FreezeWindow:
+        if self.end < self.start:
+            raise ValueError(f"freeze window '{self.name}' ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class CalendarSettings(_Section):
+    start: dt.date = Field(dt.date(2027, 1, 4), description="First day of the first wave.")
+    wave_weeks: int = Field(4, ge=1, le=52, description="Length of a wave, in weeks (cut-over window).")
+    cadence_weeks: int = Field(4, ge=1, le=104, description="Weeks from one wave's start to the next one's.")
+    freeze: tuple[FreezeWindow, ...] = Field((), description="Windows no wave may overlap (change freezes).")
+
+    @model_validator(mode="after")
+    def _cadence(self) -> CalendarSettings:
+        if self.cadence_weeks < self.wave_weeks:
+            raise ValueError("cadence_weeks must be at least wave_weeks: waves run one after another")
+        return self
+
+
+class CapacitySettings(_Section):
+    max_servers: int = Field(50, ge=1, description="Most servers one wave may move.")
+    max_vcpus: float = Field(400, gt=0, description="Most vCPUs one wave may move.")
+    max_storage_gb: float = Field(40_000, gt=0, description="Most provisioned storage (GiB) one wave may move.")
+    balance: bool = Field(True, description="Spread move groups evenly over the waves a class needs instead of filling each wave to the limit.")
+
+
+class TargetSettings(_Section):
+    reduction: float = Field(0.60, gt=0, le=1, description="Share of the footprint to remove.")
+    by: dt.date = Field(dt.date(2029, 12, 31), description="Date by which the reduction must be reached.")
+    metric: Literal["auto", "hosts", "racks", "kw", "servers"] = Field(
+        "auto",
+        description="Footprint metric: auto picks kw when every physical unit has power_w, else racks when racks are known, else hosts, else servers.",
+    )
+
+
+class PlanningSettings(_Section):
+    group_by_environment: bool = Field(
+        True, description="An application's prod and dev/test servers form separate move groups (conditions 2 and 5)."
+    )
+    two_way_min_weight: float = Field(
+        0.0, ge=0, description="A pair with traffic both ways is a strong two-way dependency (condition 1) when each direction's weight exceeds this."
+    )
+    protected_waves: int = Field(2, ge=0, description="High-criticality and high-complexity applications stay out of this many first migration waves.")
+    nonprod_environments: tuple[str, ...] = Field(
+        ("dev", "development", "test", "testing", "qa", "uat", "staging", "stage", "sandbox", "lab", "training", "preprod", "pre-prod", "sit", "nonprod", "non-prod"),
+        description="Environments planned as dev/test; every other environment (and an empty one) counts as production.",
+    )
+    complexity_servers: int = Field(15, ge=1, description="A move group with at least this many servers is high complexity (when no complexity column says otherwise).")
+    complexity_partners: int = Field(8, ge=1, description="A move group depending on (or depended on by) at least this many other move groups is high complexity.")
+
+
+class SharedServiceSettings(_Section):
+    detect: bool = Field(True, description="Detect shared-service hubs from the dependency graph (the role column always wins).")
+    min_applications: int = Field(5, ge=2, description="A hub talks to servers of at least this many applications...")
+    application_share: float = Field(0.5, ge=0, le=1, description="...and of at least this share of all applications.")
+    min_dependants: int = Field(10, ge=1, description="A hub has at least this many distinct peers.")
+    treatment: Literal["foundation", "last", "retain"] = Field(
+        "foundation",
+        description="foundation: extended to Azure in a first foundation wave, on-premises copy decommissioned after its last dependant moves; last: moved after every other wave; retain: kept on premises.",
+    )
+
+
+class FootprintSettings(_Section):
+    ha_reserve_hosts: int = Field(1, ge=0, description="Spare hosts a cluster keeps while it runs any VM (N+1).")
+    consolidate: bool = Field(True, description="Free hosts when a cluster's remaining VMs fit on fewer hosts at today's consolidation ratio.")
+
+
+def _sub_settings() -> dict[str, type[BaseModel]]:
+    """Sections owned by other packages (formats, sizing); imported here so they validate with the rest."""
+    sections: dict[str, type[BaseModel]] = {}
+    try:
+        from migrator.inputs.config import InputSettings
+
+        sections["inputs"] = InputSettings
+    except ImportError:  # pragma: no cover - present in a full install
+        pass
+    try:
+        from migrator.azure.config import SizingSettings
+
+        sections["sizing"] = SizingSettings
+    except ImportError:  # pragma: no cover
+        pass
+    return sections
+
+
+class Settings(_Section):
+    calendar: CalendarSettings = CalendarSettings()
+    capacity: CapacitySettings = CapacitySettings()
+    target: TargetSettings = TargetSettings()
+    planning: PlanningSettings = PlanningSettings()
+    shared_services: SharedServiceSettings = SharedServiceSettings()
+    footprint: FootprintSettings = FootprintSettings()
+    inputs: Any = None
+    sizing: Any = None
+
+    @field_validator("inputs", "sizing", mode="before")
+    @classmethod
+    def _external(cls, value: Any, info: Any) -> Any:
+        model = _sub_settings().get(info.field_name)
+        if model is None:
+            return value
+        if value is None:
+            return model()
+        if isinstance(value, model):
+            return value
+        return model.model_validate(value)
+
+    @model_validator(mode="after")
+    def _defaults(self) -> Settings:
+        for name, model in _sub_settings().items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, model())
+        return self
+
+    def echo(self) -> dict[str, Any]:
+        """The settings in force as plain JSON-able data (for plan.json and PLAN.md)."""
+        return json.loads(self.model_dump_json())
+
+
+def _set_path(target: dict[str, Any], path: list[str], value: Any) -> None:
+    for key in path[:-1]:
+        node = target.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"'{'.'.join(path)}' cannot be set: '{key}' is not a section")
+        target = node
+    target[path[-1]] = value
+
+
+def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def env_overrides(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    environ = os.environ if environ is None else environ
+    out: dict[str, Any] = {}
+    for name in sorted(environ):
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        raw = environ[name]
+        path = [p.lower() for p in name[len(ENV_PREFIX) :].split("__")]
+        value: Any = raw
+        if raw[:1] in "[{":
+            try:
+                value = json.loads(raw)
+            except json.JSONDecodeError:
+                raise ConfigError(f"environment variable {name}: not valid JSON: {raw!r}") from None
+        _set_path(out, path, value)
+    return out
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ConfigError("config file not found", file=path)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=path) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not valid TOML: the file is not UTF-8 text", file=path) from None
+
+
+def _describe(error: ValidationError, source: str) -> ConfigError:
+    first = error.errors()[0]
+    key = ".".join(str(p) for p in first["loc"])
+    if first["type"] == "extra_forbidden":
+        msg = f"unknown setting '{key}'"
+        return ConfigError(msg, file=source or None, column=key, expected="a key documented in the README's configuration table")
+    return ConfigError(f"setting '{key}': {first['msg']}", file=source or None, column=key)
+
+
+def load_settings(
+    config_path: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build the settings in force. ``overrides`` are command-line flags as a nested dict (highest precedence)."""
+    environ = os.environ if environ is None else environ
+    if config_path is None and environ.get(ENV_PREFIX + "CONFIG"):
+        config_path = environ[ENV_PREFIX + "CONFIG"]
+    data: dict[str, Any] = {}
+    source = ""
+    if config_path is not None:
+        source = str(config_path)
+        data = read_toml(Path(config_path))
+        try:
+            Settings.model_validate(data)
+        except ValidationError as exc:
+            raise _describe(exc, source) from None
+    env = env_overrides(environ)
+    if env:
+        data = _deep_merge(data, env)
+        try:
+            Settings.model_validate(data)
+        except ValidationError as exc:
+            err = _describe(exc, "")
+            raise ConfigError(err.message.replace("setting", "environment setting", 1)) from None
+    if overrides:
+        data = _deep_merge(data, {k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise _describe(exc, "") from None

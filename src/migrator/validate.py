@@ -1,0 +1,269 @@
+"""Validate and type the canonical tables read from one or more files.
+
+Everything a user must fix raises :class:`InputError` naming the file, the row and the column; everything that
+can be planned around becomes a :class:`Finding`. All checks are vectorised over the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from migrator.errors import Finding, InputError, display_path
+from migrator.inputs.base import ReadResult
+from migrator.schema import (
+    COMPLEXITY_LEVELS,
+    CRITICALITY_LEVELS,
+    DISPOSITIONS,
+    TABLES,
+)
+
+_DISPOSITION_ALIASES = {
+    "": "rehost", "lift-and-shift": "rehost", "lift and shift": "rehost", "migrate": "rehost", "move": "rehost",
+    "re-host": "rehost", "re-platform": "replatform", "re-factor": "refactor", "rearchitect": "refactor",
+    "re-architect": "refactor", "rebuild": "refactor", "re-purchase": "repurchase", "replace": "repurchase",
+    "saas": "repurchase", "decommission": "retire", "decom": "retire", "keep": "retain", "stay": "retain",
+    "revisit": "retain",
+}
+_CRITICALITY_ALIASES = {"med": "medium", "moderate": "medium", "mission-critical": "critical", "mission critical": "critical",
+                        "business-critical": "high", "business critical": "high", "1": "critical", "2": "high", "3": "medium", "4": "low"}
+_COMPLEXITY_ALIASES = {"med": "medium", "moderate": "medium", "simple": "low", "complex": "high"}
+_ENV_ALIASES = {"production": "prod", "prd": "prod", "development": "dev", "testing": "test", "staging": "staging",
+                "acceptance": "uat", "qa": "qa", "pre-production": "preprod", "pre-prod": "preprod"}
+_TRUE = {"true", "yes", "y", "1", "t", "x"}
+_FALSE = {"false", "no", "n", "0", "f", ""}
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: str
+    format: str
+    table: str
+    rows: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "format": self.format, "table": self.table, "rows": self.rows}
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """Validated, typed tables ready for planning."""
+
+    servers: pd.DataFrame
+    dependencies: pd.DataFrame
+    hosts: pd.DataFrame
+    files: tuple[InputFile, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def _first_bad(frame: pd.DataFrame, mask: pd.Series) -> tuple[str, int | None, int]:
+    idx = np.flatnonzero(mask.to_numpy())
+    first = idx[0]
+    return str(frame["_file"].iat[first]), int(frame["_row"].iat[first]), len(idx)
+
+
+def _raise_bad(frame: pd.DataFrame, mask: pd.Series, column: str, message: str, expected: str) -> None:
+    if not mask.any():
+        return
+    file, row, count = _first_bad(frame, mask)
+    value = frame[column].iat[int(np.flatnonzero(mask.to_numpy())[0])]
+    more = f" ({count - 1} more rows like it)" if count > 1 else ""
+    raise InputError(f"{message}: {value!r}{more}", file=file, row=row, column=column, expected=expected)
+
+
+def _text(series: pd.Series) -> pd.Series:
+    return series.fillna("").astype(str).str.strip().astype(object)
+
+
+def _numbers(frame: pd.DataFrame, column: str, *, required: bool, minimum: float | None = 0.0,
+             maximum: float | None = None, integer: bool = False) -> pd.Series:
+    raw = frame[column]
+    if pd.api.types.is_numeric_dtype(raw):
+        values = pd.to_numeric(raw, errors="coerce").astype(float)
+        text_empty = values.isna()
+    else:
+        text = _text(raw)
+        text_empty = text.eq("")
+        cleaned = text.str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+        values = pd.to_numeric(cleaned.where(~text_empty, None), errors="coerce").astype(float)
+        _raise_bad(frame, values.isna() & ~text_empty, column, "not a number", "a plain number without units")
+    if required:
+        _raise_bad(frame, text_empty, column, "value missing", "a number")
+    if minimum is not None:
+        _raise_bad(frame, values < minimum, column, "out of range", f"a number >= {minimum:g}")
+    if maximum is not None:
+        _raise_bad(frame, values > maximum, column, "out of range", f"a number <= {maximum:g}")
+    if integer:
+        _raise_bad(frame, values.notna() & (values != np.floor(values)), column, "not a whole number", "a whole number")
+    return values
+
+
+def _choice(frame: pd.DataFrame, column: str, allowed: Sequence[str], aliases: dict[str, str], default: str = "") -> pd.Series:
+    values = _text(frame[column]).str.lower()
+    values = values.replace(aliases)
+    values = values.where(values.ne(""), default)
+    bad = ~values.isin(list(allowed) + ([""] if default == "" else []))
+    _raise_bad(frame, bad, column, "unknown value", "one of " + ", ".join(allowed))
+    return values.astype(object)
+
+
+def _stack(results: Sequence[ReadResult], table: str) -> pd.DataFrame:
+    names = [c.name for c in TABLES[table]]
+    frames = []
+    for res in results:
+        frame = getattr(res, table)
+        if frame is None:
+            continue
+        frame = frame.copy()
+        for col in names:
+            if col not in frame.columns:
+                frame[col] = ""
+        rows = frame["source_row"].to_numpy() if "source_row" in frame.columns else np.arange(len(frame)) + 1 + res.row_offset
+        extra = [c for c in ("folder", "annotation") if c in frame.columns]
+        frame = frame[names + extra]
+        frame["_file"] = display_path(res.path)
+        frame["_row"] = rows
+        frames.append(frame)
+    if not frames:
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in names})
+        empty["_file"] = pd.Series(dtype=object)
+        empty["_row"] = pd.Series(dtype="int64")
+        return empty
+    return pd.concat(frames, ignore_index=True)
+
+
+def _bools(frame: pd.DataFrame, column: str) -> pd.Series:
+    if pd.api.types.is_bool_dtype(frame[column]):
+        return frame[column].astype(bool)
+    values = _text(frame[column]).str.lower()
+    _raise_bad(frame, ~values.isin(_TRUE | _FALSE), column, "not a boolean", "True or False")
+    return values.isin(_TRUE)
+
+
+def validate_servers(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    out["name"] = _text(frame["name"])
+    _raise_bad(frame.assign(name=out["name"]), out["name"].eq(""), "name", "server name missing", "a non-empty name")
+    for col in ("ip", "os", "application", "host", "cluster", "datacenter", "rack", "role", "disks_gb"):
+        out[col] = _text(frame[col])
+    out["role"] = out["role"].str.lower()
+    out["environment"] = _text(frame["environment"]).str.lower().replace(_ENV_ALIASES).astype(object)
+    out["cores"] = _numbers(frame, "cores", required=True, minimum=0)
+    out["memory_gb"] = _numbers(frame, "memory_gb", required=True, minimum=0)
+    out["storage_gb"] = _numbers(frame, "storage_gb", required=True, minimum=0)
+    out["cpu_util_pct"] = _numbers(frame, "cpu_util_pct", required=False, minimum=0, maximum=100)
+    out["memory_util_pct"] = _numbers(frame, "memory_util_pct", required=False, minimum=0, maximum=100)
+    out["power_w"] = _numbers(frame, "power_w", required=False, minimum=0)
+    out["iops"] = _numbers(frame, "iops", required=False, minimum=0)
+    out["throughput_mbps"] = _numbers(frame, "throughput_mbps", required=False, minimum=0)
+    pinned = _numbers(frame, "pinned_wave", required=False, minimum=1, integer=True)
+    out["pinned_wave"] = pinned.astype("Int64")
+    out["disposition"] = _choice(frame, "disposition", DISPOSITIONS, _DISPOSITION_ALIASES, default="rehost")
+    out["criticality"] = _choice(frame, "criticality", CRITICALITY_LEVELS, _CRITICALITY_ALIASES)
+    out["complexity"] = _choice(frame, "complexity", COMPLEXITY_LEVELS, _COMPLEXITY_ALIASES)
+    power_state = _text(frame["power_state"]).str.lower().replace(
+        {"poweredon": "on", "poweredoff": "off", "running": "on", "stopped": "off", "suspended": "off", "true": "on", "false": "off"})
+    out["power_state"] = power_state.astype(object)
+    out["template"] = _bools(frame, "template")
+    for col in ("folder", "annotation"):
+        out[col] = _text(frame[col]) if col in frame.columns else ""
+    out["_file"] = frame["_file"]
+    out["_row"] = frame["_row"]
+
+    key = out["name"].str.lower()
+    dup = key.duplicated(keep=False)
+    if dup.any():
+        first_file = out.groupby(key, sort=False)["_file"].transform("first")
+        same_file = dup & key.duplicated(keep="first") & out["_file"].eq(first_file)
+        if same_file.any():
+            i = int(np.flatnonzero(same_file.to_numpy())[0])
+            first_row = int(out.loc[key.eq(key.iat[i]), "_row"].iat[0])
+            raise InputError(
+                f"duplicate server name {out['name'].iat[i]!r} (first seen on row {first_row})",
+                file=out["_file"].iat[i], row=int(out["_row"].iat[i]), column="name", expected="unique server names")
+        later = key.duplicated(keep="first")
+        for i in np.flatnonzero(later.to_numpy()):
+            findings.append(Finding("duplicate-server", f"server {out['name'].iat[i]!r} is also in an earlier file; the first one is kept",
+                                    str(out["_file"].iat[i]), int(out["_row"].iat[i]), "name"))
+        out = out[~later]
+    # Duplicate IPs (across or within files) are reported, not fatal: NAT and clusters make them legitimate.
+    ips = out.loc[out["ip"].ne(""), ["name", "ip", "_file", "_row"]]
+    if len(ips):
+        exploded = ips.assign(ip=ips["ip"].str.split(r"[;,\s]+")).explode("ip")
+        exploded = exploded[exploded["ip"].ne("")]
+        dups = exploded[exploded["ip"].duplicated(keep=False)]
+        if len(dups):
+            grouped = dups.groupby("ip", sort=True)["name"].agg(lambda s: sorted(set(s)))
+            for ip, names in grouped.head(50).items():
+                if len(names) > 1:
+                    findings.append(Finding("duplicate-ip", f"IP {ip} is given for several servers: {', '.join(names)}", column="ip"))
+    templates = out["template"]
+    if templates.any():
+        findings.append(Finding("template", f"{int(templates.sum())} VM templates are not planned: "
+                                + ", ".join(sorted(out.loc[templates, 'name'])[:20]) + (" ..." if templates.sum() > 20 else ""), column="template"))
+        out = out[~templates]
+    off = out["power_state"].eq("off")
+    if off.any():
+        findings.append(Finding("powered-off", f"{int(off.sum())} servers are powered off; they are planned as their disposition says, check whether they should be retired: "
+                                + ", ".join(sorted(out.loc[off, 'name'])[:20]) + (" ..." if off.sum() > 20 else ""), column="power_state"))
+    return out.reset_index(drop=True)
+
+
+def validate_dependencies(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    for col in ("source", "target", "protocol", "source_ip", "target_ip", "source_process", "target_process"):
+        out[col] = _text(frame[col])
+    out["protocol"] = out["protocol"].str.lower()
+    no_end = (out["source"].eq("") & out["source_ip"].eq("")) | (out["target"].eq("") & out["target_ip"].eq(""))
+    _raise_bad(frame.assign(source=out["source"]), no_end, "source", "dependency without a source or target", "a server name or IP at both ends")
+    out["port"] = _numbers(frame, "port", required=False, minimum=0, maximum=65535, integer=True).astype("Int64")
+    weight = _numbers(frame, "weight", required=False, minimum=0)
+    out["weight"] = weight.fillna(1.0)
+    out["_file"] = frame["_file"]
+    out["_row"] = frame["_row"]
+    return out.reset_index(drop=True)
+
+
+def validate_hosts(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    for col in ("host", "cluster", "datacenter", "rack"):
+        out[col] = _text(frame[col])
+    _raise_bad(frame.assign(host=out["host"]), out["host"].eq(""), "host", "host name missing", "a non-empty host name")
+    for col in ("cores", "memory_gb", "power_w"):
+        out[col] = _numbers(frame, col, required=False, minimum=0)
+    out["_file"] = frame["_file"]
+    out["_row"] = frame["_row"]
+    key = out["host"].str.lower()
+    dup = key.duplicated(keep="first")
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError(f"duplicate host {out['host'].iat[i]!r}", file=out["_file"].iat[i], row=int(out["_row"].iat[i]), column="host",
+                         expected="one row per host")
+    return out.reset_index(drop=True)
+
+
+def validate(results: Sequence[ReadResult]) -> Inventory:
+    """Type, check and merge what the readers produced."""
+    findings: list[Finding] = []
+    for res in results:
+        findings.extend(res.findings)
+    servers_raw = _stack(results, "servers")
+    if servers_raw.empty:
+        raise InputError("no servers found in the inventory files", expected="at least one servers file with data rows")
+    servers = validate_servers(servers_raw, findings)
+    dependencies = validate_dependencies(_stack(results, "dependencies"))
+    hosts = validate_hosts(_stack(results, "hosts"))
+    files = []
+    for res in results:
+        for table in ("servers", "dependencies", "hosts"):
+            frame = getattr(res, table)
+            if frame is not None:
+                files.append(InputFile(display_path(res.path), res.format, table, len(frame)))
+    assumptions = tuple(dict.fromkeys(a for res in results for a in res.assumptions))
+    return Inventory(servers=servers, dependencies=dependencies, hosts=hosts, files=tuple(files),
+                     findings=tuple(findings), assumptions=assumptions)
