@@ -87,7 +87,7 @@ def _units(servers: pd.DataFrame, hosts: pd.DataFrame) -> _Units:
     merged = merged.sort_index(kind="mergesort")
     merged["code"] = np.arange(len(merged))
     merged["cluster_code"] = pd.factorize(np.where(merged["cluster"].ne(""), "c:" + merged["cluster"].str.lower(), "h:" + merged.index.to_numpy()), sort=True)[0]
-    vm_host = merged["code"].reindex(servers["host"].str.lower()).fillna(-1).to_numpy(dtype=np.int64)
+    vm_host = merged["code"].reindex(servers["host"].str.lower()).fillna(-1).to_numpy(dtype=np.int64).copy()
     vm_host[~is_vm] = -1
     return _Units(hosts=merged.reset_index(drop=True), vm_host=vm_host, physical=np.flatnonzero(~is_vm))
 

@@ -55,14 +55,17 @@ def _resolve(names: pd.Series, ips: pd.Series, name_index: pd.Index, short_index
     return pos
 
 
+_PRIVATE = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"))
+
+
 def _classify(address: str) -> str:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return "unresolved-name"
-    if ip.is_loopback or ip.is_link_local or ip.is_multicast:
+    if ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_unspecified:
         return "local"
-    return "private" if ip.is_private else "internet"
+    return "private" if any(ip in net for net in _PRIVATE if net.version == ip.version) else "internet"
 
 
 def build_graph(servers: pd.DataFrame, deps: pd.DataFrame, group_key: pd.Series, settings: SharedServiceSettings) -> DependencyGraph:

@@ -70,7 +70,7 @@ def partition(
             parts = np.arange(n, dtype=np.int64)
         else:
             _, membership = pymetis.part_graph(
-                k, xadj=adj.indptr.astype(np.int64), adjncy=adj.indices.astype(np.int64),
+                k, pymetis.CSRAdjacency(adj.indptr.astype(np.int64), adj.indices.astype(np.int64)),
                 eweights=scaled if len(scaled) else None, vweights=vweights, options=options,
             )
             parts = np.asarray(membership, dtype=np.int64)

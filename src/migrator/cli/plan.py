@@ -1,0 +1,125 @@
+"""``migrator plan``: inventories in, plan files out, a summary on the terminal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from migrator.cli.app import EXIT_GATE, EXIT_OK, app
+from migrator.cli.common import drop_none, err_console, fail, out_console, progress_reporter
+from migrator.errors import MigratorError
+
+
+class Gate(str, Enum):
+    target = "target"
+    critical = "critical"
+    violations = "violations"
+
+
+@app.command("plan")
+def plan_command(
+    servers: Annotated[list[Path], typer.Argument(help="Server inventory files (native CSV, or any supported export).", show_default=False)],
+    deps: Annotated[list[Path] | None, typer.Option("--deps", "-d", help="Dependency files (repeatable).")] = None,
+    hosts: Annotated[list[Path] | None, typer.Option("--hosts", help="Hypervisor host files (repeatable).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="migrator.toml (default: $MIGRATOR_CONFIG).")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for PLAN.md, waves.csv, plan.json.")] = Path("plan"),
+    pins: Annotated[Path | None, typer.Option("--pins", help="An edited waves.csv: keep its wave choices.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="Force the format of the server files.")] = None,
+    start: Annotated[dt.datetime | None, typer.Option("--start", formats=["%Y-%m-%d"], help="First day of the first wave.")] = None,
+    max_servers: Annotated[int | None, typer.Option("--max-servers", help="Most servers per wave.")] = None,
+    max_vcpus: Annotated[float | None, typer.Option("--max-vcpus", help="Most vCPUs per wave.")] = None,
+    max_storage_gb: Annotated[float | None, typer.Option("--max-storage-gb", help="Most storage (GiB) per wave.")] = None,
+    target_reduction: Annotated[float | None, typer.Option("--target-reduction", help="Footprint reduction to reach, 0-1.")] = None,
+    target_by: Annotated[dt.datetime | None, typer.Option("--target-by", formats=["%Y-%m-%d"], help="Date to reach it by.")] = None,
+    metric: Annotated[str | None, typer.Option("--metric", help="Footprint metric: auto, hosts, racks, kw, servers.")] = None,
+    fail_on: Annotated[list[Gate] | None, typer.Option("--fail-on", help="Exit 1 when the target is missed (target), a critical condition is broken (critical) or any condition is (violations). Repeatable.")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 when the files in --out differ from what the inputs give now.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary, no progress.")] = False,
+) -> None:
+    """Plan the migration: move groups, dated waves, cost and the footprint projection."""
+    from migrator.outputs import render_plan, write_files
+    from migrator.pipeline import STAGES, PlanInputs, run_plan
+    from migrator.settings import load_settings
+
+    overrides: dict[str, Any] = drop_none({
+        "calendar": {"start": start.date() if start else None},
+        "capacity": {"max_servers": max_servers, "max_vcpus": max_vcpus, "max_storage_gb": max_storage_gb},
+        "target": {"reduction": target_reduction, "by": target_by.date() if target_by else None, "metric": metric},
+    })
+    try:
+        settings = load_settings(config, overrides)
+        inputs = PlanInputs(servers=servers, dependencies=deps or [], hosts=hosts or [], pins=pins, format=fmt)
+        with progress_reporter(not quiet, STAGES) as progress:
+            result = run_plan(inputs, settings, progress=progress)
+            files = render_plan(result)
+    except MigratorError as exc:
+        fail(str(exc))
+
+    if check:
+        stale = _stale_files(files, out)
+        if stale:
+            for name, why in stale:
+                err_console().print(f"stale: {out / name}: {why}", markup=False)
+            err_console().print("the committed plan is stale: run the same 'migrator plan' command without --check and commit the result", markup=False)
+            raise typer.Exit(EXIT_GATE)
+        if not quiet:
+            err_console().print(f"{out}: plan files are up to date", markup=False)
+    else:
+        try:
+            write_files(files, out)
+        except OSError as exc:
+            fail(f"cannot write to {out}: {exc.strerror or exc}")
+        if not quiet:
+            err_console().print(f"wrote {', '.join(sorted(files))} to {out}", markup=False)
+
+    if not quiet:
+        from migrator.cli.render import render_summary
+
+        render_summary(out_console(), result.document)
+    for finding in result.document["findings"][:20] if not quiet else []:
+        err_console().print(f"warning: {finding['message']}", markup=False)
+
+    gates = set(fail_on or [])
+    tripped = []
+    if Gate.target in gates and not result.target_met:
+        tripped.append("the footprint target is not met")
+    if Gate.critical in gates and result.critical_violations:
+        tripped.append(f"{result.critical_violations} critical planning conditions are broken")
+    if Gate.violations in gates and result.document["violations"]:
+        tripped.append(f"{len(result.document['violations'])} planning conditions are broken")
+    if tripped:
+        err_console().print("gate tripped: " + "; ".join(tripped), markup=False)
+        raise typer.Exit(EXIT_GATE)
+    raise typer.Exit(EXIT_OK)
+
+
+def _stale_files(files: dict[str, bytes], out: Path) -> list[tuple[str, str]]:
+    stale = []
+    for name, data in sorted(files.items()):
+        path = out / name
+        if not path.exists():
+            stale.append((name, "missing"))
+        elif path.read_bytes() != data:
+            stale.append((name, _why(name, path.read_bytes(), data)))
+    return stale
+
+
+def _why(name: str, old: bytes, new: bytes) -> str:
+    if name.endswith(".json"):
+        import json
+
+        try:
+            a, b = json.loads(old), json.loads(new)
+        except ValueError:
+            return "content differs"
+        keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+        return "differs in " + ", ".join(keys) if keys else "formatting differs"
+    old_lines, new_lines = old.decode("utf-8", "replace").splitlines(), new.decode("utf-8", "replace").splitlines()
+    for i, (x, y) in enumerate(zip(old_lines, new_lines, strict=False), start=1):
+        if x != y:
+            return f"first difference at line {i}"
+    return f"{len(old_lines)} lines committed, {len(new_lines)} now"

@@ -1,0 +1,67 @@
+"""The writer interface and atomic file writing."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from migrator.pipeline import PlanResult
+
+
+class Writer(Protocol):
+    filename: str
+
+    def render(self, result: PlanResult) -> bytes:
+        """The file's bytes (deterministic: the same plan gives the same bytes)."""
+
+
+def writers() -> list[Writer]:
+    from migrator.outputs.csv_waves import WavesCsv
+    from migrator.outputs.json_plan import PlanJson
+    from migrator.outputs.markdown import PlanMarkdown
+
+    return [PlanJson(), WavesCsv(), PlanMarkdown()]
+
+
+def render_plan(result: PlanResult) -> dict[str, bytes]:
+    """Every plan file by name, rendered in memory."""
+    files = {w.filename: w.render(result) for w in writers()}
+    try:
+        from migrator.outputs.chart import burndown_png
+    except ImportError:  # pragma: no cover - chart support is part of a full install
+        return files
+    with tempfile.TemporaryDirectory() as tmp:
+        png = Path(tmp) / "footprint.png"
+        burndown_png(result.document["footprint"], png)
+        files["footprint.png"] = png.read_bytes()
+    return dict(sorted(files.items()))
+
+
+def write_files(files: Mapping[str, bytes], out_dir: str | Path) -> list[Path]:
+    """Write each file to a temporary name beside it, then rename it into place."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    temps: list[tuple[str, Path]] = []
+    try:
+        for name, data in files.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            temps.append((tmp, out / name))
+        for tmp, final in temps:
+            os.replace(tmp, final)
+            written.append(final)
+    finally:
+        for tmp, _ in temps:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return written
+
+
+def write_plan(result: PlanResult, out_dir: str | Path) -> list[Path]:
+    return write_files(render_plan(result), out_dir)

@@ -1,0 +1,34 @@
+"""plan.json: the versioned, machine-readable plan (sorted keys, no timestamps, no absolute paths)."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from migrator.pipeline import PlanResult
+
+
+def dumps(document: dict[str, Any]) -> bytes:
+    return (json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of plan.json (``src/migrator/schemas/plan.schema.json``)."""
+    text = resources.files("migrator").joinpath("schemas/plan.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def validate_document(document: dict[str, Any]) -> None:
+    """Raise jsonschema.ValidationError when the document does not follow the schema."""
+    import jsonschema
+
+    jsonschema.validate(document, schema())
+
+
+class PlanJson:
+    filename = "plan.json"
+
+    def render(self, result: PlanResult) -> bytes:
+        return dumps(result.document)

@@ -1,0 +1,67 @@
+"""The dependency graph: resolution by name, short name and IP; external endpoints; shared-service hubs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from migrator.graph import build_graph
+from migrator.groups import instance_key
+from migrator.settings import PlanningSettings, SharedServiceSettings
+from tests.conftest import inventory, server
+
+
+def _graph(servers, deps, **hub):
+    inv = inventory(servers, deps)
+    key = instance_key(inv.servers, PlanningSettings())
+    return inv, build_graph(inv.servers, inv.dependencies, key, SharedServiceSettings(**hub))
+
+
+def test_rows_aggregate_to_weighted_edges_and_resolve_by_fqdn_and_ip() -> None:
+    inv, g = _graph(
+        [server("web01", ip="10.0.0.1"), server("DB01", ip="10.0.0.2")],
+        [
+            {"source": "web01", "target": "db01", "port": 1433, "weight": 5},
+            {"source": "web01.corp.example", "target": "DB01", "port": 1433, "weight": 7},
+            {"source": "", "source_ip": "10.0.0.1", "target": "", "target_ip": "10.0.0.2", "port": 1434},
+        ],
+    )
+    assert g.edges[["src", "dst", "weight", "rows"]].values.tolist() == [[0, 1, 13.0, 3]]
+    assert sorted(g.ports["port"].astype(int).tolist()) == [1433, 1434]
+
+
+def test_external_endpoints_are_kept_and_classified() -> None:
+    _, g = _graph(
+        [server("app1")],
+        [
+            {"source": "app1", "target": "", "target_ip": "203.0.113.7", "port": 443, "weight": 3},
+            {"source": "app1", "target": "", "target_ip": "10.9.9.9", "port": 445},
+            {"source": "app1", "target": "ghost01", "port": 22},
+        ],
+    )
+    kinds = dict(zip(g.external["address"], g.external["kind"], strict=True))
+    assert kinds == {"203.0.113.7": "internet", "10.9.9.9": "private", "ghost01": "unresolved-name"}
+    assert any("ghost01" in f.message for f in g.findings)
+
+
+def test_rows_naming_no_inventory_server_are_reported() -> None:
+    _, g = _graph([server("a")], [{"source": "x", "target": "y"}])
+    assert g.stats["unresolved_rows"] == 1
+    assert "x, y" in g.findings[0].message
+
+
+def test_hub_detected_from_graph_and_role_overrides() -> None:
+    servers = [server(f"s{i}", f"app{i}") for i in range(12)] + [server("mon01", "infra"), server("dc01", "infra", role="domain-controller"),
+                                                                   server("busy", "infra", role="app")]
+    deps = [{"source": f"s{i}", "target": t} for i in range(12) for t in ("mon01", "busy")] + [{"source": "s0", "target": "dc01"}]
+    _, g = _graph(servers, deps, min_applications=5, min_dependants=10)
+    hubs = dict(zip(g.hubs["server"], g.hubs["detected_by"], strict=True))
+    names = {i: s["name"] for i, s in enumerate(servers)}
+    assert {names[i]: how for i, how in hubs.items()} == {"mon01": "graph", "dc01": "role"}
+
+
+def test_detection_can_be_disabled() -> None:
+    servers = [server(f"s{i}", f"app{i}") for i in range(12)] + [server("mon01", "infra")]
+    deps = [{"source": f"s{i}", "target": "mon01"} for i in range(12)]
+    _, g = _graph(servers, deps, detect=False)
+    assert len(g.hubs) == 0
+    assert np.all(g.edges["dst"] == 12)
