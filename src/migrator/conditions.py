@@ -85,18 +85,22 @@ def check_conditions(
             out.append(Violation(2, f"application {key} is spread over waves {', '.join(map(str, waves))}",
                                  tuple(sorted(part["name"])[:50]), waves))
 
-    # (3) a source moving before its target
+    # (3) a source moving before its target: one violation per pair of move groups, with an example pair.
     if len(edges):
         s, d = edges["src"].to_numpy(), edges["dst"].to_numpy()
         bad = (wave[d] > wave[s]) & ~np.isnan(wave[s]) & ~np.isnan(wave[d])
         if bad.any():
             pairs = pd.DataFrame({"sg": server_group[s[bad]], "dg": server_group[d[bad]], "s": s[bad], "d": d[bad]})
-            for (sg, dg), part in pairs.groupby(["sg", "dg"], sort=True):
-                gs, gd = groups.iloc[int(sg)], groups.iloc[int(dg)]
-                srv = tuple(sorted({str(x) for x in names[part["s"]]} | {str(x) for x in names[part["d"]]})[:50])
-                ws, wd = int(group_wave[int(sg)]), int(group_wave[int(dg)])
-                out.append(Violation(3, f"{gs['name']} (wave {ws}) depends on {gd['name']} which moves later (wave {wd}); {len(part)} server dependencies",
-                                     srv, (ws, wd)))
+            pairs = pairs.sort_values(["sg", "dg", "s", "d"], kind="mergesort")
+            counts = pairs.groupby(["sg", "dg"], sort=True).size()
+            first = pairs.drop_duplicates(["sg", "dg"])
+            gname = groups["name"].to_numpy()
+            for sg, dg, si, di, cnt in zip(first["sg"].tolist(), first["dg"].tolist(), first["s"].tolist(), first["d"].tolist(),
+                                           counts.to_numpy().tolist(), strict=True):
+                ws, wd = int(group_wave[sg]), int(group_wave[dg])
+                out.append(Violation(3, f"{gname[sg]} (wave {ws}) depends on {gname[dg]} which moves later (wave {wd}); "
+                                        f"{cnt} server dependencies, for example {names[si]} -> {names[di]}",
+                                     (str(names[si]), str(names[di])), (ws, wd)))
 
     # (4) dev/test of an application after its production
     frame = pd.DataFrame({"app": servers["application"].to_numpy(), "klass": klass.to_numpy(), "wave": wave, "name": names})

@@ -185,11 +185,15 @@ def project(
     day0 = np.datetime64(start) - np.timedelta64(1, "D")
     baseline, _ = value_at(day0)
     months = pd.period_range(pd.Period(start, "M"), pd.Period(end, "M"), freq="M")
+    # The footprint changes only in months where something leaves: evaluate those, carry the value forward.
+    finite = leave[leave < NEVER]
+    change = set(pd.PeriodIndex(pd.DatetimeIndex(finite), freq="M").unique()) if len(finite) else set()
     timeline = []
     reached = None
+    value = baseline
     for m in months:
-        day = np.datetime64(m.end_time.date())
-        value, _ = value_at(day)
+        if m in change or m == months[0]:
+            value, _ = value_at(np.datetime64(m.end_time.date()))
         red = 0.0 if baseline <= 0 else 1 - value / baseline
         timeline.append(FootprintPoint(str(m), value, red))
         if reached is None and red >= target.reduction - 1e-9:

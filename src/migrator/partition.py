@@ -66,7 +66,7 @@ def partition(
     best = None
     options = pymetis.Options(seed=1, ufactor=100)
     for _ in range(64):
-        if k >= n:
+        if 2 * k >= n:  # METIS needs several vertices per part; singletons are merged back below
             parts = np.arange(n, dtype=np.int64)
         else:
             _, membership = pymetis.part_graph(

@@ -346,8 +346,7 @@ def _cross_wave(servers: pd.DataFrame, graph: Any, wave: np.ndarray, in_scope: n
     sel["kind"] = np.where(temporary[keep], "temporary", "permanent")
     ports = graph.ports.merge(sel[["src", "dst"]], on=["src", "dst"])
     ports = ports.dropna(subset=["port"]).sort_values(["src", "dst", "port"], kind="mergesort")
-    port_lists = ports.groupby(["src", "dst"])["port"].agg(lambda p: [int(x) for x in p])
-    sel = sel.join(port_lists.rename("ports"), on=["src", "dst"])
+    sel["ports"] = _lists_by_pair(sel, ports)
     sw, dw = ws[keep], wd[keep]
     far = np.datetime64("2262-01-01")
     e_s = np.where(np.isfinite(sw), ends[np.nan_to_num(sw, nan=1).astype(int) - 1], far)
@@ -365,6 +364,18 @@ def _cross_wave(servers: pd.DataFrame, graph: Any, wave: np.ndarray, in_scope: n
         "kind": sel["kind"].to_numpy(),
     })
     return out.sort_values(["kind", "connections", "source", "target"], ascending=[False, False, True, True], kind="mergesort").reset_index(drop=True)
+
+
+def _lists_by_pair(sel: pd.DataFrame, ports: pd.DataFrame) -> list[list[int]]:
+    """The sorted port list of each (src, dst) row of ``sel``, without a Python call per group."""
+    key_sel = sel["src"].to_numpy(np.int64) * (1 << 32) + sel["dst"].to_numpy(np.int64)
+    key_p = ports["src"].to_numpy(np.int64) * (1 << 32) + ports["dst"].to_numpy(np.int64)
+    values = ports["port"].to_numpy(dtype=np.int64)
+    bounds = np.flatnonzero(np.diff(key_p)) + 1
+    chunks = np.split(values, bounds) if len(values) else []
+    keys = key_p[np.concatenate([[0], bounds])] if len(values) else np.zeros(0, dtype=np.int64)
+    lookup = dict(zip(keys.tolist(), (c.tolist() for c in chunks), strict=True))
+    return [lookup.get(k, []) for k in key_sel.tolist()]
 
 
 def _server_table(servers: pd.DataFrame, instance: pd.Series, klass: pd.Series, sg: np.ndarray, groups: pd.DataFrame,
@@ -403,6 +414,27 @@ def _server_table(servers: pd.DataFrame, instance: pd.Series, klass: pd.Series, 
         for col in sizing.columns:
             table[col] = sizing[col].to_numpy()
     return table.sort_values(["wave", "move_group", "server"], na_position="last", kind="mergesort").reset_index(drop=True)
+
+
+SIZING_FIELDS = ("azure_size", "azure_vcpus", "azure_memory_gb", "sizing_basis", "readiness", "readiness_reason", "monthly_cost")
+
+
+def _server_records(table: pd.DataFrame, sizing: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """plan.json ``servers``: built column-wise, then turned into records once."""
+    frame = pd.DataFrame({
+        "name": table["server"], "application": table["application"], "environment": table["environment"],
+        "move_group": table["move_group"].replace("", None), "wave": table["wave"].astype(object),
+        "wave_start": table["wave_start"].replace("", None), "wave_end": table["wave_end"].replace("", None),
+        "disposition": table["disposition"], "decommission_date": table["decommission_date"].replace("", None),
+        "host": table["host"], "cluster": table["cluster"],
+        "cores": table["cores"].round(3), "memory_gb": table["memory_gb"].round(3), "storage_gb": table["storage_gb"].round(3),
+        "criticality": table["criticality"], "shared_service": table["shared_service"].astype(bool),
+    })
+    extra = list(sizing.columns) if sizing is not None else []
+    for col in dict.fromkeys(list(SIZING_FIELDS) + extra):
+        frame[col] = table[col] if col in table.columns else None
+    frame = frame.astype(object).where(frame.notna(), None)
+    return frame.to_dict(orient="records")  # object columns hold plain Python values
 
 
 def _num(x: float) -> float:
@@ -446,11 +478,14 @@ def _document(**k: Any) -> dict[str, Any]:
 
     waves_doc = []
     cost_cols = [c for c in ("monthly_cost", "monthly_cost_1y", "monthly_cost_3y", "monthly_cost_ahb") if per_server_sizing is not None and c in table.columns]
-    used_waves = sorted(int(w) for w in table["wave"].dropna().unique())
-    for w in used_waves:
-        rows = table[table["wave"] == w]
-        g_in = groups[groups["wave"] == w]
-        members = attrs[attrs["wave"] == w]
+    rows_by_wave = {int(w): idx for w, idx in table.groupby("wave", sort=True).indices.items()}
+    groups_by_wave = {int(w): idx for w, idx in groups.groupby("wave", sort=True).indices.items()} if len(groups) else {}
+    attrs_by_wave = {int(w): idx for w, idx in attrs.groupby("wave", sort=True).indices.items()}
+    empty = np.zeros(0, dtype=np.int64)
+    for w in sorted(rows_by_wave):
+        rows = table.iloc[rows_by_wave[w]]
+        g_in = groups.iloc[groups_by_wave.get(w, empty)]
+        members = attrs.iloc[attrs_by_wave.get(w, empty)]
         fill = max(len(rows) / cap.max_servers, rows["cores"].sum() / cap.max_vcpus, rows["storage_gb"].sum() / cap.max_storage_gb)
         kind = wave_kind.get(w, "prod")
         start, end = dates[w - 1]
@@ -479,8 +514,10 @@ def _document(**k: Any) -> dict[str, Any]:
         waves_doc.append(entry)
 
     mg_doc = []
+    server_names = table["server"].to_numpy(dtype=object)
+    members_of = {gid: sorted(server_names[idx].tolist()) for gid, idx in table.groupby("move_group").indices.items()}
     for g in groups.itertuples(index=False):
-        members = table[table["move_group"] == g.id]["server"].tolist()
+        members = members_of.get(g.id, [])
         mg_doc.append({
             "id": g.id, "name": g.name, "wave": None if pd.isna(g.wave) else int(g.wave),
             "class": g.klass, "servers": sorted(members), "servers_count": int(g.servers_count),
@@ -494,14 +531,14 @@ def _document(**k: Any) -> dict[str, Any]:
         })
     mg_doc.sort(key=lambda m: m["id"])
 
-    cross_doc = [
-        {"source": r.source, "target": r.target,
-         "source_wave": None if pd.isna(r.source_wave) else int(r.source_wave),
-         "target_wave": None if pd.isna(r.target_wave) else int(r.target_wave),
-         "ports": list(r.ports), "connections": _num(r.connections),
-         "hybrid_days": None if r.hybrid_days < 0 else int(r.hybrid_days), "kind": r.kind}
-        for r in cross.itertuples(index=False)
-    ]
+    cross_frame = pd.DataFrame({
+        "source": cross["source"], "target": cross["target"],
+        "source_wave": cross["source_wave"].astype(object), "target_wave": cross["target_wave"].astype(object),
+        "ports": cross["ports"], "connections": cross["connections"].astype(float).round(3),
+        "hybrid_days": cross["hybrid_days"].where(cross["hybrid_days"] >= 0).astype("Int64").astype(object) if len(cross) else cross["hybrid_days"],
+        "kind": cross["kind"],
+    })
+    cross_doc = cross_frame.astype(object).where(cross_frame.notna(), None).to_dict(orient="records")
     external = graph.external
     ext_doc = []
     if len(external):
@@ -510,23 +547,7 @@ def _document(**k: Any) -> dict[str, Any]:
             ext_doc.append({"server": r.server_name, "address": r.address, "kind": r.kind, "direction": r.direction,
                             "ports": list(r.ports), "connections": _num(r.weight)})
 
-    servers_doc = []
-    sizing_cols = list(per_server_sizing.columns) if per_server_sizing is not None else []
-    for r in table.to_dict(orient="records"):
-        entry = {
-            "name": r["server"], "application": r["application"], "environment": r["environment"],
-            "move_group": r["move_group"] or None, "wave": None if pd.isna(r["wave"]) else int(r["wave"]),
-            "wave_start": r["wave_start"] or None, "wave_end": r["wave_end"] or None, "disposition": r["disposition"],
-            "decommission_date": r["decommission_date"] or None, "host": r["host"], "cluster": r["cluster"],
-            "cores": _num(r["cores"]), "memory_gb": _num(r["memory_gb"]), "storage_gb": _num(r["storage_gb"]),
-            "criticality": r["criticality"], "shared_service": bool(r["shared_service"]),
-        }
-        for c in sizing_cols:
-            v = r[c]
-            entry[c] = None if (v is None or (isinstance(v, float) and np.isnan(v))) else (v.item() if hasattr(v, "item") else v)
-        for c in ("azure_size", "azure_vcpus", "azure_memory_gb", "sizing_basis", "readiness", "readiness_reason", "monthly_cost"):
-            entry.setdefault(c, None)
-        servers_doc.append(entry)
+    servers_doc = _server_records(table, per_server_sizing)
 
     disp = servers["disposition"].value_counts()
     fp = footprint.to_dict()
