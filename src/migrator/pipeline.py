@@ -211,8 +211,8 @@ def plan_inventory(
                 wave_kind[last_migration + 1] = "shared-services"
         max_wave = int(np.nanmax(server_wave)) if np.isfinite(server_wave).any() else 0
         dates = wave_dates(max_wave, settings.calendar)
-        starts = np.array([np.datetime64(s) for s, _ in dates] or [np.datetime64("NaT")], dtype="datetime64[D]")
-        ends = np.array([np.datetime64(e) for _, e in dates] or [np.datetime64("NaT")], dtype="datetime64[D]")
+        starts = np.array([s.isoformat() for s, _ in dates] or ["NaT"], dtype="datetime64[D]")
+        ends = np.array([e.isoformat() for _, e in dates] or ["NaT"], dtype="datetime64[D]")
 
         def wave_end(w: np.ndarray) -> np.ndarray:
             out = np.full(len(w), NEVER, dtype="datetime64[D]")
@@ -292,7 +292,7 @@ def plan_inventory(
                 "server": str(names[s]), "role": str(h.role), "detected_by": str(h.detected_by), "dependants": int(h.peers),
                 "applications": int(h.applications), "treatment": treatment if disp not in ("retain", "retire") else disp,
                 "handling": how, "wave": None if not np.isfinite(server_wave[s]) else int(server_wave[s]),
-                "decommission_date": None if decom is None or pd.isna(decom) else str(np.datetime64(decom, "D")),
+                "decommission_date": None if decom is None or pd.isna(decom) else str(pd.Timestamp(decom).date()),
                 "top_ports": ports, "disposition": disp,
             })
         hub_rows.sort(key=lambda r: (-r["dependants"], r["server"]))

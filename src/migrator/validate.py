@@ -187,7 +187,7 @@ def validate_servers(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFra
                 f"duplicate server name {out['name'].iat[i]!r} (first seen on row {first_row})",
                 file=out["_file"].iat[i], row=int(out["_row"].iat[i]), column="name", expected="unique server names")
         later = key.duplicated(keep="first")
-        for i in np.flatnonzero(later.to_numpy()):
+        for i in np.flatnonzero(later.to_numpy()).tolist():
             findings.append(Finding("duplicate-server", f"server {out['name'].iat[i]!r} is also in an earlier file; the first one is kept",
                                     str(out["_file"].iat[i]), int(out["_row"].iat[i]), "name"))
         out = out[~later]

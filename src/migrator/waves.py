@@ -145,11 +145,11 @@ def schedule(
     def push(u: int) -> None:
         heapq.heappush(heaps[("prod" if is_prod[u] else "nonprod", bool(held[u]))], (int(rank[u]), u))
 
-    for u in np.flatnonzero((waiting == 0) & ~pinned):
-        push(int(u))
+    for u in np.flatnonzero((waiting == 0) & ~pinned).tolist():
+        push(u)
     pinned_by_wave: dict[int, list[int]] = {}
-    for u in np.flatnonzero(pinned):
-        pinned_by_wave.setdefault(int(pin[u]), []).append(int(u))
+    for u in np.flatnonzero(pinned).tolist():
+        pinned_by_wave.setdefault(int(pin[u]), []).append(u)
 
     unit_wave = np.full(nu, -1, dtype=np.int64)
     wave_class: dict[int, str] = {}
@@ -195,7 +195,7 @@ def schedule(
                 continue
             # Only units waiting on each other remain (cannot happen after cycle breaking); release the best one.
             rest = np.flatnonzero((unit_wave < 0) & ~pinned)
-            best = int(rest[np.argmin(rank[rest])])
+            best: int = int(rest[np.argmin(rank[rest])])
             waiting[best] = 0
             push(best)
             continue

@@ -9,7 +9,7 @@ import importlib
 from pathlib import Path
 
 from migrator.errors import InputError
-from migrator.inputs.base import ReadResult, Reader, check_exists, readers
+from migrator.inputs.base import Reader, ReadResult, check_exists, readers
 
 # Modules that register a reader when imported. A format added later appends its module here.
 BUILTIN_READERS: tuple[str, ...] = ("migrator.inputs.native",)
