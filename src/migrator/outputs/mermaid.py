@@ -1,0 +1,135 @@
+"""Mermaid diagrams GitHub will render, and their table twins.
+
+GitHub refuses a Mermaid diagram over about 50,000 characters or 500 edges: every builder aggregates, caps and
+says "and N more" instead of emitting a diagram that will not render. Every diagram in PLAN.md has a table twin
+with the same data (clients without JavaScript show the Mermaid source).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from migrator.outputs.escape import md_cell, mermaid_label
+
+MAX_CHARS = 50_000
+MAX_EDGES = 500
+MAX_GANTT_TASKS = 400
+MAX_XY_POINTS = 120
+
+KIND_SECTION = {"foundation": "Foundation", "nonprod": "Dev and test", "prod": "Production", "shared-services": "Shared services"}
+
+
+def _fence(body: list[str]) -> str:
+    text = "```mermaid\n" + "\n".join(body) + "\n```\n"
+    if len(text) > MAX_CHARS:  # pragma: no cover - builders cap well below this
+        raise ValueError(f"Mermaid diagram of {len(text)} characters exceeds {MAX_CHARS}")
+    return text
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """An escaped Markdown table (every cell through :func:`md_cell`)."""
+    lines = ["| " + " | ".join(md_cell(h) for h in headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(md_cell("" if v is None else v) for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def gantt(waves: Sequence[dict[str, Any]], freezes: Sequence[dict[str, Any]] = (), title: str = "Migration waves") -> str:
+    """A gantt chart of the waves, grouped by kind, with the freeze windows; capped at MAX_GANTT_TASKS tasks."""
+    body = ["gantt", f"    title {mermaid_label(title)}", "    dateFormat YYYY-MM-DD", "    axisFormat %Y-%m"]
+    shown = list(waves[:MAX_GANTT_TASKS])
+    if freezes:
+        body.append("    section Freeze windows")
+        for i, f in enumerate(freezes):
+            days = (dt.date.fromisoformat(str(f["end"])) - dt.date.fromisoformat(str(f["start"]))).days + 1
+            body.append(f"    {mermaid_label(f.get('name', 'freeze'))} :crit, f{i}, {f['start']}, {days}d")
+    for kind in ("foundation", "nonprod", "prod", "shared-services"):
+        tasks = [w for w in shown if w["kind"] == kind]
+        if not tasks:
+            continue
+        body.append(f"    section {KIND_SECTION[kind]}")
+        for w in tasks:
+            days = (dt.date.fromisoformat(w["end"]) - dt.date.fromisoformat(w["start"])).days + 1
+            tag = "crit, " if w.get("risk", {}).get("level") == "high" else ""
+            body.append(f"    Wave {w['number']} ({w['servers']} servers) :{tag}w{w['number']}, {w['start']}, {days}d")
+    text = _fence(body)
+    if len(waves) > len(shown):
+        text += f"\n_and {len(waves) - len(shown)} more waves, listed in the table below._\n"
+    return text
+
+
+def _sample(points: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    if len(points) <= MAX_XY_POINTS:
+        return list(points)
+    step = -(-len(points) // MAX_XY_POINTS)
+    sampled = list(points[::step])
+    if sampled[-1] is not points[-1]:
+        sampled.append(points[-1])
+    return sampled
+
+
+def xychart_burndown(timeline: Sequence[dict[str, Any]], target_value: float, unit: str) -> str:
+    """Remaining footprint per month (bars) against the target level (line), as Mermaid xychart-beta."""
+    points = _sample(timeline)
+    if not points:
+        return ""
+    top = max([p["remaining"] for p in points] + [target_value]) or 1.0
+    labels = ", ".join(f'"{p["month"]}"' for p in points)
+    body = [
+        "xychart-beta",
+        f'    title "Remaining footprint ({mermaid_label(unit)}) against the target"',
+        f"    x-axis [{labels}]",
+        f'    y-axis "{mermaid_label(unit)}" 0 --> {round(top * 1.05, 2):g}',
+        "    bar [" + ", ".join(f"{p['remaining']:g}" for p in points) + "]",
+        "    line [" + ", ".join(f"{target_value:.4g}" for _ in points) + "]",
+    ]
+    note = f"\n_Every {-(-len(timeline) // MAX_XY_POINTS)} months shown; the table has every month._\n" if len(points) < len(timeline) else ""
+    return _fence(body) + note
+
+
+def dependency_flowchart(
+    nodes: Sequence[dict[str, Any]],
+    edges: Sequence[dict[str, Any]],
+    max_edges: int = 100,
+    max_nodes: int = 60,
+    title: str = "",
+) -> tuple[str, list[dict[str, Any]]]:
+    """A left-to-right flowchart of aggregated nodes (move groups, applications) keeping the heaviest edges.
+
+    ``nodes``: dicts with ``id`` and ``label``; ``edges``: dicts with ``source``, ``target``, ``weight`` and an
+    optional ``label``. Returns the Mermaid block and the edges it shows (the table twin's rows).
+    """
+    max_edges = min(max_edges, MAX_EDGES)
+    ranked = sorted(edges, key=lambda e: (-float(e["weight"]), str(e["source"]), str(e["target"])))
+    labels = {str(n["id"]): str(n.get("label", n["id"])) for n in nodes}
+    chosen: list[dict[str, Any]] = []
+    used: dict[str, int] = {}
+    for e in ranked:
+        if len(chosen) >= max_edges:
+            break
+        new = [n for n in (str(e["source"]), str(e["target"])) if n not in used]
+        if len(used) + len(new) > max_nodes:
+            continue
+        for n in new:
+            used[n] = len(used)
+        chosen.append(e)
+    body = ["flowchart LR"]
+    if title:
+        body.insert(0, f"---\ntitle: {mermaid_label(title)}\n---")
+    for node, idx in sorted(used.items(), key=lambda kv: kv[1]):
+        body.append(f'    n{idx}["{mermaid_label(labels.get(node, node))}"]')
+    for e in chosen:
+        lab = e.get("label") or f"{float(e['weight']):g}"
+        body.append(f'    n{used[str(e["source"])]} -->|"{mermaid_label(lab)}"| n{used[str(e["target"])]}')
+    isolated = [n for n in labels if n not in used][: max(0, max_nodes - len(used))]
+    for n in isolated:
+        used[n] = len(used)
+        body.append(f'    n{used[n]}["{mermaid_label(labels[n])}"]')
+    text = _fence(body)
+    hidden_edges = len(edges) - len(chosen)
+    hidden_nodes = len(labels) - len(used)
+    if hidden_edges > 0 or hidden_nodes > 0:
+        text += f"\n_and {hidden_edges} more dependencies between {hidden_nodes} more nodes, in the table and plan.json._\n"
+    return text, chosen
