@@ -240,9 +240,13 @@ def plan_inventory(
         # Retired servers go once every migrating server that uses them (or shares their application) has moved.
         retire = (servers["disposition"].eq("retire").to_numpy()) & ~is_hub
         retained = servers["disposition"].eq("retain").to_numpy()
-        src_leave = leave[es]
-        use = pd.DataFrame({"dst": ed, "leave": src_leave, "src_mig": in_scope[es], "src_retained": retained[es] | (is_hub[es] & ~migrating[es])})
-        use = use[retire[ed] | is_hub[ed]]
+        stays = retained | (is_hub & ~migrating)
+        # A retired server is used by the servers that depend on it; a hub by every peer, in either direction
+        # (a backup server connects to the servers it protects).
+        use = pd.DataFrame({"dst": np.concatenate([ed, es]), "user": np.concatenate([es, ed])})
+        use = use[(retire[use["dst"].to_numpy()] & (np.arange(len(use)) < len(ed))) | is_hub[use["dst"].to_numpy()]]
+        user = use["user"].to_numpy()
+        use = use.assign(leave=leave[user], src_mig=in_scope[user], src_retained=stays[user])
         last_user = use[use["src_mig"]].groupby("dst")["leave"].max()
         app_last = pd.Series(leave[mig_mask], index=servers["application"].to_numpy()[mig_mask])
         app_last = app_last[app_last.index != ""].groupby(level=0).max()

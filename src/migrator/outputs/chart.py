@@ -1,0 +1,51 @@
+"""footprint.png: the footprint burn-down against the target line (matplotlib, deterministic bytes)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+
+def burndown_png_bytes(footprint: dict[str, Any]) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    timeline = footprint["timeline"]
+    target = footprint["target"]
+    unit = footprint["unit"]
+    baseline = float(footprint["baseline"])
+    months = [p["month"] for p in timeline]
+    remaining = [p["remaining"] for p in timeline]
+    target_level = baseline * (1 - float(target["reduction"]))
+    with plt.rc_context({"svg.hashsalt": "migrator", "font.family": "DejaVu Sans"}):
+        fig, ax = plt.subplots(figsize=(10, 4.5), dpi=100)
+        xs = list(range(len(months)))
+        ax.step(xs, remaining, where="post", color="#1f6feb", linewidth=2, label=f"remaining ({unit})")
+        ax.fill_between(xs, remaining, step="post", color="#1f6feb", alpha=0.12)
+        ax.axhline(target_level, color="#d1242f", linestyle="--", linewidth=1.5,
+                   label=f"target: -{float(target['reduction']):.0%} by {target['by']}")
+        floor = float(target.get("minimum_remaining", target_level))
+        ax.axhline(floor, color="#6e7781", linestyle=":", linewidth=1, label=f"best achievable: -{float(target['max_achievable']):.0%}")
+        by_month = str(target["by"])[:7]
+        if by_month in months:
+            ax.axvline(months.index(by_month), color="#d1242f", linewidth=0.8, alpha=0.6)
+        step = max(1, len(months) // 12)
+        ax.set_xticks(xs[::step])
+        ax.set_xticklabels(months[::step], rotation=45, ha="right", fontsize=8)
+        ax.set_ylim(bottom=0, top=max([baseline, target_level, *remaining, 1e-9]) * 1.08)
+        ax.set_ylabel(unit)
+        ax.set_title(f"Data-center footprint ({unit}): {'target met' if target['met'] else 'target NOT met'}")
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(loc="upper right", fontsize=8)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", metadata={"Software": None})
+        plt.close(fig)
+    return buf.getvalue()
+
+
+def burndown_png(footprint: dict[str, Any], path: Path) -> None:
+    Path(path).write_bytes(burndown_png_bytes(footprint))
