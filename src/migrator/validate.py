@@ -155,7 +155,13 @@ def validate_servers(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFra
     out["environment"] = _text(frame["environment"]).str.lower().replace(_ENV_ALIASES).astype(object)
     out["cores"] = _numbers(frame, "cores", required=True, minimum=0)
     out["memory_gb"] = _numbers(frame, "memory_gb", required=True, minimum=0)
-    out["storage_gb"] = _numbers(frame, "storage_gb", required=True, minimum=0)
+    storage = _numbers(frame, "storage_gb", required=False, minimum=0)
+    unknown = storage.isna()
+    if unknown.any():
+        per_file = frame.loc[unknown, "_file"].value_counts().sort_index()
+        for file, count in per_file.items():
+            findings.append(Finding("storage-unknown", f"{count} servers have no storage size; it counts as 0 in wave totals and sizing", str(file), column="storage_gb"))
+    out["storage_gb"] = storage.fillna(0.0)
     out["cpu_util_pct"] = _numbers(frame, "cpu_util_pct", required=False, minimum=0, maximum=100)
     out["memory_util_pct"] = _numbers(frame, "memory_util_pct", required=False, minimum=0, maximum=100)
     out["power_w"] = _numbers(frame, "power_w", required=False, minimum=0)

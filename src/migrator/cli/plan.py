@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +14,7 @@ from migrator.cli.common import drop_none, err_console, fail, out_console, progr
 from migrator.errors import MigratorError
 
 
-class Gate(str, Enum):
+class Gate(StrEnum):
     target = "target"
     critical = "critical"
     violations = "violations"

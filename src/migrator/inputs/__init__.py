@@ -12,7 +12,13 @@ from migrator.errors import InputError
 from migrator.inputs.base import Reader, ReadResult, check_exists, readers
 
 # Modules that register a reader when imported. A format added later appends its module here.
-BUILTIN_READERS: tuple[str, ...] = ("migrator.inputs.native",)
+BUILTIN_READERS: tuple[str, ...] = (
+    "migrator.inputs.native",
+    "migrator.inputs.azure_migrate",
+    "migrator.inputs.rvtools",
+    "migrator.inputs.dependency_export",
+    "migrator.inputs.discovery_report",
+)
 
 _loaded = False
 
@@ -27,10 +33,12 @@ def _load_builtin() -> None:
 
 
 def _header(path: Path) -> list[str]:
+    """A CSV's header, or for a workbook its sheet names as ``sheet:NAME``."""
     from migrator.inputs.csvio import sniff_dialect
+    from migrator.inputs.xlsx import is_workbook, sheet_names
 
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        return []
+    if is_workbook(path):
+        return [f"sheet:{s}" for s in sheet_names(path)]
     return list(sniff_dialect(path).header)
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from migrator.errors import InputError
 from migrator.inputs.base import ReadResult, register
 from migrator.inputs.csvio import read_csv_text, sniff_dialect
-from migrator.schema import column_names, required_columns
+from migrator.inputs.units import looks_decimal_comma, parse_numbers
+from migrator.schema import TABLES, column_names, required_columns
 
 _KIND_KEYS = {
     "servers": {"name", "cores", "memory_gb"},
@@ -78,6 +79,10 @@ class NativeReader:
                     expected="one of " + ", ".join(known) + " (or a custom column prefixed x_)",
                 )
         frame = frame.rename(columns=mapping)[list(mapping.values())]
+        if looks_decimal_comma(frame, dialect.delimiter):
+            numeric = [c.name for c in TABLES[kind] if c.kind in ("float", "int") and c.name in frame.columns]
+            for col in numeric:
+                frame[col] = parse_numbers(frame[col], file=path, column=col, decimal_comma=True, expected="a plain number without units")
         missing = [c for c in required_columns(kind) if c not in frame.columns]
         if missing:
             raise InputError(

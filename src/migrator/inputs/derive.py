@@ -1,0 +1,41 @@
+"""Fill missing fields by well-known rules, only when asked (``[inputs]`` settings), and say what was derived."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from migrator.errors import Finding
+from migrator.inputs.config import InputSettings
+
+
+def derive_fields(servers: pd.DataFrame, settings: InputSettings) -> tuple[pd.DataFrame, list[Finding]]:
+    findings: list[Finding] = []
+    out = servers.copy()
+    if settings.environment_pattern:
+        empty = out["environment"].eq("")
+        captured = out["name"].str.extract(settings.environment_pattern, expand=True)["env"].fillna("").str.lower()
+        mapped = captured.replace(settings.environment_map)
+        fill = empty & mapped.ne("")
+        out.loc[fill, "environment"] = mapped[fill]
+        findings.append(Finding("derived-environment", f"environment derived from the server name for {int(fill.sum())} servers "
+                                f"({int((empty & ~fill).sum())} still have none)", column="environment", severity="info"))
+    if settings.application_from != "none":
+        source = out.get(settings.application_from, pd.Series("", index=out.index)).fillna("").astype(str)
+        if settings.application_pattern:
+            source = source.str.extract(settings.application_pattern, expand=True)["app"].fillna("")
+        else:
+            source = source.str.strip().str.strip("/").str.split("/").str[-1].fillna("")
+        empty = out["application"].eq("")
+        fill = empty & source.ne("")
+        out.loc[fill, "application"] = source[fill]
+        findings.append(Finding("derived-application", f"application derived from the {settings.application_from} for {int(fill.sum())} servers "
+                                f"({int((empty & ~fill).sum())} still have none)", column="application", severity="info"))
+    missing_app = int(out["application"].eq("").sum())
+    if missing_app:
+        findings.append(Finding("no-application", f"{missing_app} servers have no application: each is its own move group "
+                                "(set [inputs] application_from, or add an application column)", column="application", severity="info"))
+    missing_env = int(out["environment"].eq("").sum())
+    if missing_env:
+        findings.append(Finding("no-environment", f"{missing_env} servers have no environment and are planned as production "
+                                "(set [inputs] environment_pattern to derive it from the name)", column="environment", severity="info"))
+    return out, findings
