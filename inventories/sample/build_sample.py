@@ -29,7 +29,7 @@ APPS = [
     ("qms", "medium", "", "rehost", ("prod", "test"), {"app": (3, 4, 16, 150, "win19"), "db": (1, 8, 32, 900, "win19sql")}),
     ("edi-gateway", "high", "", "rehost", ("prod", "test"), {"app": (3, 4, 16, 150, "rhel7"), "db": (1, 8, 32, 600, "rhel7")}),
     ("bi-warehouse", "medium", "high", "refactor", ("prod", "dev"), {"etl": (4, 8, 64, 1000, "win19"), "db": (2, 16, 256, 12000, "win19sql"), "web": (2, 4, 16, 100, "win19")}),
-    ("labelling", "low", "", "rehost", ("prod", "test"), {"app": (3, 2, 8, 80, "win16"), "db": (1, 4, 16, 200, "win16sql")}),
+    ("labelling", "low", "", "rehost", ("prod", "test"), {"app": (3, 2, 8, 80, "win12"), "db": (1, 4, 16, 200, "win16sql")}),
     ("warehouse-mgmt", "high", "", "rehost", ("prod", "test"), {"web": (2, 4, 16, 100, "rhel8"), "app": (4, 8, 32, 200, "rhel8"), "db": (2, 8, 64, 1500, "rhel8")}),
     ("supplier-portal", "medium", "", "rehost", ("prod", "test"), {"web": (2, 2, 8, 80, "ubuntu22"), "app": (2, 4, 16, 120, "ubuntu22")}),
     ("ci-build", "low", "", "rehost", ("dev",), {"agent": (8, 8, 16, 300, "ubuntu22"), "server": (1, 4, 16, 500, "ubuntu22")}),

@@ -313,7 +313,7 @@ def plan_inventory(
     per_server_sizing: pd.DataFrame | None = None
     with _stage("sizing", timings, progress):
         sizer = _sizer()
-        if sizer is not None and settings.sizing is not None:
+        if sizer is not None and settings.sizing is not None and settings.sizing.enabled:
             result = sizer(servers, settings.sizing)
             per_server_sizing = result.per_server
             findings.extend(getattr(result, "findings", ()))
@@ -416,7 +416,7 @@ def _server_table(servers: pd.DataFrame, instance: pd.Series, klass: pd.Series, 
     })
     if sizing is not None:
         for col in sizing.columns:
-            table[col] = sizing[col].to_numpy()
+            table[col] = sizing[col].array
     return table.sort_values(["wave", "move_group", "server"], na_position="last", kind="mergesort").reset_index(drop=True)
 
 
@@ -439,6 +439,32 @@ def _server_records(table: pd.DataFrame, sizing: pd.DataFrame | None) -> list[di
         frame[col] = table[col] if col in table.columns else None
     frame = frame.astype(object).where(frame.notna(), None)
     return frame.to_dict(orient="records")  # object columns hold plain Python values
+
+
+COST_KEYS = {"monthly_cost": "monthly_payg", "monthly_cost_ahb": "monthly_ahb", "monthly_cost_1y": "monthly_1y", "monthly_cost_3y": "monthly_3y"}
+
+
+def wave_cost(rows: pd.DataFrame, currency: str) -> dict[str, Any]:
+    """What a wave adds to the monthly bill. Pay-as-you-go and Hybrid Benefit add up what is priced and count the
+    rest; a reservation total is given only when every server's reservation price is known, else null (unknown)."""
+    moving = rows[rows["readiness"].ne("Not applicable")] if "readiness" in rows.columns else rows
+    out: dict[str, Any] = {"currency": currency}
+    for col, key in COST_KEYS.items():
+        if col not in moving.columns:
+            continue
+        values = pd.to_numeric(moving[col], errors="coerce")
+        if key in ("monthly_1y", "monthly_3y"):
+            out[key] = None if values.isna().any() or values.empty else _num(values.sum())
+        else:
+            out[key] = _num(values.sum()) if values.notna().any() else None
+    if "monthly_cost" in moving.columns:
+        priced = pd.to_numeric(moving["monthly_cost"], errors="coerce").notna()
+        out["priced_servers"] = int(priced.sum())
+        out["unpriced_servers"] = int((~priced).sum())
+    if "monthly_storage_cost" in moving.columns:
+        storage = pd.to_numeric(moving["monthly_storage_cost"], errors="coerce")
+        out["monthly_storage"] = None if storage.isna().any() or storage.empty else _num(storage.sum())
+    return out
 
 
 def _num(x: float) -> float:
@@ -512,9 +538,7 @@ def _document(**k: Any) -> dict[str, Any]:
             "cost": None,
         }
         if cost_cols:
-            entry["cost"] = {"currency": getattr(settings.sizing, "currency", "USD"),
-                             **{c.replace("monthly_cost", "monthly_payg") if c == "monthly_cost" else c.replace("monthly_cost_", "monthly_"):
-                                (None if rows[c].isna().any() else _num(rows[c].sum())) for c in cost_cols}}
+            entry["cost"] = wave_cost(rows, getattr(settings.sizing, "currency", "USD"))
         waves_doc.append(entry)
 
     mg_doc = []
@@ -600,10 +624,26 @@ def _document(**k: Any) -> dict[str, Any]:
         ],
         "footprint": fp,
         "sizing": k["sizing_doc"],
+        "cost": _cost_doc(table, fp, settings) if per_server_sizing is not None else None,
         "dependency_stats": graph.stats,
         "findings": [f.to_dict() for f in unique_findings],
     }
     return doc
+
+
+def _cost_doc(table: pd.DataFrame, fp: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Totals once every wave has landed, and the monthly run-rate as the waves land (a server costs from its wave's end)."""
+    moved = table[table["wave"].notna()]
+    totals = wave_cost(moved, getattr(settings.sizing, "currency", "USD"))
+    ends = pd.to_datetime(moved["wave_end"]).dt.to_period("M")
+    cost = pd.to_numeric(moved["monthly_cost"], errors="coerce").fillna(0.0)
+    by_month = cost.groupby(ends).sum().sort_index().cumsum()
+    timeline = []
+    for point in fp["timeline"]:
+        month = pd.Period(point["month"], "M")
+        landed = by_month[by_month.index <= month]
+        timeline.append({"month": point["month"], "monthly_payg": _num(landed.iat[-1]) if len(landed) else 0.0})
+    return {"totals": totals, "run_rate": timeline}
 
 
 def _assumptions(settings: Settings, first_wave: int, dates: list[tuple[dt.date, dt.date]], footprint: Any) -> list[str]:

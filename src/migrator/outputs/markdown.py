@@ -142,6 +142,10 @@ def render_markdown(doc: dict[str, Any]) -> str:
         add(_more(len(members), len(shown), "waves.csv"))
         add("</details>\n")
 
+    if doc.get("cost"):
+        add(_cost_section(doc))
+        add(_readiness_section(doc))
+
     add("## Dependencies that cross waves\n")
     cross = doc["cross_wave_dependencies"]
     temp = [c for c in cross if c["kind"] == "temporary"]
@@ -258,6 +262,46 @@ def render_markdown(doc: dict[str, Any]) -> str:
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
     return text.rstrip("\n") + "\n"
+
+
+def _cost_section(doc: dict[str, Any]) -> str:
+    cost = doc["cost"]
+    tot = cost["totals"]
+    cat = (doc.get("sizing") or {}).get("catalog") or {}
+    cur = tot.get("currency", "USD")
+    snap = cat.get("snapshot") or {}
+    lines = ["## Azure cost\n",
+             f"Catalog: {md_text(cat.get('origin', ''))}, region **{md_text(cat.get('region', ''))}**, VM prices of {snap.get('prices', 'unknown date')}, "
+             f"sizes of {snap.get('skus', 'unknown date')}. Compute only, {cur} a month (730 hours); "
+             f"disk prices: {md_text(cat.get('disk_prices') or 'from the catalog')}.\n"]
+    rows = [["Pay-as-you-go", _money(tot.get("monthly_payg"), cur)],
+            ["With Azure Hybrid Benefit (as configured)", _money(tot.get("monthly_ahb"), cur)],
+            ["1-year reservations", _money(tot.get("monthly_1y"), cur) + ("" if tot.get("monthly_1y") is not None else " (not every size has a known reservation price)")],
+            ["3-year reservations", _money(tot.get("monthly_3y"), cur) + ("" if tot.get("monthly_3y") is not None else " (not every size has a known reservation price)")],
+            ["Managed disks", _money(tot.get("monthly_storage"), cur)],
+            ["Servers priced / not priced", f"{tot.get('priced_servers', 0)} / {tot.get('unpriced_servers', 0)}"]]
+    lines.append(_table(["Monthly run-rate once every wave has landed", ""], rows))
+    lines.append(_table(["Wave", "Servers", "Adds (PAYG)", "Adds (1y)", "Adds (3y)", "Not priced"],
+                        [[w["number"], w["servers"], _money((w.get("cost") or {}).get("monthly_payg"), cur), _money((w.get("cost") or {}).get("monthly_1y"), cur),
+                          _money((w.get("cost") or {}).get("monthly_3y"), cur), (w.get("cost") or {}).get("unpriced_servers", "")] for w in doc["waves"]]))
+    return "\n".join(lines)
+
+
+def _readiness_section(doc: dict[str, Any]) -> str:
+    issues = [s for s in doc["servers"] if s.get("readiness") in ("Not ready", "Unknown", "Ready with conditions")]
+    lines = ["## Servers that cannot move as planned\n"]
+    if not issues:
+        return "\n".join(lines + ["Every migrating server is Ready for Azure.\n"])
+    order = {"Not ready": 0, "Unknown": 1, "Ready with conditions": 2}
+    counts: dict[str, int] = defaultdict(int)
+    for s in issues:
+        counts[s["readiness"]] += 1
+    lines.append(", ".join(f"{n} {k.lower()}" for k, n in sorted(counts.items(), key=lambda kv: order[kv[0]])) + ".\n")
+    shown = sorted(issues, key=lambda s: (order[s["readiness"]], s["wave"] or 0, s["name"]))[:MAX_SERVER_ROWS]
+    lines.append(_table(["Server", "Wave", "Readiness", "Why", "Azure size"],
+                        [[s["name"], s["wave"], s["readiness"], s.get("readiness_reason") or "", s.get("azure_size") or "none"] for s in shown]))
+    lines.append(_more(len(issues), len(shown), "waves.csv"))
+    return "\n".join(lines)
 
 
 class PlanMarkdown:

@@ -1,0 +1,258 @@
+"""Right-size every migrating server to an Azure VM size and price it, vectorised over the inventory.
+
+Performance-based by default, as Azure Migrate does it: required vCPU = cores x CPU utilisation percentile x
+comfort factor, required memory likewise; a counter without utilisation is sized as on premises, and each server
+says which basis was used. The size is the cheapest one of the allowed series in the region that meets vCPU,
+memory and data-disk count (pay-as-you-go, 730 hours a month). Restrictions in the catalog concern the subscription
+that collected it, not the region, so they are reported, never used to filter. Disks map to managed-disk tiers by
+size and, where known, by IOPS and throughput.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from migrator.azure.catalog import Catalog, load_catalog
+from migrator.azure.config import SizingSettings
+from migrator.errors import Finding
+from migrator.schema import MIGRATING_DISPOSITIONS
+
+MAX_DISK_GIB = 32_767
+DISK_TYPES = {"premium": "Premium_LRS", "standard-ssd": "StandardSSD_LRS", "standard-hdd": "Standard_LRS"}
+
+_WINDOWS = re.compile(r"windows", re.I)
+_LINUX = re.compile(r"linux|rhel|red\s*hat|ubuntu|centos|suse|sles|debian|oracle|rocky|alma|fedora|amazon", re.I)
+# (pattern, readiness, reason) checked in order; the first match wins.
+_OS_RULES: tuple[tuple[str, str, str], ...] = (
+    (r"windows\s*(?:server\s*)?(?:2000|2003|nt)|windows\s*xp", "Not ready", "operating system not supported in Azure ({os})"),
+    (r"windows\s*(?:server\s*)?2008", "Ready with conditions", "end of support ({os}): needs Extended Security Updates or an upgrade"),
+    (r"windows\s*(?:server\s*)?2012", "Ready with conditions", "end of support ({os}): needs Extended Security Updates or an upgrade"),
+    (r"centos|red\s*hat\D*\b[56]\b|rhel\s*[56]\b|ubuntu\s*1[0246]\.|sles\s*1[01]\b|debian\s*[5-9]\b", "Ready with conditions",
+     "end of life ({os}): plan an upgrade or extended support"),
+    (r"32-bit|\bx86\)|i386|i686", "Ready with conditions", "32-bit operating system ({os}): supported with limits; prefer a 64-bit rebuild"),
+)
+
+
+@dataclass(frozen=True)
+class SizingResult:
+    per_server: pd.DataFrame  # aligned to the servers' index
+    assumptions: tuple[str, ...]
+    catalog_info: dict[str, Any]
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+
+
+def os_type(os_text: pd.Series) -> pd.Series:
+    win = os_text.str.contains(_WINDOWS, na=False)
+    lin = os_text.str.contains(_LINUX, na=False) & ~win
+    return pd.Series(np.where(win, "windows", np.where(lin, "linux", "unknown")), index=os_text.index, dtype=object)
+
+
+def requirements(servers: pd.DataFrame, settings: SizingSettings) -> pd.DataFrame:
+    """Required vCPU, memory and data disks per server, and the basis used."""
+    cores = servers["cores"].to_numpy(float)
+    mem = servers["memory_gb"].to_numpy(float)
+    cpu = servers["cpu_util_pct"].to_numpy(float)
+    mu = servers["memory_util_pct"].to_numpy(float)
+    perf = settings.basis == "performance"
+    cpu_known = perf & ~np.isnan(cpu)
+    mem_known = perf & ~np.isnan(mu)
+    need_cpu = np.where(cpu_known, cores * np.nan_to_num(cpu) / 100.0 * settings.comfort_factor, cores)
+    need_mem = np.where(mem_known, mem * np.nan_to_num(mu) / 100.0 * settings.comfort_factor, mem)
+    need_cpu = np.maximum(np.ceil(need_cpu - 1e-9), 1)
+    need_mem = np.maximum(need_mem, 0.5)
+    basis = np.where(cpu_known & mem_known, "performance",
+                     np.where(cpu_known | mem_known, "performance (partial: " + np.where(cpu_known, "memory", "CPU") + " as on premises)",
+                              "as on premises"))
+    disks = disk_table(servers, settings)
+    data_disks = disks[disks["position"] > 0].groupby("server").size().reindex(range(len(servers)), fill_value=0).to_numpy()
+    return pd.DataFrame({"need_vcpus": need_cpu, "need_memory_gb": need_mem, "need_data_disks": data_disks, "basis": basis},
+                        index=servers.index)
+
+
+def disk_table(servers: pd.DataFrame, settings: SizingSettings) -> pd.DataFrame:
+    """One row per disk: server position, position (0 = OS disk), size; IOPS/MB/s shared evenly where known."""
+    listed = servers["disks_gb"].fillna("").astype(str)
+    storage = servers["storage_gb"].to_numpy(float)
+    # No disk list: an OS disk, plus one data disk holding the rest of the provisioned storage.
+    os_gb = settings.os_disk_gb
+    derived = np.where(storage > os_gb, np.char.add(f"{os_gb:g};", np.char.mod("%g", np.round(storage - os_gb, 1))), f"{os_gb:g}")
+    text = listed.where(listed.ne(""), pd.Series(derived, index=servers.index))
+    parts = text.str.split(";")
+    exploded = parts.explode()
+    frame = pd.DataFrame({"server": np.repeat(np.arange(len(servers)), parts.str.len().to_numpy()), "size": pd.to_numeric(exploded.to_numpy(), errors="coerce")})
+    frame = frame[frame["size"].notna() & (frame["size"] > 0)].copy()
+    frame["position"] = frame.groupby("server").cumcount()
+    counts = frame.groupby("server")["size"].transform("size").to_numpy()
+    iops = servers["iops"].to_numpy(float)[frame["server"].to_numpy()]
+    mbps = servers["throughput_mbps"].to_numpy(float)[frame["server"].to_numpy()]
+    frame["iops"] = iops / counts
+    frame["mbps"] = mbps / counts
+    return frame.reset_index(drop=True)
+
+
+def disk_tiers(disks: pd.DataFrame, catalog: Catalog, settings: SizingSettings) -> pd.DataFrame:
+    """Smallest tier of the chosen disk type meeting size and, where known, IOPS and throughput."""
+    tiers = catalog.disks[catalog.disks["type"] == DISK_TYPES[settings.disk_type]].sort_values("max_size_gib", kind="mergesort").reset_index(drop=True)
+    if tiers.empty:
+        return disks.assign(tier="", tier_price=np.nan, fits=False)
+    sizes = tiers["max_size_gib"].to_numpy(float)
+    by_size = np.searchsorted(sizes, disks["size"].to_numpy(float), side="left")
+    iops_ok = np.maximum.accumulate(tiers["iops"].to_numpy(float))
+    mbps_ok = np.maximum.accumulate(tiers["mbps"].to_numpy(float))
+    by_iops = np.searchsorted(iops_ok, np.nan_to_num(disks["iops"].to_numpy(float)), side="left")
+    by_mbps = np.searchsorted(mbps_ok, np.nan_to_num(disks["mbps"].to_numpy(float)), side="left")
+    idx = np.maximum(by_size, np.maximum(by_iops, by_mbps))
+    fits = by_size < len(tiers)
+    idx = np.minimum(idx, len(tiers) - 1)
+    return disks.assign(tier=np.where(fits, tiers["tier"].to_numpy()[idx], ""), tier_price=np.where(fits, tiers["monthly_price"].to_numpy()[idx], np.nan),
+                        fits=fits)
+
+
+def readiness(servers: pd.DataFrame, ostype: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    n = len(servers)
+    state = np.full(n, "Ready", dtype=object)
+    reason = np.full(n, "", dtype=object)
+    text = servers["os"].fillna("").astype(str)
+    decided = np.zeros(n, dtype=bool)
+    for pattern, level, template in _OS_RULES:
+        hit = text.str.contains(pattern, case=False, regex=True).to_numpy() & ~decided
+        if hit.any():
+            state[hit] = level
+            reason[hit] = [template.format(os=o) for o in text.to_numpy()[hit]]
+            decided |= hit
+    unknown = (ostype.to_numpy() == "unknown") & ~decided
+    state[unknown] = "Unknown"
+    reason[unknown] = np.where(text.to_numpy()[unknown] == "", "operating system not in the inventory",
+                               "operating system not recognised: " + text.to_numpy()[unknown].astype(str))
+    return state, reason
+
+
+def _choose(req: pd.DataFrame, cands: pd.DataFrame, price_col: str) -> tuple[np.ndarray, np.ndarray]:
+    """Index into ``cands`` of the cheapest feasible size per requirement row (-1 when none), chunked matrix search."""
+    cands = cands[cands[price_col].notna()].sort_values([price_col, "vcpus", "memory_gb", "name"], kind="mergesort")
+    if cands.empty or req.empty:
+        return np.full(len(req), -1, dtype=np.int64), cands.index.to_numpy()
+    cv, cm, cd = cands["vcpus"].to_numpy(float), cands["memory_gb"].to_numpy(float), cands["max_data_disks"].to_numpy(float)
+    rv, rm, rd = req["need_vcpus"].to_numpy(float), req["need_memory_gb"].to_numpy(float), req["need_data_disks"].to_numpy(float)
+    out = np.full(len(req), -1, dtype=np.int64)
+    step = max(1, 2_000_000 // max(len(cands), 1))
+    for start in range(0, len(req), step):
+        sl = slice(start, start + step)
+        ok = (cv[None, :] >= rv[sl, None]) & (cm[None, :] >= rm[sl, None] - 1e-9) & (cd[None, :] >= rd[sl, None])
+        first = ok.argmax(axis=1)
+        out[sl] = np.where(ok.any(axis=1), first, -1)
+    return out, cands.index.to_numpy()
+
+
+def size_servers(servers: pd.DataFrame, settings: SizingSettings, catalog: Catalog | None = None) -> SizingResult:
+    catalog = catalog or load_catalog(settings.region, settings.catalog)
+    n = len(servers)
+    findings: list[Finding] = []
+    ostype = os_type(servers["os"].fillna("").astype(str))
+    req = requirements(servers, settings)
+    sizes = catalog.sizes[catalog.sizes["series"].isin(settings.families) & catalog.sizes["arch"].eq("x64")]
+    missing_series = sorted(set(settings.families) - set(sizes["series"]))
+    if missing_series:
+        findings.append(Finding("sizing-series", f"series not in the {catalog.region} catalog: {', '.join(missing_series)}", severity="info"))
+    moving = servers["disposition"].isin(MIGRATING_DISPOSITIONS).to_numpy()
+    win = (ostype == "windows").to_numpy()
+
+    chosen = np.full(n, -1, dtype=np.int64)
+    for is_win, col in ((True, "windows"), (False, "linux")):
+        rows = np.flatnonzero(moving & (win == is_win))
+        pick, order = _choose(req.iloc[rows], sizes, col)
+        chosen[rows] = np.where(pick >= 0, order[np.maximum(pick, 0)], -1)
+    ok = chosen >= 0
+    at = catalog.sizes.reindex(chosen[ok])
+
+    def col(name: str, default: Any = np.nan) -> np.ndarray:
+        out = np.full(n, default, dtype=object if isinstance(default, str) or default is None else float)
+        out[ok] = at[name].to_numpy()
+        return out
+
+    hours = settings.hours_per_month
+    linux, windows = col("linux"), col("windows")
+    hourly = np.where(win, windows, linux).astype(float)
+    ahb = np.where(win & settings.windows_licences_owned, linux, hourly).astype(float)
+    l1, l3, w1, w3 = col("linux_1y"), col("linux_3y"), col("windows_1y"), col("windows_3y")
+    r1 = np.where(win, w1, l1).astype(float)
+    r3 = np.where(win, w3, l3).astype(float)
+
+    disks = disk_tiers(disk_table(servers, settings), catalog, settings)
+    tiers_text = disks.assign(t=disks["tier"].where(disks["fits"], "too large")).groupby("server")["t"].agg(";".join)
+    storage_price = disks.groupby("server")["tier_price"].sum(min_count=len(disks) and 1)
+    storage_known = disks.groupby("server")["tier_price"].apply(lambda s: bool(s.notna().all())) if len(disks) else pd.Series(dtype=bool)
+    too_big_disk = disks[~disks["fits"]].groupby("server")["size"].max()
+
+    state, reason = readiness(servers, ostype)
+    reason = reason.astype(object)
+    largest = sizes.sort_values(["vcpus", "memory_gb"]).tail(1)
+    no_fit = moving & ~ok
+    if no_fit.any():
+        lv = int(largest["vcpus"].iat[0]) if len(largest) else 0
+        lm = float(largest["memory_gb"].iat[0]) if len(largest) else 0.0
+        msg = [f"needs {int(v)} vCPU, {m:g} GiB and {int(d)} data disks: no size of the allowed series fits (largest {lv} vCPU, {lm:g} GiB)"
+               for v, m, d in zip(req["need_vcpus"].to_numpy()[no_fit], req["need_memory_gb"].to_numpy()[no_fit],
+                                  req["need_data_disks"].to_numpy()[no_fit], strict=True)]
+        state[no_fit] = "Not ready"
+        reason[no_fit] = msg
+    if len(too_big_disk):
+        pos = too_big_disk.index.to_numpy()
+        state[pos] = "Not ready"
+        reason[pos] = [f"a disk of {s:g} GiB exceeds the {MAX_DISK_GIB:,} GiB managed-disk maximum" for s in too_big_disk.to_numpy()]
+    conditional_unknown = ostype.to_numpy() == "unknown"
+    state = np.where(moving, state, "Not applicable")
+    reason = np.where(moving, reason, "not migrated (" + servers["disposition"].astype(str).to_numpy() + ")")
+
+    per = pd.DataFrame(index=servers.index)
+    per["azure_size"] = np.where(ok, col("name", ""), None)
+    per["azure_vcpus"] = pd.array(np.where(ok, col("vcpus"), np.nan), dtype="Float64").astype("Int64")
+    per["azure_memory_gb"] = np.where(ok, col("memory_gb"), np.nan)
+    per["sizing_basis"] = np.where(moving, req["basis"].to_numpy(), None)
+    per["required_vcpus"] = np.where(moving, req["need_vcpus"].to_numpy(), np.nan)
+    per["required_memory_gb"] = np.where(moving, np.round(req["need_memory_gb"].to_numpy(), 2), np.nan)
+    per["os_type"] = ostype.to_numpy()
+    per["readiness"] = state
+    per["readiness_reason"] = reason
+    per["disk_tiers"] = np.where(moving, tiers_text.reindex(range(n)).fillna("").to_numpy(), None)
+    per["monthly_compute_cost"] = np.where(ok, np.round(hourly * hours, 2), np.nan)
+    per["monthly_storage_cost"] = np.where(moving & storage_known.reindex(range(n), fill_value=False).to_numpy(),
+                                           np.round(storage_price.reindex(range(n)).to_numpy(float), 2), np.nan)
+    per["monthly_cost"] = per["monthly_compute_cost"]
+    per["monthly_cost_ahb"] = np.where(ok, np.round(ahb * hours, 2), np.nan)
+    per["monthly_cost_1y"] = np.where(ok, np.round(r1 * hours, 2), np.nan)
+    per["monthly_cost_3y"] = np.where(ok, np.round(r3 * hours, 2), np.nan)
+    per["restricted_for_collecting_subscription"] = np.where(ok, col("restrictions", None), None)
+    per["restricted_for_collecting_subscription"] = [bool(r) if isinstance(r, list) else False for r in per["restricted_for_collecting_subscription"]]
+
+    if conditional_unknown[moving].any():
+        findings.append(Finding("os-unknown", f"{int(conditional_unknown[moving].sum())} migrating servers have an unknown operating system: priced at the Linux rate, readiness Unknown",
+                                column="os"))
+    price_unknown = moving & ok & np.isnan(hourly)
+    if price_unknown.any():
+        findings.append(Finding("price-unknown", f"{int(price_unknown.sum())} servers have a size without a known price", severity="warning"))
+    restricted = int(np.sum(per["restricted_for_collecting_subscription"].to_numpy(bool)))
+    assumptions = (
+        f"Sizing: {settings.basis} basis with a comfort factor of {settings.comfort_factor:g} on the utilisation percentile in the inventory; "
+        "a counter without utilisation is sized as on premises.",
+        f"Sizes: the cheapest of the series {', '.join(settings.families)} in {catalog.region} meeting vCPU, memory and data-disk count, "
+        f"pay-as-you-go at {hours:g} hours a month; catalog {catalog.origin}, prices of {catalog.snapshot.get('prices')}, sizes of {catalog.snapshot.get('skus')}.",
+        "Reservation prices (1 and 3 years) are known only for Dsv5 and Esv5 in the bundled snapshot; elsewhere they are reported unknown.",
+        f"Managed disks: {settings.disk_type} tiers by size (and by IOPS and throughput where the inventory has them); disk prices: {catalog.disk_prices or 'from the catalog'}.",
+        "Azure Hybrid Benefit: " + ("Windows Server licences owned, Windows VMs priced at the Linux rate (monthly_cost_ahb)." if settings.windows_licences_owned
+                                    else "not applied (no Windows Server licences declared)."),
+        "SQL Server licences are not priced: the inventory does not say which servers run SQL Server"
+        + (" (sql_licences_owned is set, nothing to apply it to)." if settings.sql_licences_owned else "."),
+    )
+    if restricted:
+        findings.append(Finding("subscription-restricted", f"{restricted} chosen sizes were restricted for the subscription that collected the catalog "
+                                "(not a regional restriction): check your own subscription with 'migrator azure check'", severity="info"))
+    if catalog.stats.get("linux_fixed_from_meters") or catalog.stats.get("linux_dropped_unverified"):
+        findings.append(Finding("catalog-prices", f"catalog price defects handled: {catalog.stats.get('linux_fixed_from_meters', 0)} Linux prices corrected from retail meters, "
+                                f"{catalog.stats.get('linux_dropped_unverified', 0)} Linux prices equal to Windows and unverifiable left unknown", severity="info"))
+    return SizingResult(per_server=per, assumptions=assumptions, catalog_info=catalog.info(), findings=tuple(findings))
