@@ -149,6 +149,17 @@ def _choose(req: pd.DataFrame, cands: pd.DataFrame, price_col: str) -> tuple[np.
     return out, cands.index.to_numpy()
 
 
+def _join_positions(disks: pd.DataFrame, text: pd.Series) -> pd.Series:
+    """Per server, the disks' text joined with ';' in disk order, one pass per disk position (not per server)."""
+    wide = pd.DataFrame({"server": disks["server"], "position": disks["position"], "t": text.astype(object)}).pivot(
+        index="server", columns="position", values="t")
+    out = pd.Series("", index=wide.index, dtype=object)
+    for col in wide.columns:
+        part = wide[col].fillna("")
+        out = out.str.cat(part.astype(object), sep=";") if int(col) > 0 else part.astype(object)
+    return out.str.rstrip(";")
+
+
 def size_servers(servers: pd.DataFrame, settings: SizingSettings, catalog: Catalog | None = None) -> SizingResult:
     catalog = catalog or load_catalog(settings.region, settings.catalog)
     n = len(servers)
@@ -184,9 +195,9 @@ def size_servers(servers: pd.DataFrame, settings: SizingSettings, catalog: Catal
     r3 = np.where(win, w3, l3).astype(float)
 
     disks = disk_tiers(disk_table(servers, settings), catalog, settings)
-    tiers_text = disks.assign(t=disks["tier"].where(disks["fits"], "too large")).groupby("server")["t"].agg(";".join)
-    storage_price = disks.groupby("server")["tier_price"].sum(min_count=len(disks) and 1)
-    storage_known = disks.groupby("server")["tier_price"].apply(lambda s: bool(s.notna().all())) if len(disks) else pd.Series(dtype=bool)
+    tiers_text = _join_positions(disks, disks["tier"].where(disks["fits"], "too large"))
+    storage_price = disks.groupby("server")["tier_price"].sum(min_count=1)
+    storage_known = disks["tier_price"].notna().groupby(disks["server"]).all()
     too_big_disk = disks[~disks["fits"]].groupby("server")["size"].max()
 
     state, reason = readiness(servers, ostype)

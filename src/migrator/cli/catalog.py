@@ -1,0 +1,95 @@
+"""``migrator catalog``: show the VM size catalog, refresh it from Azure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from migrator.cli.app import EXIT_OK, app
+from migrator.cli.common import err_console, fail, out_console
+from migrator.errors import MigratorError
+
+catalog_app = typer.Typer(help="The Azure VM size catalog used for sizing and cost.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+
+@catalog_app.command("show")
+def show(
+    region: Annotated[str, typer.Option("--region", help="Region of the catalog.")] = "westeurope",
+    catalog_file: Annotated[Path | None, typer.Option("--catalog", help="A catalog file from 'catalog refresh'.")] = None,
+    series: Annotated[list[str] | None, typer.Option("--series", "--family", help="VM series such as Dsv5 (repeatable).")] = None,
+    min_vcpus: Annotated[int | None, typer.Option("--min-vcpus")] = None,
+    max_vcpus: Annotated[int | None, typer.Option("--max-vcpus")] = None,
+    min_memory: Annotated[float | None, typer.Option("--min-memory", help="GiB.")] = None,
+    max_memory: Annotated[float | None, typer.Option("--max-memory", help="GiB.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Rows to show (0 for all).")] = 50,
+) -> None:
+    """List sizes with their hourly prices (filters by series, vCPU, memory, region)."""
+    from migrator.azure.catalog import load_catalog
+
+    try:
+        cat = load_catalog(region, str(catalog_file) if catalog_file else "")
+    except MigratorError as exc:
+        fail(str(exc))
+    sizes = cat.sizes
+    if series:
+        sizes = sizes[sizes["series"].str.lower().isin([s.lower() for s in series])]
+    if min_vcpus is not None:
+        sizes = sizes[sizes["vcpus"] >= min_vcpus]
+    if max_vcpus is not None:
+        sizes = sizes[sizes["vcpus"] <= max_vcpus]
+    if min_memory is not None:
+        sizes = sizes[sizes["memory_gb"] >= min_memory]
+    if max_memory is not None:
+        sizes = sizes[sizes["memory_gb"] <= max_memory]
+    sizes = sizes.sort_values(["series", "vcpus", "memory_gb", "name"], kind="mergesort")
+    total = len(sizes)
+    if limit:
+        sizes = sizes.head(limit)
+    table = Table(title=f"{cat.region}: {cat.origin}, prices of {cat.snapshot.get('prices')}", title_justify="left")
+    for col in ("Size", "Series", "vCPU", "Memory GiB", "Data disks", "Linux $/h", "Windows $/h", "1y $/h", "3y $/h", "Note"):
+        table.add_column(col, justify="right" if col not in ("Size", "Series", "Note") else "left")
+
+    def price(v: float) -> str:
+        return "unknown" if v != v else f"{v:.4f}"
+
+    for r in sizes.itertuples(index=False):
+        table.add_row(Text(r.name), Text(r.series), str(r.vcpus), f"{r.memory_gb:g}", str(r.max_data_disks), price(r.linux), price(r.windows),
+                      price(r.linux_1y), price(r.linux_3y), Text(("subscription-restricted; " if r.restrictions else "") + (r.price_note or "")))
+    out_console().print(table)
+    if total > len(sizes):
+        err_console().print(f"{total - len(sizes)} more sizes; use --limit 0 or filters", markup=False)
+    raise typer.Exit(EXIT_OK)
+
+
+@catalog_app.command("refresh")
+def refresh_command(
+    region: Annotated[str, typer.Option("--region", help="Azure region name, e.g. westeurope.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Catalog file to write (default: catalog-REGION.json.gz here).")] = None,
+    subscription: Annotated[str | None, typer.Option("--subscription", help="Also read size capabilities and restrictions with the Compute resource SKUs API.")] = None,
+) -> None:
+    """Rebuild the catalog from the public Azure Retail Prices API (and the SKUs API when a subscription is given)."""
+    from migrator.azure.build_catalog import write
+    from migrator.azure.refresh import refresh
+
+    credential = None
+    if subscription:
+        from migrator.azure.arm import make_credential
+
+        credential = make_credential("default")
+    try:
+        doc = refresh(region, subscription=subscription, credential=credential)
+    except MigratorError as exc:
+        fail(str(exc))
+    target = out or Path(f"catalog-{region}.json.gz")
+    path = write(doc, target.parent if target.parent != Path("") else Path("."))
+    if path.name != target.name:
+        path.replace(target)
+        path = target
+    err_console().print(f"wrote {path}: {doc['stats']['sizes']} sizes, {doc['stats']['priced']} priced; "
+                        f"use it with [sizing] catalog = \"{path}\" and region = \"{region}\"", markup=False)
+    raise typer.Exit(EXIT_OK)
