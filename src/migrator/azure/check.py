@@ -1,0 +1,226 @@
+"""Check a plan against a live subscription: what has landed, what can land, what quota it needs.
+
+* Reconciliation, for waves whose end date is on or before ``as_of``: which planned servers exist as Azure VMs
+  (matched by name, or by a tag naming the source server), which are missing, which run another size than the
+  plan says, their power state, and the VMs in the region nobody planned.
+* Landing, for the waves still to come: whether every planned size is offered in the region (and its zones) for
+  this subscription (Compute resource SKUs), and whether the regional vCPU quota of each VM family, and in total,
+  covers what the waves add one after another (Compute usage), naming the first wave that runs short.
+
+Blocking findings (a size that cannot be deployed, a quota shortfall) are what a CI gate should stop on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from migrator.azure.arm import AzureAccessError, Connection, describe_error
+
+
+@dataclass(frozen=True)
+class CheckFinding:
+    kind: str  # missing | size-drift | stopped | unplanned | size-unavailable | size-restricted | zone-restricted | quota
+    severity: str  # blocking | warning | info
+    message: str
+    wave: int | None = None
+    server: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "severity": self.severity, "message": self.message, "wave": self.wave, "server": self.server}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    as_of: dt.date
+    subscription: str
+    region: str
+    due_waves: tuple[int, ...]
+    upcoming_waves: tuple[int, ...]
+    reconciliation: tuple[dict[str, Any], ...]
+    quota: tuple[dict[str, Any], ...]
+    sizes: tuple[dict[str, Any], ...]
+    findings: tuple[CheckFinding, ...] = field(default_factory=tuple)
+
+    @property
+    def blocking(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "blocking")
+
+    def to_dict(self) -> dict[str, Any]:
+        counts: dict[str, int] = defaultdict(int)
+        for r in self.reconciliation:
+            counts[r["status"]] += 1
+        return {
+            "as_of": self.as_of.isoformat(), "subscription": self.subscription, "region": self.region,
+            "due_waves": list(self.due_waves), "upcoming_waves": list(self.upcoming_waves),
+            "summary": {"blocking": self.blocking, "warnings": sum(1 for f in self.findings if f.severity == "warning"),
+                        "reconciliation": dict(sorted(counts.items()))},
+            "reconciliation": list(self.reconciliation), "quota": list(self.quota), "sizes": list(self.sizes),
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def _value(x: Any) -> Any:
+    return getattr(x, "value", x)
+
+
+def _power_state(vm: Any) -> str:
+    view = getattr(vm, "instance_view", None)
+    for status in getattr(view, "statuses", None) or []:
+        code = status.code or ""
+        if code.startswith("PowerState/"):
+            return code.split("/", 1)[1]
+    return "unknown"
+
+
+def collect(client: Any, conn: Connection, region: str) -> tuple[list[Any], list[Any], list[Any]]:
+    """VMs of the subscription, resource SKUs and vCPU usage of the region, each paged through the SDK."""
+    try:
+        vms = list(client.virtual_machines.list_all(status_only="true"))
+    except Exception as exc:
+        raise describe_error(exc, conn, "listing virtual machines") from None
+    try:
+        skus = [s for s in client.resource_skus.list(filter=f"location eq '{region}'") if s.resource_type == "virtualMachines"]
+    except Exception as exc:
+        raise describe_error(exc, conn, "reading the Compute resource SKUs") from None
+    try:
+        usage = list(client.usage.list(region))
+    except Exception as exc:
+        raise describe_error(exc, conn, f"reading the vCPU quota of {region}") from None
+    return vms, skus, usage
+
+
+def check_plan(plan: dict[str, Any], client: Any, conn: Connection, as_of: dt.date, region: str | None = None,
+               match_tag: str | None = None) -> CheckResult:
+    region = (region or ((plan.get("settings") or {}).get("sizing") or {}).get("region") or "").lower()
+    if not region:
+        raise AzureAccessError("the plan names no target region: pass --region")
+    vms, skus, usage = collect(client, conn, region)
+    findings: list[CheckFinding] = []
+    waves = {w["number"]: w for w in plan.get("waves", [])}
+    due = sorted(n for n, w in waves.items() if dt.date.fromisoformat(w["end"]) <= as_of)
+    upcoming = sorted(n for n, w in waves.items() if dt.date.fromisoformat(w["end"]) > as_of)
+    moving = [s for s in plan.get("servers", []) if s.get("wave") is not None and s.get("disposition") not in ("retire", "retain")]
+
+    # --- reconciliation -----------------------------------------------------------------------------------------
+    by_name: dict[str, Any] = {}
+    by_tag: dict[str, Any] = {}
+    for vm in vms:
+        by_name.setdefault(vm.name.lower(), vm)
+        if match_tag and vm.tags and match_tag in vm.tags:
+            by_tag.setdefault(str(vm.tags[match_tag]).lower(), vm)
+    matched_ids: set[str] = set()
+    recon = []
+    for s in sorted(moving, key=lambda s: (s["wave"], s["name"])):
+        vm = by_tag.get(s["name"].lower()) or by_name.get(s["name"].lower())
+        if vm is not None:
+            matched_ids.add(vm.id)
+        if s["wave"] not in due:
+            if vm is not None:
+                recon.append({"server": s["name"], "wave": s["wave"], "status": "early", "planned_size": s.get("azure_size"),
+                              "actual_size": _value(vm.hardware_profile.vm_size) if vm.hardware_profile else None, "power_state": _power_state(vm),
+                              "vm": vm.name, "location": vm.location})
+            continue
+        row = {"server": s["name"], "wave": s["wave"], "planned_size": s.get("azure_size"), "actual_size": None, "power_state": None,
+               "vm": None, "location": None}
+        if vm is None:
+            row["status"] = "missing"
+            findings.append(CheckFinding("missing", "warning", f"{s['name']} was due in wave {s['wave']} (ended {waves[s['wave']]['end']}) but no Azure VM matches it",
+                                         s["wave"], s["name"]))
+        else:
+            actual = _value(vm.hardware_profile.vm_size) if vm.hardware_profile else None
+            row.update(actual_size=actual, power_state=_power_state(vm), vm=vm.name, location=vm.location)
+            planned = s.get("azure_size")
+            if planned and actual and actual.lower() != planned.lower():
+                row["status"] = "size-drift"
+                findings.append(CheckFinding("size-drift", "warning", f"{s['name']} runs as {actual}, the plan says {planned}", s["wave"], s["name"]))
+            else:
+                row["status"] = "landed"
+            if row["power_state"] in ("deallocated", "stopped"):
+                findings.append(CheckFinding("stopped", "warning", f"{s['name']} landed but its VM {vm.name} is {row['power_state']}", s["wave"], s["name"]))
+        recon.append(row)
+    planned_names = {s["name"].lower() for s in plan.get("servers", [])}
+    for vm in sorted(vms, key=lambda v: v.name.lower()):
+        if vm.id in matched_ids or (vm.location or "").lower() != region or vm.name.lower() in planned_names:
+            continue
+        recon.append({"server": None, "wave": None, "status": "unplanned", "planned_size": None,
+                      "actual_size": _value(vm.hardware_profile.vm_size) if vm.hardware_profile else None,
+                      "power_state": _power_state(vm), "vm": vm.name, "location": vm.location})
+        findings.append(CheckFinding("unplanned", "info", f"Azure VM {vm.name} in {region} is in no plan"))
+
+    # --- can the next waves land: sizes -------------------------------------------------------------------------
+    sku_by_name = {s.name.lower(): s for s in skus}
+    upcoming_servers = [s for s in moving if s["wave"] in upcoming and s.get("azure_size")]
+    first_wave_of: dict[str, int] = {}
+    vcpus_of: dict[str, float] = {}
+    for s in upcoming_servers:
+        first_wave_of[s["azure_size"]] = min(first_wave_of.get(s["azure_size"], 10**9), s["wave"])
+    size_rows = []
+    family_of: dict[str, str] = {}
+    for size in sorted(first_wave_of):
+        sku = sku_by_name.get(size.lower())
+        wave = first_wave_of[size]
+        if sku is None:
+            size_rows.append({"size": size, "first_wave": wave, "available": False, "family": None, "zones": [], "restrictions": []})
+            findings.append(CheckFinding("size-unavailable", "blocking", f"{size} (first needed in wave {wave}) is not offered in {region}", wave))
+            continue
+        family_of[size] = sku.family or ""
+        caps = {c.name: c.value for c in (sku.capabilities or [])}
+        vcpus_of[size] = float(caps.get("vCPUs", 0) or 0)
+        zones = sorted({z for li in (sku.location_info or []) for z in (li.zones or [])})
+        restricted_zones: set[str] = set()
+        blocked = False
+        reasons = []
+        for r in sku.restrictions or []:
+            kind, reason = _value(r.type), _value(r.reason_code)
+            reasons.append(f"{kind}:{reason}")
+            if kind == "Location":
+                blocked = True
+            elif kind == "Zone":
+                for info in r.restriction_info.zones if r.restriction_info and r.restriction_info.zones else []:
+                    restricted_zones.add(info)
+        size_rows.append({"size": size, "first_wave": wave, "available": not blocked, "family": sku.family, "zones": zones,
+                          "restricted_zones": sorted(restricted_zones), "restrictions": reasons})
+        if blocked:
+            findings.append(CheckFinding("size-restricted", "blocking",
+                                         f"{size} (first needed in wave {wave}) is restricted for this subscription in {region} ({', '.join(reasons)}): "
+                                         "request access or choose another size", wave))
+        elif restricted_zones:
+            findings.append(CheckFinding("zone-restricted", "warning", f"{size} is restricted in zones {', '.join(sorted(restricted_zones))} of {region}", wave))
+
+    # --- quota: cumulative vCPUs per family and in total, wave by wave -----------------------------------------------
+    usage_by = {(_value(u.name.value) or "").lower(): u for u in usage if u.name is not None}
+    need: dict[str, float] = defaultdict(float)
+    quota_rows = []
+    short_reported: set[str] = set()
+    for wave in upcoming:
+        added: dict[str, float] = defaultdict(float)
+        for s in upcoming_servers:
+            if s["wave"] == wave and s["azure_size"] in family_of:
+                v = float(s.get("azure_vcpus") or vcpus_of.get(s["azure_size"], 0))
+                added[family_of[s["azure_size"]]] += v
+                added["cores"] += v
+        for fam, v in sorted(added.items()):
+            need[fam] += v
+            u = usage_by.get(fam.lower())
+            label = "total regional vCPUs" if fam == "cores" else fam
+            if u is None:
+                if fam not in short_reported:
+                    short_reported.add(fam)
+                    findings.append(CheckFinding("quota", "warning", f"no quota reported for {label} in {region}", wave))
+                continue
+            free = float(u.limit) - float(u.current_value)
+            row = {"wave": wave, "family": label, "needed_cumulative": need[fam], "in_use": float(u.current_value), "limit": float(u.limit),
+                   "shortfall": max(0.0, need[fam] - free)}
+            quota_rows.append(row)
+            if row["shortfall"] > 0 and fam not in short_reported:
+                short_reported.add(fam)
+                findings.append(CheckFinding("quota", "blocking",
+                                             f"wave {wave} brings {label} to {need[fam]:g} new vCPUs, {row['shortfall']:g} more than the free quota "
+                                             f"({u.limit:g} limit, {u.current_value:g} in use): request a quota increase before wave {wave}", wave))
+    order = {"blocking": 0, "warning": 1, "info": 2}
+    findings.sort(key=lambda f: (order[f.severity], f.wave or 0, f.kind, f.server or "", f.message))
+    return CheckResult(as_of=as_of, subscription=conn.subscription, region=region, due_waves=tuple(due), upcoming_waves=tuple(upcoming),
+                       reconciliation=tuple(recon), quota=tuple(quota_rows), sizes=tuple(size_rows), findings=tuple(findings))

@@ -1,0 +1,89 @@
+"""``migrator azure check``: reconcile a plan with a live subscription and check that the next waves can land."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from migrator.cli.app import EXIT_GATE, EXIT_OK, app
+from migrator.cli.common import err_console, fail, out_console
+from migrator.errors import MigratorError
+
+azure_app = typer.Typer(help="Live checks against an Azure subscription (optional; never needed to plan).", no_args_is_help=True)
+app.add_typer(azure_app, name="azure")
+
+
+def load_plan(path: Path) -> dict:
+    p = path / "plan.json" if path.is_dir() else path
+    if not p.exists():
+        fail(f"{p}: plan not found")
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        fail(f"{p}: not a plan.json ({exc})")
+    if not isinstance(doc, dict) or "waves" not in doc or "schema_version" not in doc:
+        fail(f"{p}: not a plan.json (no schema_version or waves)")
+    if str(doc["schema_version"]).split(".")[0] != "1":
+        fail(f"{p}: plan schema_version {doc['schema_version']} is not supported (expected 1.x)")
+    return doc
+
+
+@azure_app.command("check")
+def check_command(
+    plan: Annotated[Path, typer.Option("--plan", help="plan.json, or the folder holding it.")],
+    subscription: Annotated[str, typer.Option("--subscription", help="Subscription ID the waves land in.")],
+    region: Annotated[str | None, typer.Option("--region", help="Target region (default: the plan's sizing region).")] = None,
+    auth: Annotated[str, typer.Option("--auth", help="default, cli, environment or managed-identity.")] = "default",
+    cloud: Annotated[str, typer.Option("--cloud", help="public, usgov or china.")] = "public",
+    arm_endpoint: Annotated[str | None, typer.Option("--arm-endpoint", help="ARM endpoint URL (Azure Stack Hub, private clouds).")] = None,
+    as_of: Annotated[dt.datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Date deciding which waves are due (default: today).")] = None,
+    match_tag: Annotated[str | None, typer.Option("--match-tag", help="VM tag naming the source server (else VMs match by name).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for azure-check.md and azure-check.json.")] = None,
+    fail_on_blocking: Annotated[bool, typer.Option("--fail-on-blocking", help="Exit 1 when a finding blocks the next wave.")] = False,
+) -> None:
+    """Which planned servers have landed, which are missing or drifted, and whether sizes and quota let the next waves land."""
+    from migrator.azure import arm
+    from migrator.azure.check import check_plan
+    from migrator.azure.check_report import check_json, check_markdown
+    from migrator.outputs import write_files
+
+    if auth not in arm.AUTH_CHOICES:
+        fail(f"--auth must be one of {', '.join(arm.AUTH_CHOICES)}")
+    if cloud not in arm.CLOUDS:
+        fail(f"--cloud must be one of {', '.join(arm.CLOUDS)}")
+    if arm_endpoint and not arm_endpoint.startswith("https://"):
+        fail("--arm-endpoint must be an https:// URL")
+    doc = load_plan(plan)
+    conn = arm.Connection(subscription=subscription, auth=auth, cloud=cloud, arm_endpoint=arm_endpoint)
+    day = as_of.date() if as_of else dt.date.today()
+    try:
+        client = arm.CLIENT_FACTORY(conn)
+        result = check_plan(doc, client, conn, day, region, match_tag)
+    except MigratorError as exc:
+        fail(str(exc))
+    except Exception as exc:  # an SDK error outside the calls wrapped in check_plan
+        fail(str(arm.describe_error(exc, conn, "talking to Azure")))
+    console = out_console()
+    table = Table(title=f"Azure check of {result.region} as of {day}", title_justify="left")
+    for col in ("Severity", "Kind", "Wave", "Server", "Finding"):
+        table.add_column(col)
+    for f in result.findings:
+        style = "bold red" if f.severity == "blocking" else "yellow" if f.severity == "warning" else ""
+        table.add_row(Text(f.severity, style=style), f.kind, "" if f.wave is None else str(f.wave), Text(f.server or ""), Text(f.message))
+    console.print(table)
+    summary = result.to_dict()["summary"]
+    console.print(Text(f"{summary['blocking']} blocking, {summary['warnings']} warnings; reconciliation: "
+                       + (", ".join(f"{n} {k}" for k, n in summary["reconciliation"].items()) or "nothing due")))
+    if out is not None:
+        write_files({"azure-check.json": check_json(result), "azure-check.md": check_markdown(result).encode()}, out)
+        err_console().print(f"wrote azure-check.md, azure-check.json to {out}", markup=False)
+    if fail_on_blocking and result.blocking:
+        err_console().print(f"gate tripped: {result.blocking} blocking findings", markup=False)
+        raise typer.Exit(EXIT_GATE)
+    raise typer.Exit(EXIT_OK)
