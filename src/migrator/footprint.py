@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from migrator.errors import Finding
+from migrator.fastpaths import is_reference
 from migrator.settings import FootprintSettings, TargetSettings
 
 UNITS = {"hosts": "hosts", "racks": "racks", "kw": "kW", "servers": "servers"}
@@ -192,7 +193,7 @@ def project(
     reached = None
     value = baseline
     for m in months:
-        if m in change or m == months[0]:
+        if m in change or m == months[0] or is_reference():
             value, _ = value_at(np.datetime64(m.end_time.date()))
         red = 0.0 if baseline <= 0 else 1 - value / baseline
         timeline.append(FootprintPoint(str(m), value, red))

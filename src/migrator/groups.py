@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
+from migrator.fastpaths import components
 from migrator.partition import partition
 from migrator.settings import CapacitySettings, PlanningSettings
 
@@ -77,9 +76,7 @@ def build_groups(
     m = len(idx)
     rows = np.concatenate([np.arange(m), pos[two_way["src"].to_numpy()]])
     cols = np.concatenate([m + codes, pos[two_way["dst"].to_numpy()]])
-    graph = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(m + n_keys, m + n_keys))
-    _, comp = connected_components(graph, directed=False)
-    comp = comp[:m]
+    comp = components(m + n_keys, rows, cols)[:m]
 
     # Pins: one pin in a component moves the whole component; several pins split it (unpinned follow the earliest).
     pin = pins.to_numpy(dtype="float64", na_value=np.nan)[idx]
@@ -183,16 +180,18 @@ def _summarise(base: pd.DataFrame, edges: pd.DataFrame, pos: np.ndarray, plannin
         "pin_split": g["pin_split"].any(),
         "first_server": g["name"].min(),
     })
-    klass = g["klass"].agg(lambda s: "prod" if (s == "prod").any() else "nonprod")
-    out["klass"] = klass
+    is_prod = ordered["klass"].eq("prod").groupby(ordered["group"]).max()
+    out["klass"] = np.where(is_prod.reindex(out.index).to_numpy(), "prod", "nonprod")
     out["mixed_class"] = g["klass"].nunique() > 1
     key_sizes = ordered.groupby(["group", "key"]).size().reset_index(name="c")
     key_sizes = key_sizes.sort_values(["group", "c", "key"], ascending=[True, False, True], kind="mergesort")
     top = key_sizes.drop_duplicates("group").set_index("group")["key"]
     nkeys = key_sizes.groupby("group").size()
     out["name"] = [t if k == 1 else f"{t} + {k - 1} coupled" for t, k in zip(top.reindex(out.index), nkeys.reindex(out.index), strict=True)]
-    out["applications"] = g["application"].agg(lambda s: sorted({a for a in s if a}))
-    out["environments"] = g["environment"].agg(lambda s: sorted({a for a in s if a}))
+    for col, label in (("application", "applications"), ("environment", "environments")):
+        distinct = ordered.loc[ordered[col].ne(""), ["group", col]].drop_duplicates().sort_values(["group", col], kind="mergesort")
+        out[label] = distinct.groupby("group")[col].agg(list).reindex(out.index)
+        out[label] = [v if isinstance(v, list) else [] for v in out[label]]
     # Partners: other groups this group depends on or is depended on by.
     grp = np.full(len(pos), -1, dtype=np.int64)
     grp[base["server"].to_numpy()] = base["group"].to_numpy()

@@ -21,6 +21,7 @@ from migrator import __version__
 from migrator.conditions import CRITICAL_CONDITIONS, check_conditions
 from migrator.dates import freezes_skipped, wave_dates
 from migrator.errors import Finding, InputError, display_path
+from migrator.fastpaths import is_reference
 from migrator.footprint import NEVER, project
 from migrator.graph import build_graph
 from migrator.groups import build_groups, env_class, instance_key
@@ -33,7 +34,7 @@ from migrator.validate import Inventory, validate
 from migrator.waves import group_edges, schedule
 
 SCHEMA_VERSION = "1.0"
-STAGES = ("read", "validate", "graph", "groups", "waves", "sizing", "footprint")
+STAGES = ("read", "validate", "graph", "groups", "waves", "sizing", "footprint", "assemble")
 
 
 @dataclass(frozen=True)
@@ -326,13 +327,14 @@ def plan_inventory(
                                          settings.target, settings.footprint)
         findings.extend(fp_findings)
 
-    table = _server_table(servers, instance, klass, sg, groups, server_wave, starts, ends, leave, is_hub, per_server_sizing)
-    document = _document(
-        settings=settings, inventory=inventory, servers=servers, table=table, groups=groups, group_wave=group_wave,
-        assignment=assignment, wave_kind=wave_kind, dates=dates, violations=violations, cross=cross,
-        hub_rows=hub_rows, footprint=footprint, findings=findings, graph=graph, has_cross=has_cross,
-        first_wave=first_wave, in_scope=in_scope, sizing_doc=sizing_doc, per_server_sizing=per_server_sizing,
-    )
+    with _stage("assemble", timings, progress):
+        table = _server_table(servers, instance, klass, sg, groups, server_wave, starts, ends, leave, is_hub, per_server_sizing)
+        document = _document(
+            settings=settings, inventory=inventory, servers=servers, table=table, groups=groups, group_wave=group_wave,
+            assignment=assignment, wave_kind=wave_kind, dates=dates, violations=violations, cross=cross,
+            hub_rows=hub_rows, footprint=footprint, findings=findings, graph=graph, has_cross=has_cross,
+            first_wave=first_wave, in_scope=in_scope, sizing_doc=sizing_doc, per_server_sizing=per_server_sizing,
+        )
     return PlanResult(document=document, servers=table, timings=timings)
 
 
@@ -372,6 +374,9 @@ def _cross_wave(servers: pd.DataFrame, graph: Any, wave: np.ndarray, in_scope: n
 
 def _lists_by_pair(sel: pd.DataFrame, ports: pd.DataFrame) -> list[list[int]]:
     """The sorted port list of each (src, dst) row of ``sel``, without a Python call per group."""
+    if is_reference():
+        grouped = ports.groupby(["src", "dst"])["port"].agg(lambda p: sorted(int(x) for x in p))
+        return [grouped.get((s, d), []) for s, d in zip(sel["src"].tolist(), sel["dst"].tolist(), strict=True)]
     key_sel = sel["src"].to_numpy(np.int64) * (1 << 32) + sel["dst"].to_numpy(np.int64)
     key_p = ports["src"].to_numpy(np.int64) * (1 << 32) + ports["dst"].to_numpy(np.int64)
     values = ports["port"].to_numpy(dtype=np.int64)
@@ -618,10 +623,11 @@ def _document(**k: Any) -> dict[str, Any]:
         "external_endpoints": ext_doc,
         "shared_services": k["hub_rows"],
         "violations": [v.to_dict() for v in violations],
-        "splits": [
-            {"groups": sorted(groups["id"].iat[i] for i in members), "parts": parts, "cut_weight": _num(cw), "cut_edges": ce}
-            for members, parts, cw, ce in k["assignment"].units_split
-        ],
+        "splits": sorted(
+            ({"groups": sorted(groups["id"].iat[i] for i in members), "parts": parts, "cut_weight": _num(cw), "cut_edges": ce}
+             for members, parts, cw, ce in k["assignment"].units_split),
+            key=lambda sp: sp["groups"],
+        ),
         "footprint": fp,
         "sizing": k["sizing_doc"],
         "cost": _cost_doc(table, fp, settings) if per_server_sizing is not None else None,

@@ -76,8 +76,9 @@ def _raise_bad(frame: pd.DataFrame, mask: pd.Series, column: str, message: str, 
     raise InputError(f"{message}: {value!r}{more}", file=file, row=row, column=column, expected=expected)
 
 
-def _text(series: pd.Series) -> pd.Series:
-    return series.fillna("").astype(str).str.strip().astype(object)
+def _text(series: pd.Series, as_object: bool = True) -> pd.Series:
+    text = series.fillna("").astype(str).str.strip()
+    return text.astype(object) if as_object else text
 
 
 def _numbers(frame: pd.DataFrame, column: str, *, required: bool, minimum: float | None = 0.0,
@@ -87,10 +88,13 @@ def _numbers(frame: pd.DataFrame, column: str, *, required: bool, minimum: float
         values = pd.to_numeric(raw, errors="coerce").astype(float)
         text_empty = values.isna()
     else:
-        text = _text(raw)
+        text = _text(raw, as_object=False)
         text_empty = text.eq("")
-        cleaned = text.str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
-        values = pd.to_numeric(cleaned.where(~text_empty, None), errors="coerce").astype(float)
+        values = pd.to_numeric(text.where(~text_empty, None), errors="coerce").astype(float)
+        retry = values.isna() & ~text_empty
+        if retry.any():  # spaces inside numbers ("1 024"), non-breaking spaces: cleaned only where needed
+            cleaned = text[retry].str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+            values[retry] = pd.to_numeric(cleaned, errors="coerce").astype(float)
         _raise_bad(frame, values.isna() & ~text_empty, column, "not a number", "a plain number without units")
     if required:
         _raise_bad(frame, text_empty, column, "value missing", "a number")
@@ -223,7 +227,7 @@ def validate_servers(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFra
 def validate_dependencies(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     for col in ("source", "target", "protocol", "source_ip", "target_ip", "source_process", "target_process"):
-        out[col] = _text(frame[col])
+        out[col] = _text(frame[col], as_object=False)
     out["protocol"] = out["protocol"].str.lower()
     no_end = (out["source"].eq("") & out["source_ip"].eq("")) | (out["target"].eq("") & out["target_ip"].eq(""))
     _raise_bad(frame.assign(source=out["source"]), no_end, "source", "dependency without a source or target", "a server name or IP at both ends")

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
+from migrator.fastpaths import strong_components
 from migrator.groups import capacity_load
 from migrator.partition import partition
 from migrator.settings import CapacitySettings, PlanningSettings
@@ -45,8 +44,7 @@ def group_edges(server_group: np.ndarray, edges: pd.DataFrame) -> pd.DataFrame:
 def _units(groups: pd.DataFrame, gedges: pd.DataFrame, cap: CapacitySettings) -> tuple[np.ndarray, list[tuple[tuple[int, ...], int, float, int]]]:
     """Scheduling units: strongly connected sets of groups (they must share a wave), split by pin and by capacity."""
     ng = len(groups)
-    graph = sp.coo_matrix((np.ones(len(gedges)), (gedges["src"].to_numpy(), gedges["dst"].to_numpy())), shape=(ng, ng))
-    _, scc = connected_components(graph, directed=True, connection="strong")
+    scc = strong_components(ng, gedges["src"].to_numpy(), gedges["dst"].to_numpy())
     pin = groups["pin"].fillna(-1).to_numpy()
     unit, _ = pd.factorize(pd.MultiIndex.from_arrays([scc, pin]), sort=True)
     unit = np.asarray(unit, dtype=np.int64)
@@ -88,9 +86,9 @@ def schedule(
     load = capacity_load(groups, cap)
     uload = np.zeros((nu, 3))
     np.add.at(uload, unit, load)
-    g = groups.assign(unit=unit)
+    g = groups.assign(unit=unit, is_prod=groups["klass"].eq("prod"))
     agg = g.groupby("unit", sort=True).agg(
-        prod=("klass", lambda s: bool((s == "prod").any())),
+        prod=("is_prod", "max"),
         crit=("crit", "max"),
         cplx=("complexity", "max"),
         pin=("pin", "min"),
@@ -111,8 +109,7 @@ def schedule(
     uedges = pd.DataFrame({"src": us[keep], "dst": ud[keep], "w": gedges["weight"].to_numpy()[keep]})
     uedges = uedges.groupby(["src", "dst"], sort=True)["w"].sum().reset_index()
     if len(uedges):
-        ugraph = sp.coo_matrix((np.ones(len(uedges)), (uedges["src"], uedges["dst"])), shape=(nu, nu))
-        _, uscc = connected_components(ugraph, directed=True, connection="strong")
+        uscc = strong_components(nu, uedges["src"].to_numpy(), uedges["dst"].to_numpy())
         cyc = uscc[uedges["src"].to_numpy()] == uscc[uedges["dst"].to_numpy()]
         if cyc.any():
             # Within a cycle, a unit many others depend on goes first: keep edges pointing to an earlier unit.

@@ -39,7 +39,12 @@ class Connection:
 
 def make_credential(auth: str = "default", cloud: str = "public") -> Any:
     """A credential of the kind asked for (never constructed by tests)."""
-    from azure.identity import AzureCliCredential, DefaultAzureCredential, EnvironmentCredential, ManagedIdentityCredential
+    from azure.identity import (
+        AzureCliCredential,
+        DefaultAzureCredential,
+        EnvironmentCredential,
+        ManagedIdentityCredential,
+    )
 
     authority = CLOUDS.get(cloud, CLOUDS["public"])[1]
     if auth == "cli":

@@ -124,10 +124,10 @@ def read_csv_text(path: Path, dialect: CsvDialect | None = None) -> pd.DataFrame
             row=number,
             expected=f"{expected} fields separated by '{dialect.delimiter}'",
         )
-    frame = table.to_pandas()
-    for col in frame.columns:
-        frame[col] = frame[col].astype(object).str.strip() if len(frame) else frame[col].astype(object)
-    return frame
+    import pyarrow.compute as pc
+
+    table = pa.table({name: pc.utf8_trim_whitespace(table[name]) for name in table.column_names})
+    return table.to_pandas()
 
 
 def _find_ragged_row(path: Path, dialect: CsvDialect, expected: int) -> int | None:

@@ -1,0 +1,76 @@
+"""`migrator generate`: a realistic, seeded estate; and the plan is the same with and without the fast paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from migrator.cli import _register, app
+from migrator.fastpaths import reference_mode
+from migrator.generate import generate_estate, write_estate
+from migrator.inputs.base import ReadResult
+from migrator.outputs.json_plan import dumps
+from migrator.pipeline import plan_inventory
+from migrator.schema import column_names
+from migrator.settings import load_settings
+from migrator.validate import validate
+
+_register()
+
+
+@pytest.fixture(scope="module")
+def estate():
+    return generate_estate(3000, seed=7)
+
+
+def test_native_columns_unique_names_and_ips(estate) -> None:
+    assert set(estate.servers.columns) <= set(column_names("servers"))
+    assert {"name", "cores", "memory_gb", "storage_gb", "host", "cluster", "rack", "power_w", "role"} <= set(estate.servers.columns)
+    assert estate.servers["name"].is_unique and estate.servers["ip"].is_unique
+    assert set(estate.dependencies.columns) <= set(column_names("dependencies"))
+
+
+def test_shares_hubs_and_heavy_tailed_degrees(estate) -> None:
+    s, d = estate.servers, estate.dependencies
+    shares = s["disposition"].value_counts(normalize=True)
+    assert 0.03 < shares["retire"] < 0.15 and 0.02 < shares["retain"] < 0.12
+    assert set(s.loc[s["role"].ne(""), "name"]) >= {"dc01", "dns01", "mon01", "bkp01"}
+    assert 9 <= len(d) / len(s) <= 11  # about 10 dependency rows per server
+    degree = d.groupby("target").size().reindex(s["name"], fill_value=0)
+    assert degree.max() > 50 * max(degree.median(), 1)  # hubs and popular services dwarf the typical server
+    assert s["cpu_util_pct"].notna().mean() > 0.7
+    assert set(s["environment"]) >= {"prod", "dev", "test"}
+
+
+def test_same_seed_same_files_different_seed_different(tmp_path: Path) -> None:
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    runner = CliRunner()
+    for out, seed in ((a, "5"), (b, "5"), (c, "6")):
+        result = runner.invoke(app, ["generate", "--servers", "500", "--out", str(out), "--seed", seed])
+        assert result.exit_code == 0, result.output
+    for name in ("servers.csv", "dependencies.csv", "hosts.csv"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    assert (a / "dependencies.csv").read_bytes() != (c / "dependencies.csv").read_bytes()
+
+
+def test_generated_estate_plans_and_fast_paths_match_reference(estate, tmp_path: Path) -> None:
+    write_estate(estate, tmp_path)
+    results = [ReadResult(path=str(tmp_path / "servers.csv"), format="native", servers=estate.servers.astype(str).replace({"nan": ""})),
+               ReadResult(path=str(tmp_path / "dependencies.csv"), format="native", dependencies=estate.dependencies.astype(str)),
+               ReadResult(path=str(tmp_path / "hosts.csv"), format="native", hosts=estate.hosts.astype(str))]
+    inv = validate(results)
+    settings = load_settings(None, {"capacity": {"max_servers": 40, "max_vcpus": 300}}, environ={})
+    fast = plan_inventory(inv, settings)
+    with reference_mode():
+        reference = plan_inventory(inv, settings)
+    assert fast.document["summary"]["waves"] > 5
+    assert dumps(fast.document) == dumps(reference.document)
+    assert np.isfinite(fast.document["footprint"]["baseline"])
+
+
+def test_too_small_estate_is_a_usage_error() -> None:
+    result = CliRunner().invoke(app, ["generate", "--servers", "3", "--out", "x"])
+    assert result.exit_code == 2 and "at least" in result.output
