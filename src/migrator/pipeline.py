@@ -334,6 +334,7 @@ def plan_inventory(
             assignment=assignment, wave_kind=wave_kind, dates=dates, violations=violations, cross=cross,
             hub_rows=hub_rows, footprint=footprint, findings=findings, graph=graph, has_cross=has_cross,
             first_wave=first_wave, in_scope=in_scope, sizing_doc=sizing_doc, per_server_sizing=per_server_sizing,
+            gedges=gedges,
         )
     return PlanResult(document=document, servers=table, timings=timings)
 
@@ -623,6 +624,7 @@ def _document(**k: Any) -> dict[str, Any]:
         "external_endpoints": ext_doc,
         "shared_services": k["hub_rows"],
         "violations": [v.to_dict() for v in violations],
+        "move_group_dependencies": _group_dependencies(k["gedges"], groups),
         "splits": sorted(
             ({"groups": sorted(groups["id"].iat[i] for i in members), "parts": parts, "cut_weight": _num(cw), "cut_edges": ce}
              for members, parts, cw, ce in k["assignment"].units_split),
@@ -635,6 +637,16 @@ def _document(**k: Any) -> dict[str, Any]:
         "findings": [f.to_dict() for f in unique_findings],
     }
     return doc
+
+
+def _group_dependencies(gedges: pd.DataFrame, groups: pd.DataFrame) -> list[dict[str, Any]]:
+    """Dependencies between move groups (shared services left out): source group depends on target group."""
+    if not len(gedges):
+        return []
+    ids = groups["id"].to_numpy()
+    frame = pd.DataFrame({"source": ids[gedges["src"].to_numpy()], "target": ids[gedges["dst"].to_numpy()],
+                          "connections": gedges["weight"].astype(float).round(3)})
+    return frame.sort_values(["source", "target"], kind="mergesort").to_dict(orient="records")
 
 
 def _cost_doc(table: pd.DataFrame, fp: dict[str, Any], settings: Settings) -> dict[str, Any]:

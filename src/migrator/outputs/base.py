@@ -41,9 +41,16 @@ def render_plan(result: PlanResult) -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_files(files: Mapping[str, bytes], out_dir: str | Path) -> list[Path]:
-    """Write each file to a temporary name beside it, then rename it into place."""
+    """Write each file to a temporary name beside it, then rename it into place (mode as the umask says)."""
     out = Path(out_dir)
+    mode = 0o666 & ~_umask()
     out.mkdir(parents=True, exist_ok=True)
     written = []
     temps: list[tuple[str, Path]] = []
@@ -52,6 +59,7 @@ def write_files(files: Mapping[str, bytes], out_dir: str | Path) -> list[Path]:
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
+            os.chmod(tmp, mode)
             temps.append((tmp, out / name))
         for tmp, final in temps:
             os.replace(tmp, final)

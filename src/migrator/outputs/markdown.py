@@ -103,6 +103,10 @@ def render_markdown(doc: dict[str, Any]) -> str:
     ))
 
     groups = {g["id"]: g for g in doc["move_groups"]}
+    deps_by_group: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for dep in doc.get("move_group_dependencies", []):
+        deps_by_group[dep["source"]].append(dep)
+        deps_by_group[dep["target"]].append(dep)
     by_wave: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for srv in doc["servers"]:
         if srv["wave"] is not None:
@@ -128,6 +132,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
                 note.append(f"pinned to wave {g['pinned_wave']}")
             mg_rows.append([g["id"], g["name"], g["servers_count"], _num(g["vcpus"]), _num(g["storage_gb"]), g["criticality"], g["complexity"], "; ".join(note)])
         add(_table(["Move group", "Name", "Servers", "vCPU", "Storage GiB", "Criticality", "Complexity", "Notes"], mg_rows))
+        add(_wave_diagram(w, groups, deps_by_group))
         members = sorted(by_wave.get(w["number"], []), key=lambda r: (r["move_group"] or "", r["name"]))
         shown = members[:MAX_SERVER_ROWS]
         sizing = bool(doc.get("sizing"))
@@ -262,6 +267,36 @@ def render_markdown(doc: dict[str, Any]) -> str:
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
     return text.rstrip("\n") + "\n"
+
+
+WAVE_DIAGRAM_EDGES = 40
+WAVE_DIAGRAM_NODES = 30
+
+
+def _wave_diagram(w: dict[str, Any], groups: dict[str, dict[str, Any]], deps_by_group: dict[str, list[dict[str, Any]]]) -> str:
+    """The wave's dependencies aggregated to move groups: inside the wave, and to groups of other waves."""
+    inside = set(w["move_groups"])
+    edges: dict[tuple[str, str], float] = {}
+    for gid in sorted(inside):
+        for dep in deps_by_group.get(gid, []):
+            edges[(dep["source"], dep["target"])] = dep["connections"]
+    if not edges:
+        return "No dependencies between this wave's move groups and other move groups.\n"
+
+    def label(gid: str) -> str:
+        g = groups.get(gid)
+        name = g["name"] if g else gid
+        return name if gid in inside else f"{name} (wave {g['wave'] if g else '?'})"
+
+    nodes = [{"id": gid, "label": label(gid)} for gid in sorted({a for a, _ in edges} | {b for _, b in edges})]
+    rows = [{"source": a, "target": b, "weight": c} for (a, b), c in sorted(edges.items())]
+    diagram, shown = mermaid.dependency_flowchart(nodes, rows, max_edges=WAVE_DIAGRAM_EDGES, max_nodes=WAVE_DIAGRAM_NODES)
+    ranked = sorted(rows, key=lambda e: (-e["weight"], e["source"], e["target"]))
+    twin = _table(["Depends (source)", "On (target)", "Connections", "Crosses waves"],
+                  [[label(e["source"]), label(e["target"]), _num(e["weight"]), "yes" if (e["source"] in inside) != (e["target"] in inside) else ""]
+                   for e in ranked[:MAX_CROSS_ROWS]])
+    return (diagram + f"\n<details><summary>Dependencies of this wave's move groups ({len(rows)})</summary>\n\n" + twin
+            + _more(len(rows), min(len(rows), MAX_CROSS_ROWS), "plan.json `move_group_dependencies`") + "\n</details>\n")
 
 
 def _cost_section(doc: dict[str, Any]) -> str:

@@ -17,6 +17,8 @@ MAX_CHARS = 50_000
 MAX_EDGES = 500
 MAX_GANTT_TASKS = 400
 MAX_XY_POINTS = 120
+MAX_NODES = 300
+_BUDGET = MAX_CHARS - 2_000  # room for the fence and the note
 
 KIND_SECTION = {"foundation": "Foundation", "nonprod": "Dev and test", "prod": "Production", "shared-services": "Shared services"}
 
@@ -102,6 +104,7 @@ def dependency_flowchart(
     optional ``label``. Returns the Mermaid block and the edges it shows (the table twin's rows).
     """
     max_edges = min(max_edges, MAX_EDGES)
+    max_nodes = min(max_nodes, MAX_NODES)
     ranked = sorted(edges, key=lambda e: (-float(e["weight"]), str(e["source"]), str(e["target"])))
     labels = {str(n["id"]): str(n.get("label", n["id"])) for n in nodes}
     chosen: list[dict[str, Any]] = []
@@ -118,15 +121,40 @@ def dependency_flowchart(
     body = ["flowchart LR"]
     if title:
         body.insert(0, f"---\ntitle: {mermaid_label(title)}\n---")
-    for node, idx in sorted(used.items(), key=lambda kv: kv[1]):
-        body.append(f'    n{idx}["{mermaid_label(labels.get(node, node))}"]')
+    size = sum(len(x) + 1 for x in body)
+
+    def fits(line: str) -> bool:
+        nonlocal size
+        if size + len(line) + 1 > _BUDGET:
+            return False
+        size += len(line) + 1
+        body.append(line)
+        return True
+
+    drawn: dict[str, int] = {}
+    kept: list[dict[str, Any]] = []
     for e in chosen:
+        ends = [str(e["source"]), str(e["target"])]
+        new_nodes = [n for n in dict.fromkeys(ends) if n not in drawn]
         lab = e.get("label") or f"{float(e['weight']):g}"
-        body.append(f'    n{used[str(e["source"])]} -->|"{mermaid_label(lab)}"| n{used[str(e["target"])]}')
-    isolated = [n for n in labels if n not in used][: max(0, max_nodes - len(used))]
-    for n in isolated:
-        used[n] = len(used)
-        body.append(f'    n{used[n]}["{mermaid_label(labels[n])}"]')
+        node_lines = [f'    n{used[n]}["{mermaid_label(labels.get(n, n))}"]' for n in new_nodes]
+        edge_line = f'    n{used[ends[0]]} -->|"{mermaid_label(lab)}"| n{used[ends[1]]}'
+        if size + sum(len(x) + 1 for x in [*node_lines, edge_line]) > _BUDGET:
+            break
+        for n, line in zip(new_nodes, node_lines, strict=True):
+            fits(line)
+            drawn[n] = used[n]
+        fits(edge_line)
+        kept.append(e)
+    chosen = kept
+    for n in labels:
+        if n in drawn or len(drawn) >= max_nodes:
+            continue
+        used.setdefault(n, len(used))
+        if not fits(f'    n{used[n]}["{mermaid_label(labels[n])}"]'):
+            break
+        drawn[n] = used[n]
+    used = drawn
     text = _fence(body)
     hidden_edges = len(edges) - len(chosen)
     hidden_nodes = len(labels) - len(used)
