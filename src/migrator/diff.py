@@ -91,7 +91,7 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
             return None
         return round(1 - t["remaining_at_target_date"] / base, 4)
 
-    footprint = {
+    footprint: dict[str, Any] = {
         "metric": [ofp.get("metric"), nfp.get("metric")], "baseline": [ofp.get("baseline"), nfp.get("baseline")],
         "met": [ot.get("met"), nt.get("met")], "reached_on": [ot.get("reached_on"), nt.get("reached_on")],
         "reduction_at_target": [at_target(ofp), at_target(nfp)], "max_achievable": [ot.get("max_achievable"), nt.get("max_achievable")],

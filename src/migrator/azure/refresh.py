@@ -113,8 +113,8 @@ def sku_capabilities(region: str, subscription: str, credential: Any, **client_k
         regional = any(getattr(r.type, "value", r.type) == "Location" and getattr(r.reason_code, "value", r.reason_code) != "NotAvailableForSubscription"
                        for r in (sku.restrictions or []))
         sizes.append({
-            "name": sku.name, "family": sku.family or "", "vcpus": int(float(caps.get("vCPUs", 0))), "memory_gb": float(caps.get("MemoryGB", 0)),
-            "max_data_disks": int(float(caps.get("MaxDataDiskCount", 0))), "premium_io": caps.get("PremiumIO", "False") == "True",
+            "name": sku.name, "family": sku.family or "", "vcpus": int(float(caps.get("vCPUs") or 0)), "memory_gb": float(caps.get("MemoryGB") or 0),
+            "max_data_disks": int(float(caps.get("MaxDataDiskCount") or 0)), "premium_io": caps.get("PremiumIO", "False") == "True",
             "hyperv_generations": caps.get("HyperVGenerations", ""), "arch": caps.get("CpuArchitectureType", "x64"),
             "zones": zones, "restrictions": restrictions, "regional_restriction": regional,
         })

@@ -181,16 +181,16 @@ def size_servers(servers: pd.DataFrame, settings: SizingSettings, catalog: Catal
     ok = chosen >= 0
     at = catalog.sizes.reindex(chosen[ok])
 
-    def col(name: str, default: Any = np.nan) -> np.ndarray:
+    def chosen_col(name: str, default: Any = np.nan) -> np.ndarray:
         out = np.full(n, default, dtype=object if isinstance(default, str) or default is None else float)
         out[ok] = at[name].to_numpy()
         return out
 
     hours = settings.hours_per_month
-    linux, windows = col("linux"), col("windows")
+    linux, windows = chosen_col("linux"), chosen_col("windows")
     hourly = np.where(win, windows, linux).astype(float)
     ahb = np.where(win & settings.windows_licences_owned, linux, hourly).astype(float)
-    l1, l3, w1, w3 = col("linux_1y"), col("linux_3y"), col("windows_1y"), col("windows_3y")
+    l1, l3, w1, w3 = chosen_col("linux_1y"), chosen_col("linux_3y"), chosen_col("windows_1y"), chosen_col("windows_3y")
     r1 = np.where(win, w1, l1).astype(float)
     r3 = np.where(win, w3, l3).astype(float)
 
@@ -221,9 +221,9 @@ def size_servers(servers: pd.DataFrame, settings: SizingSettings, catalog: Catal
     reason = np.where(moving, reason, "not migrated (" + servers["disposition"].astype(str).to_numpy() + ")")
 
     per = pd.DataFrame(index=servers.index)
-    per["azure_size"] = np.where(ok, col("name", ""), None)
-    per["azure_vcpus"] = pd.array(np.where(ok, col("vcpus"), np.nan), dtype="Float64").astype("Int64")
-    per["azure_memory_gb"] = np.where(ok, col("memory_gb"), np.nan)
+    per["azure_size"] = np.where(ok, chosen_col("name", ""), np.array(None, dtype=object))
+    per["azure_vcpus"] = pd.array(np.where(ok, chosen_col("vcpus"), np.nan), dtype="Float64").astype("Int64")
+    per["azure_memory_gb"] = np.where(ok, chosen_col("memory_gb"), np.nan)
     per["sizing_basis"] = np.where(moving, req["basis"].to_numpy(), None)
     per["required_vcpus"] = np.where(moving, req["need_vcpus"].to_numpy(), np.nan)
     per["required_memory_gb"] = np.where(moving, np.round(req["need_memory_gb"].to_numpy(), 2), np.nan)
@@ -238,8 +238,8 @@ def size_servers(servers: pd.DataFrame, settings: SizingSettings, catalog: Catal
     per["monthly_cost_ahb"] = np.where(ok, np.round(ahb * hours, 2), np.nan)
     per["monthly_cost_1y"] = np.where(ok, np.round(r1 * hours, 2), np.nan)
     per["monthly_cost_3y"] = np.where(ok, np.round(r3 * hours, 2), np.nan)
-    per["restricted_for_collecting_subscription"] = np.where(ok, col("restrictions", None), None)
-    per["restricted_for_collecting_subscription"] = [bool(r) if isinstance(r, list) else False for r in per["restricted_for_collecting_subscription"]]
+    restrictions = catalog.sizes["restrictions"].map(len).gt(0).to_numpy()
+    per["restricted_for_collecting_subscription"] = np.where(ok, restrictions[np.maximum(chosen, 0)], False)
 
     if conditional_unknown[moving].any():
         findings.append(Finding("os-unknown", f"{int(conditional_unknown[moving].sum())} migrating servers have an unknown operating system: priced at the Linux rate, readiness Unknown",

@@ -20,9 +20,9 @@ def find_columns(columns: Iterable[str], aliases: Mapping[str, Sequence[str]]) -
     found: dict[str, str] = {}
     for canonical, names in aliases.items():
         for alias in names:
-            col = by_norm.get(norm(alias))
-            if col is not None:
-                found[canonical] = col
+            match = by_norm.get(norm(alias))
+            if match is not None:
+                found[canonical] = match
                 break
     return found
 

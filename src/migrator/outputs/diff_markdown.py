@@ -36,6 +36,10 @@ def _section(title: str, headers: list[str], rows: list[list[Any]], cap: int) ->
     return f"<details><summary>{md_text(title)} ({len(rows):,})</summary>\n\n" + (table(headers, shown) if shown else "") + more + "\n</details>\n"
 
 
+def _pcts(values: list[Any]) -> tuple[Any, Any]:
+    return tuple(None if x is None else f"{x:.1%}" for x in values)  # type: ignore[return-value]
+
+
 def _add(lines: list[str], section: str) -> None:
     if section:
         lines.append(section)
@@ -54,13 +58,13 @@ def render(diff: PlanDiff, cap: int) -> str:
     verdict = _pair(fp["met"][0], fp["met"][1])
     lines += [
         f"- **Target** ({md_text(fp['target'][1])}): {verdict}; reached {_pair(fp['reached_on'][0], fp['reached_on'][1])}; "
-        f"reduction at the target date {_pair(*[None if x is None else f'{x:.1%}' for x in fp['reduction_at_target']])}",
-        f"- **Servers**: {_pair(*s['servers'])}; {len(d['servers']['moved']):,} changed wave, {len(d['servers']['added']):,} added, "
+        f"reduction at the target date {_pair(*_pcts(fp['reduction_at_target']))}",
+        f"- **Servers**: {_pair(s['servers'][0], s['servers'][1])}; {len(d['servers']['moved']):,} changed wave, {len(d['servers']['added']):,} added, "
         f"{len(d['servers']['removed']):,} removed, {len(d['servers']['resized']):,} resized",
-        f"- **Waves**: {_pair(*s['waves'])} ({_pair(s['first_wave_start'][0], s['first_wave_start'][1])} to "
+        f"- **Waves**: {_pair(s['waves'][0], s['waves'][1])} ({_pair(s['first_wave_start'][0], s['first_wave_start'][1])} to "
         f"{_pair(s['last_wave_end'][0], s['last_wave_end'][1])}); {len(d['waves']['added'])} added, {len(d['waves']['removed'])} removed, "
         f"{sum(1 for w in d['waves']['changed'] if w.get('moved_in_time'))} moved in time",
-        f"- **Conditions not met**: {_pair(*s['violations'])} ({len(d['violations']['added'])} new, {len(d['violations']['removed'])} resolved)",
+        f"- **Conditions not met**: {_pair(s['violations'][0], s['violations'][1])} ({len(d['violations']['added'])} new, {len(d['violations']['removed'])} resolved)",
         f"- **Monthly run-rate (PAYG)**: {_pair(s['monthly_cost'][0], s['monthly_cost'][1], money=True)}",
         "",
     ]
@@ -71,8 +75,8 @@ def render(diff: PlanDiff, cap: int) -> str:
                           [[a["server"], a["application"], _v(a["wave"])] for a in d["servers"]["removed"]], cap))
     _add(lines, _section("Servers resized", ["Server", "Azure size"], [[r["server"], _pair(r["from"], r["to"])] for r in d["servers"]["resized"]], cap))
     _add(lines, _section("Waves changed", ["Wave", "Dates", "Kind", "Servers", "vCPU", "Storage GiB", "Monthly PAYG", "Risk"],
-                          [[w["wave"], f"{_pair(w['start'][0], w['start'][1])} to {_pair(w['end'][0], w['end'][1])}", _pair(*w["kind"]),
-                            _pair(*w["servers"]), _pair(*w["vcpus"]), _pair(*w["storage_gb"]), _pair(*w["monthly_payg"], money=True), _pair(*w["risk"])]
+                          [[w["wave"], f"{_pair(w['start'][0], w['start'][1])} to {_pair(w['end'][0], w['end'][1])}", _pair(w["kind"][0], w["kind"][1]),
+                            _pair(w["servers"][0], w["servers"][1]), _pair(w["vcpus"][0], w["vcpus"][1]), _pair(w["storage_gb"][0], w["storage_gb"][1]), _pair(w["monthly_payg"][0], w["monthly_payg"][1], money=True), _pair(w["risk"][0], w["risk"][1])]
                            for w in d["waves"]["changed"]], cap))
     _add(lines, _section("Waves added", ["Wave", "Start", "End", "Kind", "Servers", "vCPU", "Monthly PAYG"],
                           [[w["wave"], w["start"], w["end"], w["kind"], w["servers"], w["vcpus"], _v(w["monthly_payg"], True)] for w in d["waves"]["added"]], cap))

@@ -289,7 +289,7 @@ def _wave_diagram(w: dict[str, Any], groups: dict[str, dict[str, Any]], deps_by_
         return name if gid in inside else f"{name} (wave {g['wave'] if g else '?'})"
 
     nodes = [{"id": gid, "label": label(gid)} for gid in sorted({a for a, _ in edges} | {b for _, b in edges})]
-    rows = [{"source": a, "target": b, "weight": c} for (a, b), c in sorted(edges.items())]
+    rows: list[dict[str, Any]] = [{"source": a, "target": b, "weight": c} for (a, b), c in sorted(edges.items())]
     diagram, shown = mermaid.dependency_flowchart(nodes, rows, max_edges=WAVE_DIAGRAM_EDGES, max_nodes=WAVE_DIAGRAM_NODES)
     ranked = sorted(rows, key=lambda e: (-e["weight"], e["source"], e["target"]))
     twin = _table(["Depends (source)", "On (target)", "Connections", "Crosses waves"],
