@@ -153,6 +153,10 @@ def schedule(
     placed = 0
     w = first_wave
 
+    # Units that became ready because of a placement in the current wave: tried first, so that a group and the
+    # groups depending on it land together when capacity allows (fewer dependencies crossing waves).
+    affine: list[tuple[int, int]] = []
+
     def place(u: int, wave: int) -> None:
         nonlocal placed
         unit_wave[u] = wave
@@ -161,6 +165,7 @@ def schedule(
             waiting[s] -= 1
             if waiting[s] == 0 and not pinned[s] and unit_wave[s] < 0:
                 push(s)
+                heapq.heappush(affine, (int(rank[s]), s))
 
     guard = 0
     while placed < nu:
@@ -202,22 +207,33 @@ def schedule(
         candidates = [(klass, False)] if protected else [(klass, False), (klass, True)]
         limit = soft[klass]
         took_any = bool(forced)
+        affine.clear()
         for key in candidates:
             heap = heaps[key]
             skipped: list[tuple[int, int]] = []
-            while heap and len(skipped) < 64:
-                item = heapq.heappop(heap)
-                u = item[1]
-                if unit_wave[u] >= 0:
-                    continue
-                if not took_any or ((used + uload[u]) <= limit + 1e-9).all():
-                    place(u, w)
-                    used += uload[u]
-                    took_any = True
-                    if (used >= limit - 1e-9).any():
+            while len(skipped) < 64:
+                u = -1
+                while affine:
+                    _, a = heapq.heappop(affine)
+                    if (unit_wave[a] < 0 and bool(is_prod[a]) == (klass == "prod") and not (protected and held[a])
+                            and ((used + uload[a]) <= limit + 1e-9).all()):
+                        u = a
                         break
-                else:
-                    skipped.append(item)
+                if u < 0:
+                    if not heap:
+                        break
+                    item = heapq.heappop(heap)
+                    u = item[1]
+                    if unit_wave[u] >= 0:
+                        continue
+                    if took_any and not ((used + uload[u]) <= limit + 1e-9).all():
+                        skipped.append(item)
+                        continue
+                place(u, w)
+                used += uload[u]
+                took_any = True
+                if (used >= limit - 1e-9).any():
+                    break
             for item in skipped:
                 heapq.heappush(heap, item)
         if not took_any and protected:
