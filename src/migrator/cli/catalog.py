@@ -73,8 +73,8 @@ def refresh_command(
     subscription: Annotated[str | None, typer.Option("--subscription", help="Also read size capabilities and restrictions with the Compute resource SKUs API.")] = None,
 ) -> None:
     """Rebuild the catalog from the public Azure Retail Prices API (and the SKUs API when a subscription is given)."""
+    from migrator.azure import refresh as live
     from migrator.azure.build_catalog import write
-    from migrator.azure.refresh import refresh
 
     credential = None
     if subscription:
@@ -82,7 +82,7 @@ def refresh_command(
 
         credential = make_credential("default")
     try:
-        doc = refresh(region, subscription=subscription, credential=credential)
+        doc = live.refresh(region, fetch=live.http_fetch, subscription=subscription, credential=credential)
     except MigratorError as exc:
         fail(str(exc))
     target = out or Path(f"catalog-{region}.json.gz")
