@@ -99,7 +99,7 @@ def check_conditions(
                                            counts.to_numpy().tolist(), strict=True):
                 ws, wd = int(group_wave[sg]), int(group_wave[dg])
                 out.append(Violation(3, f"{gname[sg]} (wave {ws}) depends on {gname[dg]} which moves later (wave {wd}); "
-                                        f"{cnt} server dependencies, for example {names[si]} -> {names[di]}",
+                                        f"{cnt} server dependencies, for example {names[si]} → {names[di]}",
                                      (str(names[si]), str(names[di])), (ws, wd)))
 
     # (4) dev/test of an application after its production
