@@ -5,9 +5,10 @@ one so a test can check that both give the same plan.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,13 +37,7 @@ def components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         return connected_components(graph, directed=False)[1]
     import networkx as nx
 
-    g = nx.Graph()
-    g.add_nodes_from(range(n))
-    g.add_edges_from(zip(u.tolist(), v.tolist(), strict=True))
-    labels = np.empty(n, dtype=np.int64)
-    for i, comp in enumerate(sorted(nx.connected_components(g), key=min)):
-        labels[list(comp)] = i
-    return labels
+    return _networkx_labels(nx.Graph(), n, u, v, nx.connected_components)
 
 
 def strong_components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -52,10 +47,13 @@ def strong_components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
         return connected_components(graph, directed=True, connection="strong")[1]
     import networkx as nx
 
-    g = nx.DiGraph()
+    return _networkx_labels(nx.DiGraph(), n, src, dst, nx.strongly_connected_components)
+
+
+def _networkx_labels(g: Any, n: int, a: np.ndarray, b: np.ndarray, finder: Callable[[Any], Iterable[set[int]]]) -> np.ndarray:
     g.add_nodes_from(range(n))
-    g.add_edges_from(zip(src.tolist(), dst.tolist(), strict=True))
+    g.add_edges_from(zip(a.tolist(), b.tolist(), strict=True))
     labels = np.empty(n, dtype=np.int64)
-    for i, comp in enumerate(sorted(nx.strongly_connected_components(g), key=min)):
+    for i, comp in enumerate(sorted(finder(g), key=min)):
         labels[list(comp)] = i
     return labels
