@@ -89,7 +89,9 @@ def read_pins(path: str | Path) -> tuple[pd.DataFrame, list[Finding]]:
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(f"not a wave number: {wave_text.iat[i]!r}", file=p, row=i + 2, column=cols["wave"], expected="a whole number >= 1 or empty")
-    pins = pd.DataFrame({"server": frame[name_col].astype(str).str.strip(), "wave": wave.astype("Int64")})
+    # waves.csv defuses spreadsheet formulas with a leading apostrophe ('=cmd); read the name back without it.
+    names = frame[name_col].astype(str).str.strip().str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
+    pins = pd.DataFrame({"server": names, "wave": wave.astype("Int64")})
     pins = pins[pins["server"].ne("") & pins["wave"].notna()]
     return pins.drop_duplicates("server", keep="last").reset_index(drop=True), []
 

@@ -125,3 +125,26 @@ def test_version_and_help_are_fast_paths() -> None:
     assert runner.invoke(app, ["--version"]).output.startswith("migrator ")
     result = runner.invoke(app, ["plan", "--help"])
     assert result.exit_code == 0 and "--fail-on" in result.output
+
+
+def test_pins_survive_formula_escaping(tmp_path: Path) -> None:
+    servers = write_csv(tmp_path / "s.csv", [server("=calc01", "a"), server("web01", "b")])
+    out = tmp_path / "p"
+    assert _plan(str(servers), "--out", str(out), "--quiet").exit_code == 0
+    text = (out / "waves.csv").read_text()
+    assert "'=calc01" in text
+    lines = [line.split(",") for line in text.splitlines()]
+    i_wave = lines[0].index("wave")
+    for cells in lines[1:]:
+        if cells[0] == "'=calc01":
+            cells[i_wave] = "7"
+    (tmp_path / "edited.csv").write_text("\n".join(",".join(c) for c in lines) + "\n")
+    assert _plan(str(servers), "--out", str(out), "--pins", str(tmp_path / "edited.csv"), "--quiet").exit_code == 0
+    doc = json.loads((out / "plan.json").read_text())
+    assert {s["name"]: s["wave"] for s in doc["servers"]}["=calc01"] == 7
+
+
+def test_no_progress_or_colour_when_not_a_terminal(tmp_path: Path) -> None:
+    result = _plan(*SAMPLE_ARGS, "--out", str(tmp_path))
+    assert result.exit_code == 0
+    assert "planning:" not in result.output and "\x1b[" not in result.output

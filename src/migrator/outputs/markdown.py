@@ -239,8 +239,11 @@ def render_markdown(doc: dict[str, Any]) -> str:
     if (doc["footprint"]["timeline"]):
         add(mermaid.xychart_burndown(fp["timeline"], fp["baseline"] * (1 - t["reduction"]), unit))
         add("![Footprint burn-down](footprint.png)\n")
-        add(_table(["Month", f"Remaining ({unit})", "Reduction", "Target met"],
-                   [[p["month"], _num(p["remaining"], 2), f"{p['reduction']:.1%}", "yes" if p["reduction"] >= t["reduction"] - 1e-9 else ""] for p in fp["timeline"]]))
+        run_rate = {r["month"]: r["monthly_payg"] for r in (doc.get("cost") or {}).get("run_rate", [])}
+        cur = ((doc.get("cost") or {}).get("totals") or {}).get("currency", "USD")
+        add(_table(["Month", f"Remaining ({unit})", "Reduction", "Target met"] + ([f"Azure run-rate ({cur}/month, PAYG)"] if run_rate else []),
+                   [[p["month"], _num(p["remaining"], 2), f"{p['reduction']:.1%}", "yes" if p["reduction"] >= t["reduction"] - 1e-9 else ""]
+                    + ([_num(run_rate.get(p["month"]), 2)] if run_rate else []) for p in fp["timeline"]]))
 
     add("## Assumptions\n")
     for a in doc["assumptions"]:
