@@ -130,3 +130,15 @@ def test_every_chosen_size_meets_the_requirement_on_the_real_catalog() -> None:
                                               ("Standard_E4-2s_v5", ""), ("Standard_NC4as_T4_v3", "")])
 def test_series_of(name: str, series: str) -> None:
     assert series_of(name) == series
+
+
+def test_regionally_restricted_sizes_are_skipped_subscription_ones_are_not() -> None:
+    cat = _catalog()
+    sizes = cat.sizes.copy()
+    sizes["regional_restriction"] = sizes["name"].eq("Standard_F2s_v2")
+    sizes.loc[sizes["name"].eq("Standard_D2s_v5"), "restrictions"] = pd.Series([["NotAvailableForSubscription"]] * 1, index=sizes.index[sizes["name"].eq("Standard_D2s_v5")])
+    restricted = Catalog(**{**cat.__dict__, "sizes": sizes})
+    inv = inventory([server("l", cores=2, mem=4, os="Ubuntu")])
+    row = size_servers(inv.servers, SETTINGS, restricted).per_server.iloc[0]
+    assert row["azure_size"] == "Standard_D2s_v5"  # F2s_v2 is cheaper but restricted in the region
+    assert bool(row["restricted_for_collecting_subscription"]) is True

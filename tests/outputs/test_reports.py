@@ -11,6 +11,7 @@ from migrator.generate import generate_estate
 from migrator.inputs.base import ReadResult
 from migrator.outputs.chart import burndown_png_bytes
 from migrator.outputs.escape import csv_cell, md_cell, mermaid_label
+from migrator.outputs.json_plan import validate_document
 from migrator.outputs.markdown import render_markdown
 from migrator.outputs.mermaid import MAX_CHARS, MAX_EDGES, dependency_flowchart, gantt, xychart_burndown
 from migrator.pipeline import plan_inventory
@@ -54,6 +55,7 @@ def big_plan() -> dict:
                ReadResult(path="dependencies.csv", format="native", dependencies=estate.dependencies.astype(str)),
                ReadResult(path="hosts.csv", format="native", hosts=estate.hosts.astype(str))]
     doc = plan_inventory(validate(results), load_settings(None, {"capacity": {"max_servers": 60, "max_vcpus": 600}}, environ={})).document
+    validate_document(doc)  # a large, generated plan follows the published schema too
     return doc
 
 

@@ -166,7 +166,10 @@ def size_servers(servers: pd.DataFrame, settings: SizingSettings, catalog: Catal
     findings: list[Finding] = []
     ostype = os_type(servers["os"].fillna("").astype(str))
     req = requirements(servers, settings)
-    sizes = catalog.sizes[catalog.sizes["series"].isin(settings.families) & catalog.sizes["arch"].eq("x64")]
+    regional = catalog.sizes["regional_restriction"].fillna(False).astype(bool) if "regional_restriction" in catalog.sizes else False
+    # A restriction of the region itself (from a refreshed catalog) removes the size; one that only concerns the
+    # subscription that collected the catalog does not.
+    sizes = catalog.sizes[catalog.sizes["series"].isin(settings.families) & catalog.sizes["arch"].eq("x64") & ~regional]
     missing_series = sorted(set(settings.families) - set(sizes["series"]))
     if missing_series:
         findings.append(Finding("sizing-series", f"series not in the {catalog.region} catalog: {', '.join(missing_series)}", severity="info"))

@@ -80,8 +80,11 @@ def plan_command(
         from migrator.cli.render import render_summary
 
         render_summary(out_console(), result.document)
-    for finding in result.document["findings"][:20] if not quiet else []:
+    warnings = [f for f in result.document["findings"] if f["severity"] == "warning"]
+    for finding in warnings[:20] if not quiet else []:
         err_console().print(f"warning: {finding['message']}", markup=False)
+    if len(warnings) > 20 and not quiet:
+        err_console().print(f"... and {len(warnings) - 20} more warnings in PLAN.md and plan.json", markup=False)
 
     gates = set(fail_on or [])
     tripped = []
