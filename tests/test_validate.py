@@ -105,3 +105,10 @@ def test_dependency_rows_typed(tmp_path: Path) -> None:
     bad = write_csv(tmp_path / "bad.csv", [{"source": "a", "target": "b", "port": "https"}])
     with pytest.raises(InputError, match="bad.csv, row 2, column 'port': not a number"):
         validate([read_file(s), read_file(bad)])
+
+
+def test_dependency_weight_may_be_called_connections_or_bytes(tmp_path: Path) -> None:
+    s = write_csv(tmp_path / "s.csv", [server("a"), server("b")])
+    for name in ("connections", "bytes"):
+        d = write_csv(tmp_path / f"{name}.csv", [{"source": "a", "target": "b", name: "12"}])
+        assert validate([read_file(s), read_file(d)]).dependencies["weight"].tolist() == [12.0]

@@ -35,6 +35,10 @@ def native_kind(header: Sequence[str]) -> str | None:
     return None
 
 
+# Other names the native format accepts for a column (the issue that defined it names both).
+ALIASES: dict[str, dict[str, str]] = {"dependencies": {"connections": "weight", "bytes": "weight"}}
+
+
 class NativeReader:
     name = "native"
     description = "migrator's own CSV (servers, dependencies or hosts, told apart by their header)"
@@ -62,8 +66,10 @@ class NativeReader:
         known = column_names(kind)
         mapping: dict[str, str] = {}
         unmapped: list[str] = []
+        aliases = ALIASES.get(kind, {})
         for col in frame.columns:
             key = col.strip().lower()
+            key = aliases.get(key, key) if aliases.get(key) not in mapping.values() else key
             if key in known:
                 mapping[col] = key
             elif key.startswith("x_"):
