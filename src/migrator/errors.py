@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-def display_path(path: str | Path) -> str:
-    """A path as the user gave it, relative when possible (no absolute paths in outputs)."""
+def display_path(path: str | Path, in_output: bool = True) -> str:
+    """A path relative to the working directory when possible. In files migrator writes (``in_output``) an absolute
+    path outside it is cut to its name, so outputs do not depend on where a checkout lives; in messages it is kept."""
     p = Path(path)
     try:
         return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
-        return p.as_posix() if not p.is_absolute() else p.name
+        return p.as_posix() if not p.is_absolute() or not in_output else p.name
 
 
 class MigratorError(Exception):
@@ -36,7 +37,7 @@ class InputError(MigratorError):
         column: str | None = None,
         expected: str | None = None,
     ) -> None:
-        self.file = display_path(file) if file is not None else None
+        self.file = display_path(file, in_output=False) if file is not None else None
         self.row = row
         self.column = column
         self.expected = expected

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from migrator.errors import Finding
+from migrator.errors import Finding, display_path
 from migrator.schema import NOT_SHARED_ROLES, SHARED_ROLES
 from migrator.settings import SharedServiceSettings
 
@@ -118,7 +118,7 @@ def build_graph(servers: pd.DataFrame, deps: pd.DataFrame, group_key: pd.Series,
             "unknown-servers",
             f"{int(neither.sum())} dependency rows name no inventory server at either end; ignored. Names: "
             + ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else ""),
-            file=str(deps.loc[neither, "_file"].iat[0]), row=int(deps.loc[neither, "_row"].iat[0])))
+            file=display_path(str(deps.loc[neither, "_file"].iat[0])), row=int(deps.loc[neither, "_row"].iat[0])))
     if ext_frames:
         ext = pd.concat(ext_frames, ignore_index=True)
         ext["server"] = ext["server"].astype(np.int64)

@@ -7,7 +7,7 @@ can be planned around becomes a :class:`Finding`. All checks are vectorised over
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -130,7 +130,7 @@ def _stack(results: Sequence[ReadResult], table: str) -> pd.DataFrame:
         rows = frame["source_row"].to_numpy() if "source_row" in frame.columns else np.arange(len(frame)) + 1 + res.row_offset
         extra = [c for c in ("folder", "annotation") if c in frame.columns]
         frame = frame[names + extra]
-        frame["_file"] = display_path(res.path)
+        frame["_file"] = str(res.path)  # as given: error messages name it; findings shorten it with display_path
         frame["_row"] = rows
         frames.append(frame)
     if not frames:
@@ -164,7 +164,8 @@ def validate_servers(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFra
     if unknown.any():
         per_file = frame.loc[unknown, "_file"].value_counts().sort_index()
         for file, count in per_file.items():
-            findings.append(Finding("storage-unknown", f"{count} servers have no storage size; it counts as 0 in wave totals and sizing", str(file), column="storage_gb"))
+            findings.append(Finding("storage-unknown", f"{count} servers have no storage size; it counts as 0 in wave totals and sizing",
+                                    display_path(str(file)), column="storage_gb"))
     out["storage_gb"] = storage.fillna(0.0)
     out["cpu_util_pct"] = _numbers(frame, "cpu_util_pct", required=False, minimum=0, maximum=100)
     out["memory_util_pct"] = _numbers(frame, "memory_util_pct", required=False, minimum=0, maximum=100)
@@ -199,7 +200,7 @@ def validate_servers(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFra
         later = key.duplicated(keep="first")
         for i in np.flatnonzero(later.to_numpy()).tolist():
             findings.append(Finding("duplicate-server", f"server {out['name'].iat[i]!r} is also in an earlier file; the first one is kept",
-                                    str(out["_file"].iat[i]), int(out["_row"].iat[i]), "name"))
+                                    display_path(str(out["_file"].iat[i])), int(out["_row"].iat[i]), "name"))
         out = out[~later]
     # Duplicate IPs (across or within files) are reported, not fatal: NAT and clusters make them legitimate.
     ips = out.loc[out["ip"].ne(""), ["name", "ip", "_file", "_row"]]
@@ -261,7 +262,7 @@ def validate(results: Sequence[ReadResult]) -> Inventory:
     """Type, check and merge what the readers produced."""
     findings: list[Finding] = []
     for res in results:
-        findings.extend(res.findings)
+        findings.extend(replace(f, file=display_path(f.file)) if f.file else f for f in res.findings)
     servers_raw = _stack(results, "servers")
     if servers_raw.empty:
         raise InputError("no servers found in the inventory files", expected="at least one servers file with data rows")

@@ -148,3 +148,13 @@ def test_no_progress_or_colour_when_not_a_terminal(tmp_path: Path) -> None:
     result = _plan(*SAMPLE_ARGS, "--out", str(tmp_path))
     assert result.exit_code == 0
     assert "planning:" not in result.output and "\x1b[" not in result.output
+
+
+def test_bad_pins_file_names_row_and_column(tmp_path: Path) -> None:
+    pins = tmp_path / "waves.csv"
+    pins.write_text("server,wave\nmuc-dc01,1\nmuc-erp-app01p,soon\n")
+    result = _plan(*SAMPLE_ARGS, "--out", str(tmp_path / "o"), "--pins", str(pins))
+    assert result.exit_code == 2
+    assert "row 3, column 'wave': not a wave number: 'soon'" in result.output
+    assert str(tmp_path) in result.output  # messages keep the path as given; plan files never hold absolute paths
+    assert not (tmp_path / "o").exists()
