@@ -160,8 +160,8 @@ def build_groups(
 
 
 def _label(frame: pd.DataFrame) -> str:
-    keys = frame.groupby("key").size().sort_values(ascending=False, kind="mergesort")
-    keys = keys.sort_index().sort_values(ascending=False, kind="mergesort")
+    """The largest application instance of a group (ties by name), plus how many others are coupled to it."""
+    keys = frame.groupby("key").size().sort_index().sort_values(ascending=False, kind="mergesort")
     first = str(keys.index[0])
     return first if len(keys) == 1 else f"{first} + {len(keys) - 1} coupled"
 

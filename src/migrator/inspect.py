@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from migrator.errors import Finding, InputError, display_path
 from migrator.inputs import read_file
 from migrator.validate import _stack, validate_dependencies, validate_hosts, validate_servers
@@ -73,7 +71,3 @@ def inspect_file(path: str | Path, fmt: str | None = None) -> FileReport:
         error = exc
     return FileReport(display_path(path), res.format, tables, dict(res.column_map), tuple(res.unmapped),
                       tuple(dict.fromkeys(findings)), tuple(res.assumptions), assumed, error)
-
-
-def frame_preview(frame: pd.DataFrame, rows: int = 5) -> pd.DataFrame:
-    return frame.head(rows)

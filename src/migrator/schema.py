@@ -2,9 +2,9 @@
 
 Readers (``migrator.inputs``) turn whatever a user has (our native CSV, Azure Migrate's import template,
 RVTools, dependency exports) into these tables; :mod:`migrator.validate` checks and normalises them.
-Units are fixed here once: cores are vCPUs (or physical cores for a physical server), memory and storage
-in GB (10^9 bytes is *not* assumed: we follow the inventory tools, where "GB" means GiB; readers convert
-MiB/MB with the factor they state in the plan's assumptions), power in watts, utilisation in percent 0-100.
+Units are fixed here once: cores are vCPUs (or physical cores for a physical server); memory and storage in
+GiB (columns are named ``_gb`` as inventory tools name them, and like those tools we mean 1024^3 bytes; readers
+convert MiB/MB with the factor they state in the plan's assumptions); power in watts; utilisation in percent 0-100.
 """
 
 from __future__ import annotations
