@@ -7,6 +7,7 @@ and after. Cost that one plan does not know stays ``None`` (unknown), never 0.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,36 @@ def load_plan_document(path: str | Path) -> dict[str, Any]:
         raise InputError("not a plan.json (no schema_version or waves)", file=p)
     if str(doc["schema_version"]).split(".")[0] != "1":
         raise InputError(f"plan schema_version {doc['schema_version']} is not supported", file=p, expected="1.x")
+    _check_shape(doc, p)
     return doc
+
+
+_WAVE_KEYS = ("number", "start", "end", "servers", "vcpus", "storage_gb")
+
+
+def _check_shape(doc: dict[str, Any], file: Path) -> None:
+    """The parts of plan.json the diff reads are there, with the right types (a damaged file fails with one line)."""
+    def bad(where: str, expected: str) -> InputError:
+        return InputError(f"not a plan.json: {where}", file=file, expected=expected)
+
+    if not isinstance(doc["waves"], list):
+        raise bad("'waves' is not a list", "a list of waves")
+    for i, w in enumerate(doc["waves"]):
+        missing = [k for k in _WAVE_KEYS if not isinstance(w, dict) or k not in w]
+        if missing:
+            raise bad(f"waves[{i}] has no {', '.join(missing)}", "each wave with " + ", ".join(_WAVE_KEYS))
+        try:
+            dt.date.fromisoformat(str(w["start"]))
+            dt.date.fromisoformat(str(w["end"]))
+        except ValueError:
+            raise bad(f"waves[{i}] start/end are not dates", "YYYY-MM-DD") from None
+    for key, need in (("servers", "name"), ("violations", "message")):
+        items = doc.get(key, [])
+        if not isinstance(items, list) or any(not isinstance(x, dict) or need not in x for x in items):
+            raise bad(f"'{key}' is not a list of objects with '{need}'", f"{key}: a list of objects with '{need}'")
+    for key in ("footprint", "summary"):
+        if not isinstance(doc.get(key, {}), dict):
+            raise bad(f"'{key}' is not an object", f"{key}: an object")
 
 
 @dataclass(frozen=True)
@@ -50,6 +80,44 @@ def _delta(a: float | None, b: float | None) -> float | None:
     return round(b - a, 3)
 
 
+def _shift(a: str, b: str) -> int:
+    """Days a date moved (positive: later)."""
+    return (dt.date.fromisoformat(str(b)) - dt.date.fromisoformat(str(a))).days
+
+
+def _target_text(t: dict[str, Any]) -> str:
+    r = t.get("reduction")
+    return f"{r:.0%} by {t.get('by')}" if isinstance(r, int | float) else f"{r} by {t.get('by')}"
+
+
+def _timeline(ofp: dict[str, Any], nfp: dict[str, Any]) -> list[dict[str, Any]]:
+    """Months where the projected remaining footprint differs.
+
+    A month before a plan's timeline starts is at its baseline (nothing has moved yet), a month after it ends keeps
+    its last value; a plan with no timeline is ``None`` (unknown) for every month.
+    """
+    def series(fp: dict[str, Any]) -> tuple[dict[str, Any], Any, Any, str, str]:
+        pts = {p["month"]: p.get("remaining") for p in fp.get("timeline") or [] if isinstance(p, dict) and "month" in p}
+        if not pts:
+            return pts, None, None, "", ""
+        first, last = min(pts), max(pts)
+        return pts, fp.get("baseline", pts[first]), pts[last], first, last
+
+    def at(sr: tuple[dict[str, Any], Any, Any, str, str], month: str) -> Any:
+        pts, base, end, first, last = sr
+        if month in pts or not pts:
+            return pts.get(month)
+        return base if month < first else end if month > last else None
+
+    a, b = series(ofp), series(nfp)
+    rows = []
+    for m in sorted(a[0].keys() | b[0].keys()):
+        before, after = at(a, m), at(b, m)
+        if before != after:
+            rows.append({"month": m, "before": before, "after": after, "delta": _delta(before, after)})
+    return rows
+
+
 def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
     o_srv = {s["name"]: s for s in old.get("servers", [])}
     n_srv = {s["name"]: s for s in new.get("servers", [])}
@@ -61,6 +129,16 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
     resized = [{"server": k, "from": o_srv[k].get("azure_size"), "to": n_srv[k].get("azure_size")}
                for k in sorted(o_srv.keys() & n_srv.keys()) if o_srv[k].get("azure_size") != n_srv[k].get("azure_size")]
 
+    moved_in: dict[Any, int] = {}
+    moved_out: dict[Any, int] = {}
+    for m in moved:
+        moved_in[m["to"]] = moved_in.get(m["to"], 0) + 1
+        moved_out[m["from"]] = moved_out.get(m["from"], 0) + 1
+    for a_ in added:
+        moved_in[a_["wave"]] = moved_in.get(a_["wave"], 0) + 1
+    for r_ in removed:
+        moved_out[r_["wave"]] = moved_out.get(r_["wave"], 0) + 1
+
     o_w = {w["number"]: w for w in old.get("waves", [])}
     n_w = {w["number"]: w for w in new.get("waves", [])}
     changed = []
@@ -70,8 +148,11 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
         row = {"wave": num, "start": [a["start"], b["start"]], "end": [a["end"], b["end"]], "kind": [a.get("kind"), b.get("kind")],
                "servers": [a["servers"], b["servers"]], "vcpus": [a["vcpus"], b["vcpus"]], "storage_gb": [a["storage_gb"], b["storage_gb"]],
                "monthly_payg": [ca, cb], "monthly_payg_delta": _delta(ca, cb),
-               "risk": [a.get("risk", {}).get("level"), b.get("risk", {}).get("level")]}
-        if any(row[k][0] != row[k][1] for k in ("start", "end", "kind", "servers", "vcpus", "storage_gb", "monthly_payg", "risk")):
+               "risk": [(a.get("risk") or {}).get("level"), (b.get("risk") or {}).get("level")],
+               "start_shift_days": _shift(a["start"], b["start"]), "end_shift_days": _shift(a["end"], b["end"]),
+               "servers_in": moved_in.get(num, 0), "servers_out": moved_out.get(num, 0)}
+        if (row["servers_in"] or row["servers_out"]
+                or any(row[k][0] != row[k][1] for k in ("start", "end", "kind", "servers", "vcpus", "storage_gb", "monthly_payg", "risk"))):
             row["moved_in_time"] = a["start"] != b["start"] or a["end"] != b["end"]
             changed.append(row)
 
@@ -81,11 +162,11 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
 
     o_v = {v["message"]: v for v in old.get("violations", [])}
     n_v = {v["message"]: v for v in new.get("violations", [])}
-    ofp, nfp = old.get("footprint", {}), new.get("footprint", {})
-    ot, nt = ofp.get("target", {}), nfp.get("target", {})
+    ofp, nfp = old.get("footprint") or {}, new.get("footprint") or {}
+    ot, nt = ofp.get("target") or {}, nfp.get("target") or {}
 
     def at_target(fp: dict[str, Any]) -> float | None:
-        t = fp.get("target", {})
+        t = fp.get("target") or {}
         base = fp.get("baseline")
         if not base or t.get("remaining_at_target_date") is None:
             return None
@@ -95,10 +176,11 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
         "metric": [ofp.get("metric"), nfp.get("metric")], "baseline": [ofp.get("baseline"), nfp.get("baseline")],
         "met": [ot.get("met"), nt.get("met")], "reached_on": [ot.get("reached_on"), nt.get("reached_on")],
         "reduction_at_target": [at_target(ofp), at_target(nfp)], "max_achievable": [ot.get("max_achievable"), nt.get("max_achievable")],
-        "target": [f"{ot.get('reduction')} by {ot.get('by')}", f"{nt.get('reduction')} by {nt.get('by')}"],
+        "target": [_target_text(ot), _target_text(nt)],
     }
-    footprint["changed"] = any(v[0] != v[1] for k, v in footprint.items() if isinstance(v, list))
-    os_, ns = old.get("summary", {}), new.get("summary", {})
+    timeline = _timeline(ofp, nfp)
+    footprint["changed"] = any(v[0] != v[1] for k, v in footprint.items() if isinstance(v, list)) or bool(timeline)
+    os_, ns = old.get("summary") or {}, new.get("summary") or {}
     summary = {k: [os_.get(k), ns.get(k)] for k in ("servers", "migrating", "retiring", "retained", "move_groups", "waves", "first_wave_start",
                                                      "last_wave_end", "violations", "critical_violations", "monthly_cost")}
     data = {
@@ -108,5 +190,6 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
                   "removed": [wave_row(o_w[k]) for k in sorted(o_w.keys() - n_w.keys())], "changed": changed},
         "violations": {"added": [n_v[k] for k in sorted(n_v.keys() - o_v.keys())], "removed": [o_v[k] for k in sorted(o_v.keys() - n_v.keys())]},
         "footprint": footprint,
+        "footprint_timeline": timeline,
     }
     return PlanDiff(data)

@@ -8,10 +8,14 @@ from typing import Any
 
 
 def burndown_png_bytes(footprint: dict[str, Any]) -> bytes:
-    import matplotlib
+    """The PNG's bytes: the same footprint gives the same bytes (no date or software version in the metadata).
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    Drawn on a bare Agg canvas, not through pyplot: no global backend switch, no figure registry, safe in threads
+    and in a notebook that uses another backend.
+    """
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     timeline = footprint["timeline"]
     target = footprint["target"]
@@ -20,8 +24,10 @@ def burndown_png_bytes(footprint: dict[str, Any]) -> bytes:
     months = [p["month"] for p in timeline]
     remaining = [p["remaining"] for p in timeline]
     target_level = baseline * (1 - float(target["reduction"]))
-    with plt.rc_context({"svg.hashsalt": "migrator", "font.family": "DejaVu Sans"}):
-        fig, ax = plt.subplots(figsize=(10, 4.5), dpi=100)
+    with matplotlib.rc_context({"svg.hashsalt": "migrator", "font.family": "DejaVu Sans"}):
+        fig = Figure(figsize=(10, 4.5), dpi=100)
+        FigureCanvasAgg(fig)
+        ax = fig.subplots()
         xs = list(range(len(months)))
         ax.step(xs, remaining, where="post", color="#1f6feb", linewidth=2, label=f"remaining ({unit})")
         ax.fill_between(xs, remaining, step="post", color="#1f6feb", alpha=0.12)
@@ -42,10 +48,10 @@ def burndown_png_bytes(footprint: dict[str, Any]) -> bytes:
         ax.legend(loc="upper right", fontsize=8)
         fig.tight_layout()
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", metadata={"Software": None})
-        plt.close(fig)
+        fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
     return buf.getvalue()
 
 
 def burndown_png(footprint: dict[str, Any], path: Path) -> None:
+    """Write footprint.png (plan.json's ``footprint`` object) to ``path``."""
     Path(path).write_bytes(burndown_png_bytes(footprint))

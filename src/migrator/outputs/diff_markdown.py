@@ -40,6 +40,22 @@ def _pcts(values: list[Any]) -> tuple[Any, Any]:
     return tuple(None if x is None else f"{x:.1%}" for x in values)  # type: ignore[return-value]
 
 
+def _dates(w: dict[str, Any]) -> str:
+    """``start to end``, or ``old → new (+N days)`` when the wave moved in time."""
+    before, after = f"{w['start'][0]} to {w['end'][0]}", f"{w['start'][1]} to {w['end'][1]}"
+    if before == after:
+        return before
+    s, e = w.get("start_shift_days"), w.get("end_shift_days")
+    shift = f"{s:+d} days" if s == e or e is None else f"start {s:+d}, end {e:+d} days"
+    return f"{before} → {after} ({shift})" if s is not None else f"{before} → {after}"
+
+
+def _in_out(w: dict[str, Any]) -> str:
+    """Servers that joined (+) and left (-) the wave, or nothing when its members are the same."""
+    i, o = w.get("servers_in", 0), w.get("servers_out", 0)
+    return f"+{i} / -{o}" if i or o else ""
+
+
 def _add(lines: list[str], section: str) -> None:
     if section:
         lines.append(section)
@@ -74,14 +90,14 @@ def render(diff: PlanDiff, cap: int) -> str:
     _add(lines, _section("Servers removed", ["Server", "Application", "Was in wave"],
                           [[a["server"], a["application"], _v(a["wave"])] for a in d["servers"]["removed"]], cap))
     _add(lines, _section("Servers resized", ["Server", "Azure size"], [[r["server"], _pair(r["from"], r["to"])] for r in d["servers"]["resized"]], cap))
-    _add(lines, _section("Waves changed", ["Wave", "Dates", "Kind", "Servers", "vCPU", "Storage GiB", "Monthly PAYG", "Risk"],
-                          [[w["wave"], f"{_pair(w['start'][0], w['start'][1])} to {_pair(w['end'][0], w['end'][1])}", _pair(w["kind"][0], w["kind"][1]),
-                            _pair(w["servers"][0], w["servers"][1]), _pair(w["vcpus"][0], w["vcpus"][1]), _pair(w["storage_gb"][0], w["storage_gb"][1]), _pair(w["monthly_payg"][0], w["monthly_payg"][1], money=True), _pair(w["risk"][0], w["risk"][1])]
+    _add(lines, _section("Waves changed", ["Wave", "Dates", "Kind", "Servers", "In / out", "vCPU", "Storage GiB", "Monthly PAYG", "Risk"],
+                          [[w["wave"], _dates(w), _pair(w["kind"][0], w["kind"][1]),
+                            _pair(w["servers"][0], w["servers"][1]), _in_out(w), _pair(w["vcpus"][0], w["vcpus"][1]), _pair(w["storage_gb"][0], w["storage_gb"][1]), _pair(w["monthly_payg"][0], w["monthly_payg"][1], money=True), _pair(w["risk"][0], w["risk"][1])]
                            for w in d["waves"]["changed"]], cap))
     _add(lines, _section("Waves added", ["Wave", "Start", "End", "Kind", "Servers", "vCPU", "Monthly PAYG"],
-                          [[w["wave"], w["start"], w["end"], w["kind"], w["servers"], w["vcpus"], _v(w["monthly_payg"], True)] for w in d["waves"]["added"]], cap))
+                          [[w["wave"], w["start"], w["end"], w["kind"], w["servers"], _v(w["vcpus"]), _v(w["monthly_payg"], True)] for w in d["waves"]["added"]], cap))
     _add(lines, _section("Waves removed", ["Wave", "Start", "End", "Kind", "Servers", "vCPU", "Monthly PAYG"],
-                          [[w["wave"], w["start"], w["end"], w["kind"], w["servers"], w["vcpus"], _v(w["monthly_payg"], True)] for w in d["waves"]["removed"]], cap))
+                          [[w["wave"], w["start"], w["end"], w["kind"], w["servers"], _v(w["vcpus"]), _v(w["monthly_payg"], True)] for w in d["waves"]["removed"]], cap))
     _add(lines, _section("Conditions newly broken", ["#", "Waves", "What"],
                           [[v["condition"], ", ".join(map(str, v["waves"])), v["message"]] for v in d["violations"]["added"]], cap))
     _add(lines, _section("Conditions resolved", ["#", "Waves", "What"],
@@ -89,6 +105,9 @@ def render(diff: PlanDiff, cap: int) -> str:
     _add(lines, _section("Footprint projection", ["", "Before", "After"],
                           [[k.replace("_", " "), _v(_pct(v[0]) if k in ("reduction_at_target", "max_achievable") else v[0]),
                             _v(_pct(v[1]) if k in ("reduction_at_target", "max_achievable") else v[1])] for k, v in fp.items() if isinstance(v, list)], cap))
+    _add(lines, _section("Footprint by month (months that changed)", ["Month", "Remaining before", "Remaining after", "Change"],
+                          [[m["month"], _v(m["before"]), _v(m["after"]), _v(m["delta"]) if m["delta"] is None else f"{m['delta']:+,.6g}"]
+                           for m in d.get("footprint_timeline", [])], cap))
     return "\n".join(x for x in lines if x is not None).rstrip("\n") + "\n"
 
 

@@ -23,6 +23,17 @@ _BUDGET = MAX_CHARS - 2_000  # room for the fence and the note
 KIND_SECTION = {"foundation": "Foundation", "nonprod": "Dev and test", "prod": "Production", "shared-services": "Shared services"}
 
 
+def mermaid_number(x: float, sig: int = 6) -> str:
+    """A number as Mermaid's xychart grammar reads it: ``[+-]?digits[.digits]``, never ``1e+06``, ``inf`` or ``nan``."""
+    v = float(x)
+    if v != v or v in (float("inf"), float("-inf")):
+        return "0"
+    text = f"{v:.{sig}g}"
+    if "e" in text or "E" in text:
+        text = f"{round(v, 6):.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def _fence(body: list[str]) -> str:
     text = "```mermaid\n" + "\n".join(body) + "\n```\n"
     if len(text) > MAX_CHARS:  # pragma: no cover - builders cap well below this
@@ -44,14 +55,15 @@ def gantt(waves: Sequence[dict[str, Any]], freezes: Sequence[dict[str, Any]] = (
     shown = list(waves[:MAX_GANTT_TASKS])
     if freezes:
         body.append("    section Freeze windows")
-        for i, f in enumerate(freezes):
+        for i, f in enumerate(freezes[:MAX_GANTT_TASKS]):
             days = (dt.date.fromisoformat(str(f["end"])) - dt.date.fromisoformat(str(f["start"]))).days + 1
             body.append(f"    {mermaid_label(f.get('name', 'freeze'))} :crit, f{i}, {f['start']}, {days}d")
-    for kind in ("foundation", "nonprod", "prod", "shared-services"):
+    known = ("foundation", "nonprod", "prod", "shared-services")
+    for kind in (*known, *sorted({str(w["kind"]) for w in shown} - set(known))):
         tasks = [w for w in shown if w["kind"] == kind]
         if not tasks:
             continue
-        body.append(f"    section {KIND_SECTION[kind]}")
+        body.append(f"    section {KIND_SECTION.get(kind) or mermaid_label(kind)}")
         for w in tasks:
             days = (dt.date.fromisoformat(w["end"]) - dt.date.fromisoformat(w["start"])).days + 1
             tag = "crit, " if w.get("risk", {}).get("level") == "high" else ""
@@ -59,6 +71,8 @@ def gantt(waves: Sequence[dict[str, Any]], freezes: Sequence[dict[str, Any]] = (
     text = _fence(body)
     if len(waves) > len(shown):
         text += f"\n_and {len(waves) - len(shown)} more waves, listed in the table below._\n"
+    if len(freezes) > MAX_GANTT_TASKS:
+        text += f"\n_and {len(freezes) - MAX_GANTT_TASKS} more freeze windows (see the settings)._\n"
     return text
 
 
@@ -83,9 +97,9 @@ def xychart_burndown(timeline: Sequence[dict[str, Any]], target_value: float, un
         "xychart-beta",
         f'    title "Remaining footprint ({mermaid_label(unit)}) against the target"',
         f"    x-axis [{labels}]",
-        f'    y-axis "{mermaid_label(unit)}" 0 --> {round(top * 1.05, 2):g}',
-        "    bar [" + ", ".join(f"{p['remaining']:g}" for p in points) + "]",
-        "    line [" + ", ".join(f"{target_value:.4g}" for _ in points) + "]",
+        f'    y-axis "{mermaid_label(unit)}" 0 --> {mermaid_number(round(top * 1.05, 2))}',
+        "    bar [" + ", ".join(mermaid_number(p["remaining"]) for p in points) + "]",
+        "    line [" + ", ".join(mermaid_number(target_value, 4) for _ in points) + "]",
     ]
     note = f"\n_Every {-(-len(timeline) // MAX_XY_POINTS)} months shown; the table has every month._\n" if len(points) < len(timeline) else ""
     return _fence(body) + note
@@ -157,7 +171,62 @@ def dependency_flowchart(
     used = drawn
     text = _fence(body)
     hidden_edges = len(edges) - len(chosen)
-    hidden_nodes = len(labels) - len(used)
+    hidden_nodes = len(set(labels) | {str(e[k]) for e in edges for k in ("source", "target")}) - len(used)
     if hidden_edges > 0 or hidden_nodes > 0:
         text += f"\n_and {hidden_edges} more dependencies between {hidden_nodes} more nodes, in the table and plan.json._\n"
     return text, chosen
+
+
+# Table twins: the same data as each diagram, for clients that show Mermaid's source instead of drawing it.
+
+GANTT_HEADERS = ("Wave", "Kind", "Start", "End", "Days", "Servers", "Risk")
+BURNDOWN_HEADERS = ("Month", "Remaining", "Target", "At or below target")
+DEPENDENCY_HEADERS = ("Depends (source)", "On (target)", "Weight", "In the diagram")
+
+
+def gantt_rows(waves: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    """Every wave of :func:`gantt` (also those past its cap), in plan order: see :data:`GANTT_HEADERS`."""
+    return [[w["number"], KIND_SECTION.get(str(w["kind"]), w["kind"]), w["start"], w["end"],
+             (dt.date.fromisoformat(str(w["end"])) - dt.date.fromisoformat(str(w["start"]))).days + 1, w["servers"],
+             (w.get("risk") or {}).get("level", "")] for w in waves]
+
+
+def burndown_rows(timeline: Sequence[dict[str, Any]], target_value: float) -> list[list[Any]]:
+    """Every month of :func:`xychart_burndown` (also those its sampling skips): see :data:`BURNDOWN_HEADERS`."""
+    return [[p["month"], f"{float(p['remaining']):,.2f}", f"{float(target_value):,.2f}",
+             "yes" if float(p["remaining"]) <= float(target_value) + 1e-9 else ""] for p in timeline]
+
+
+def dependency_rows(nodes: Sequence[dict[str, Any]], edges: Sequence[dict[str, Any]],
+                    shown: Sequence[dict[str, Any]] = (), limit: int | None = None) -> list[list[Any]]:
+    """The edges of :func:`dependency_flowchart`, heaviest first (its order), with node labels; ``shown`` is the list
+    the flowchart returned, marking which edges it drew. ``limit`` keeps the first rows: see :data:`DEPENDENCY_HEADERS`."""
+    labels = {str(n["id"]): str(n.get("label", n["id"])) for n in nodes}
+    drawn = {(str(e["source"]), str(e["target"])) for e in shown}
+    ranked = sorted(edges, key=lambda e: (-float(e["weight"]), str(e["source"]), str(e["target"])))
+    if limit is not None:
+        ranked = ranked[:limit]
+    return [[labels.get(str(e["source"]), str(e["source"])), labels.get(str(e["target"]), str(e["target"])),
+             e.get("label") or f"{float(e['weight']):,.6g}", "yes" if (str(e["source"]), str(e["target"])) in drawn else ""]
+            for e in ranked]
+
+
+def gantt_table(waves: Sequence[dict[str, Any]]) -> str:
+    """The table twin of :func:`gantt` (escaped Markdown)."""
+    return table(GANTT_HEADERS, gantt_rows(waves))
+
+
+def burndown_table(timeline: Sequence[dict[str, Any]], target_value: float, unit: str) -> str:
+    """The table twin of :func:`xychart_burndown` (escaped Markdown; the unit goes into the headers)."""
+    headers = ("Month", f"Remaining ({unit})", f"Target ({unit})", "At or below target")
+    return table(headers, burndown_rows(timeline, target_value))
+
+
+def dependency_table(nodes: Sequence[dict[str, Any]], edges: Sequence[dict[str, Any]],
+                     shown: Sequence[dict[str, Any]] = (), limit: int | None = 100) -> str:
+    """The table twin of :func:`dependency_flowchart`, with "and N more" past ``limit`` rows."""
+    rows = dependency_rows(nodes, edges, shown, limit)
+    text = table(DEPENDENCY_HEADERS, rows)
+    if len(edges) > len(rows):
+        text += f"\n_and {len(edges) - len(rows):,} more dependencies, in plan.json._\n"
+    return text
