@@ -28,6 +28,11 @@ def _pair(a: Any, b: Any, money: bool = False) -> str:
     return _v(a, money) if a == b else f"{_v(a, money)} → {_v(b, money)}"
 
 
+def _spair(a: Any, b: Any, money: bool = False) -> str:
+    """:func:`_pair` for the summary lines (outside a table, so escaped here)."""
+    return md_text(_pair(a, b, money))
+
+
 def _section(title: str, headers: list[str], rows: list[list[Any]], cap: int) -> str:
     if not rows:
         return ""
@@ -71,17 +76,17 @@ def render(diff: PlanDiff, cap: int) -> str:
     lines = [MARKER, "## Migration plan diff", ""]
     if not diff.changed:
         lines += ["No change to waves, servers, violations or the footprint projection.", ""]
-    verdict = _pair(fp["met"][0], fp["met"][1])
+    verdict = _spair(fp["met"][0], fp["met"][1])
     lines += [
-        f"- **Target** ({md_text(fp['target'][1])}): {verdict}; reached {_pair(fp['reached_on'][0], fp['reached_on'][1])}; "
-        f"reduction at the target date {_pair(*_pcts(fp['reduction_at_target']))}",
-        f"- **Servers**: {_pair(s['servers'][0], s['servers'][1])}; {len(d['servers']['moved']):,} changed wave, {len(d['servers']['added']):,} added, "
+        f"- **Target** ({md_text(fp['target'][1])}): {verdict}; reached {_spair(fp['reached_on'][0], fp['reached_on'][1])}; "
+        f"reduction at the target date {_spair(*_pcts(fp['reduction_at_target']))}",
+        f"- **Servers**: {_spair(s['servers'][0], s['servers'][1])}; {len(d['servers']['moved']):,} changed wave, {len(d['servers']['added']):,} added, "
         f"{len(d['servers']['removed']):,} removed, {len(d['servers']['resized']):,} resized",
-        f"- **Waves**: {_pair(s['waves'][0], s['waves'][1])} ({_pair(s['first_wave_start'][0], s['first_wave_start'][1])} to "
-        f"{_pair(s['last_wave_end'][0], s['last_wave_end'][1])}); {len(d['waves']['added'])} added, {len(d['waves']['removed'])} removed, "
+        f"- **Waves**: {_spair(s['waves'][0], s['waves'][1])} ({_spair(s['first_wave_start'][0], s['first_wave_start'][1])} to "
+        f"{_spair(s['last_wave_end'][0], s['last_wave_end'][1])}); {len(d['waves']['added'])} added, {len(d['waves']['removed'])} removed, "
         f"{sum(1 for w in d['waves']['changed'] if w.get('moved_in_time'))} moved in time",
-        f"- **Conditions not met**: {_pair(s['violations'][0], s['violations'][1])} ({len(d['violations']['added'])} new, {len(d['violations']['removed'])} resolved)",
-        f"- **Monthly run-rate (PAYG)**: {_pair(s['monthly_cost'][0], s['monthly_cost'][1], money=True)}",
+        f"- **Conditions not met**: {_spair(s['violations'][0], s['violations'][1])} ({len(d['violations']['added'])} new, {len(d['violations']['removed'])} resolved)",
+        f"- **Monthly run-rate (PAYG)**: {_spair(s['monthly_cost'][0], s['monthly_cost'][1], money=True)}",
         "",
     ]
     _add(lines, _section("Servers that changed wave", ["Server", "Application", "From wave", "To wave", "Move group"],
