@@ -29,8 +29,10 @@ def _pair(a: Any, b: Any, money: bool = False) -> str:
 
 
 def _spair(a: Any, b: Any, money: bool = False) -> str:
-    """:func:`_pair` for the summary lines (outside a table, so escaped here)."""
-    return md_text(_pair(a, b, money))
+    """:func:`_pair` for the summary lines (outside a table, so escaped here; counts with thousands separators)."""
+    def n(x: Any) -> Any:
+        return f"{x:,}" if isinstance(x, int) and not isinstance(x, bool) else x
+    return md_text(_pair(n(a), n(b), money))
 
 
 def _section(title: str, headers: list[str], rows: list[list[Any]], cap: int) -> str:
@@ -61,6 +63,11 @@ def _in_out(w: dict[str, Any]) -> str:
     return f"+{i} / -{o}" if i or o else ""
 
 
+def _reached(values: list[Any]) -> tuple[Any, Any]:
+    """``reached_on`` is null when the projection never reaches the target: that is "not reached", not unknown."""
+    return tuple("not reached" if x is None else x for x in values)  # type: ignore[return-value]
+
+
 def _add(lines: list[str], section: str) -> None:
     if section:
         lines.append(section)
@@ -78,14 +85,14 @@ def render(diff: PlanDiff, cap: int) -> str:
         lines += ["No change to waves, servers, violations or the footprint projection.", ""]
     verdict = _spair(fp["met"][0], fp["met"][1])
     lines += [
-        f"- **Target** ({md_text(fp['target'][1])}): {verdict}; reached {_spair(fp['reached_on'][0], fp['reached_on'][1])}; "
+        f"- **Target** ({md_text(fp['target'][1])}): {verdict}; reached {_spair(*_reached(fp['reached_on']))}; "
         f"reduction at the target date {_spair(*_pcts(fp['reduction_at_target']))}",
         f"- **Servers**: {_spair(s['servers'][0], s['servers'][1])}; {len(d['servers']['moved']):,} changed wave, {len(d['servers']['added']):,} added, "
         f"{len(d['servers']['removed']):,} removed, {len(d['servers']['resized']):,} resized",
         f"- **Waves**: {_spair(s['waves'][0], s['waves'][1])} ({_spair(s['first_wave_start'][0], s['first_wave_start'][1])} to "
-        f"{_spair(s['last_wave_end'][0], s['last_wave_end'][1])}); {len(d['waves']['added'])} added, {len(d['waves']['removed'])} removed, "
-        f"{sum(1 for w in d['waves']['changed'] if w.get('moved_in_time'))} moved in time",
-        f"- **Conditions not met**: {_spair(s['violations'][0], s['violations'][1])} ({len(d['violations']['added'])} new, {len(d['violations']['removed'])} resolved)",
+        f"{_spair(s['last_wave_end'][0], s['last_wave_end'][1])}); {len(d['waves']['added']):,} added, {len(d['waves']['removed']):,} removed, "
+        f"{sum(1 for w in d['waves']['changed'] if w.get('moved_in_time')):,} moved in time",
+        f"- **Conditions not met**: {_spair(s['violations'][0], s['violations'][1])} ({len(d['violations']['added']):,} new, {len(d['violations']['removed']):,} resolved)",
         f"- **Monthly run-rate (PAYG)**: {_spair(s['monthly_cost'][0], s['monthly_cost'][1], money=True)}",
         "",
     ]
@@ -108,8 +115,8 @@ def render(diff: PlanDiff, cap: int) -> str:
     _add(lines, _section("Conditions resolved", ["#", "Waves", "What"],
                           [[v["condition"], ", ".join(map(str, v["waves"])), v["message"]] for v in d["violations"]["removed"]], cap))
     _add(lines, _section("Footprint projection", ["", "Before", "After"],
-                          [[k.replace("_", " "), _v(_pct(v[0]) if k in ("reduction_at_target", "max_achievable") else v[0]),
-                            _v(_pct(v[1]) if k in ("reduction_at_target", "max_achievable") else v[1])] for k, v in fp.items() if isinstance(v, list)], cap))
+                          [[k.replace("_", " "), *(_v(_pct(x) if k in ("reduction_at_target", "max_achievable") else x) for x in (_reached(v) if k == "reached_on" else v))]
+                           for k, v in fp.items() if isinstance(v, list)], cap))
     _add(lines, _section("Footprint by month (months that changed)", ["Month", "Remaining before", "Remaining after", "Change"],
                           [[m["month"], _v(m["before"]), _v(m["after"]), _v(m["delta"]) if m["delta"] is None else f"{m['delta']:+,.6g}"]
                            for m in d.get("footprint_timeline", [])], cap))
