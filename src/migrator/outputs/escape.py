@@ -24,7 +24,7 @@ def md_text(text: object) -> str:
 
 
 def md_cell(text: object) -> str:
-    """A Markdown table cell: like :func:`md_text` (pipes escaped), never empty-looking."""
+    """A Markdown table cell: like :func:`md_text`: one line, ``|`` and ``\\`` escaped, HTML ``< > &`` as entities."""
     return md_text(text)
 
 

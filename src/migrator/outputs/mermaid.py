@@ -172,8 +172,12 @@ def dependency_flowchart(
     text = _fence(body)
     hidden_edges = len(edges) - len(chosen)
     hidden_nodes = len(set(labels) | {str(e[k]) for e in edges for k in ("source", "target")}) - len(used)
-    if hidden_edges > 0 or hidden_nodes > 0:
+    if hidden_edges > 0 and hidden_nodes > 0:
         text += f"\n_and {hidden_edges} more dependencies between {hidden_nodes} more nodes, in the table and plan.json._\n"
+    elif hidden_edges > 0:
+        text += f"\n_and {hidden_edges} more dependencies, in the table and plan.json._\n"
+    elif hidden_nodes > 0:
+        text += f"\n_and {hidden_nodes} more nodes without a dependency shown, in the table and plan.json._\n"
     return text, chosen
 
 
