@@ -112,6 +112,8 @@ def _stale_files(files: dict[str, bytes], out: Path) -> list[tuple[str, str]]:
 
 
 def _why(name: str, old: bytes, new: bytes) -> str:
+    if not name.endswith((".json", ".md", ".csv")):
+        return f"binary content differs ({len(old):,} bytes committed, {len(new):,} now)"
     if name.endswith(".json"):
         import json
 
