@@ -70,7 +70,7 @@ def test_check_reports_stale_files_and_writes_nothing(sample_plan: Path, tmp_pat
     result = _plan(*SAMPLE_ARGS, "--out", str(tmp_path), "--check", "--quiet")
     assert result.exit_code == 1
     assert "stale:" in result.output and "PLAN.md: first difference at line 1" in result.output
-    assert "footprint.png: binary content differs (9 bytes committed" in result.output
+    assert "footprint.png: binary content differs (8 bytes committed" in result.output
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
