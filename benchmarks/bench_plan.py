@@ -55,7 +55,9 @@ def run(n: int) -> dict:
         estate = generate_estate(n)
         write_estate(estate, tmp)
         rows = len(estate.dependencies)
-        proc = subprocess.run([sys.executable, "-c", CHILD, tmp, str(n)], capture_output=True, text=True, check=True)
+        proc = subprocess.run(
+            [sys.executable, "-c", CHILD, tmp, str(n)], capture_output=True, text=True, check=True
+        )
         out = json.loads(proc.stdout.strip().splitlines()[-1])
         out["servers"], out["rows"] = n, rows
         return out
@@ -69,8 +71,15 @@ def main() -> None:
     for n in sizes:
         t0 = time.perf_counter()
         r = run(n)
-        cells = [f"{r['servers']:,}", f"{r['rows']:,}", *(f"{r['timings'].get(s, 0.0):.2f}" for s in STAGES),
-                 f"{r['total']:.2f}", f"{r['floor']:.2f}", f"{r['peak_mb']:,.0f}", str(r["waves"])]
+        cells = [
+            f"{r['servers']:,}",
+            f"{r['rows']:,}",
+            *(f"{r['timings'].get(s, 0.0):.2f}" for s in STAGES),
+            f"{r['total']:.2f}",
+            f"{r['floor']:.2f}",
+            f"{r['peak_mb']:,.0f}",
+            str(r["waves"]),
+        ]
         print("| " + " | ".join(cells) + " |", flush=True)
         print(f"  (generated and measured in {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
 

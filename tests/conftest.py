@@ -26,12 +26,33 @@ def write_csv(path: Path, rows: list[dict[str, Any]], header: list[str] | None =
     return path
 
 
-def server(name: str, app: str = "", env: str = "prod", cores: float = 2, mem: float = 8, storage: float = 100, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "application": app, "environment": env, "cores": cores, "memory_gb": mem, "storage_gb": storage, **extra}
+def server(
+    name: str,
+    app: str = "",
+    env: str = "prod",
+    cores: float = 2,
+    mem: float = 8,
+    storage: float = 100,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "application": app,
+        "environment": env,
+        "cores": cores,
+        "memory_gb": mem,
+        "storage_gb": storage,
+        **extra,
+    }
 
 
-def inventory(servers: list[dict[str, Any]], deps: list[dict[str, Any]] | None = None, hosts: list[dict[str, Any]] | None = None) -> Inventory:
+def inventory(
+    servers: list[dict[str, Any]],
+    deps: list[dict[str, Any]] | None = None,
+    hosts: list[dict[str, Any]] | None = None,
+) -> Inventory:
     """Validate in-memory rows exactly as the readers' output would be."""
+
     def frame(rows: list[dict[str, Any]] | None) -> pd.DataFrame | None:
         if not rows:
             return None

@@ -56,7 +56,10 @@ def test_unknown_cost_is_unknown_not_zero() -> None:
 def test_huge_diff_stays_under_the_comment_limit() -> None:
     old = load_plan_document(DATA / "old.json")
     new = json.loads(json.dumps(old))
-    new["servers"] = [{**old["servers"][0], "name": f"added-server-with-a-long-name-{i:06d}", "wave": 7} for i in range(20_000)]
+    new["servers"] = [
+        {**old["servers"][0], "name": f"added-server-with-a-long-name-{i:06d}", "wave": 7}
+        for i in range(20_000)
+    ]
     text = diff_markdown(diff_plans(old, new))
     assert len(text) <= COMMENT_LIMIT
     assert "## Migration plan diff" in text and "and 19," in text
@@ -98,18 +101,38 @@ def test_hand_made_markdown_and_json_match_golden_files() -> None:
 
 def test_hand_made_diff_reports_every_kind_of_change() -> None:
     d = diff_plans(load_plan_document(HAND[0]), load_plan_document(HAND[1])).data
-    assert [(m["server"], m["from"], m["to"]) for m in d["servers"]["moved"]] == [("db01", 2, 4), ("hr01", 3, 4), ("hr02", 3, 4)]
-    assert [a["server"] for a in d["servers"]["added"]] == ["app|new"] and [r["server"] for r in d["servers"]["removed"]] == ["web02"]
+    assert [(m["server"], m["from"], m["to"]) for m in d["servers"]["moved"]] == [
+        ("db01", 2, 4),
+        ("hr01", 3, 4),
+        ("hr02", 3, 4),
+    ]
+    assert [a["server"] for a in d["servers"]["added"]] == ["app|new"] and [
+        r["server"] for r in d["servers"]["removed"]
+    ] == ["web02"]
     assert d["servers"]["resized"] == [{"server": "hr02", "from": "Standard_D4s_v5", "to": "Standard_D8s_v5"}]
-    assert [w["wave"] for w in d["waves"]["added"]] == [4] and [w["wave"] for w in d["waves"]["removed"]] == [3]
+    assert [w["wave"] for w in d["waves"]["added"]] == [4] and [w["wave"] for w in d["waves"]["removed"]] == [
+        3
+    ]
     w1, w2 = d["waves"]["changed"]
-    assert w1["monthly_payg"] == [None, 120.0] and w1["monthly_payg_delta"] is None and not w1["moved_in_time"]
+    assert (
+        w1["monthly_payg"] == [None, 120.0] and w1["monthly_payg_delta"] is None and not w1["moved_in_time"]
+    )
     assert w2["moved_in_time"] and (w2["start_shift_days"], w2["end_shift_days"]) == (14, 14)
-    assert (w2["servers_in"], w2["servers_out"]) == (1, 2) and w2["servers"] == [3, 2] and w2["vcpus"] == [12.0, 8.0]
-    assert [v["condition"] for v in d["violations"]["added"]] == [2] and [v["condition"] for v in d["violations"]["removed"]] == [4]
+    assert (
+        (w2["servers_in"], w2["servers_out"]) == (1, 2)
+        and w2["servers"] == [3, 2]
+        and w2["vcpus"] == [12.0, 8.0]
+    )
+    assert [v["condition"] for v in d["violations"]["added"]] == [2] and [
+        v["condition"] for v in d["violations"]["removed"]
+    ] == [4]
     assert d["footprint"]["met"] == [True, False] and d["footprint"]["reached_on"] == ["2027-04", None]
     assert d["footprint"]["reduction_at_target"] == [0.75, 0.5]
-    assert [(m["month"], m["before"], m["after"]) for m in d["footprint_timeline"]] == [("2027-02", 3.0, 4.0), ("2027-03", 2.0, 3.0), ("2027-04", 1.0, 2.0)]
+    assert [(m["month"], m["before"], m["after"]) for m in d["footprint_timeline"]] == [
+        ("2027-02", 3.0, 4.0),
+        ("2027-03", 2.0, 3.0),
+        ("2027-04", 1.0, 2.0),
+    ]
 
 
 def test_hand_made_markdown_reads_well_and_is_escaped() -> None:
@@ -132,7 +155,9 @@ def test_output_file_equals_stdout_and_folders_are_accepted(tmp_path: Path) -> N
         folder.mkdir()
         (folder / "plan.json").write_bytes(src.read_bytes())
     out = tmp_path / "comments" / "diff.md"
-    result = runner.invoke(app, ["diff", str(tmp_path / "plan0"), str(tmp_path / "plan1"), "--output", str(out)])
+    result = runner.invoke(
+        app, ["diff", str(tmp_path / "plan0"), str(tmp_path / "plan1"), "--output", str(out)]
+    )
     assert result.exit_code == 0 and result.output == ""
     assert out.read_text(encoding="utf-8") == runner.invoke(app, ["diff", *map(str, HAND)]).output
 
@@ -154,27 +179,57 @@ def test_damaged_plans_exit_2_with_one_line(tmp_path: Path) -> None:
         result = runner.invoke(app, ["diff", str(tmp_path / name), str(HAND[1])])
         assert result.exit_code == 2, (name, result.output)
         lines = result.output.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("error: ") and name in lines[0] and "Traceback" not in result.output, (name, result.output)
+        assert (
+            len(lines) == 1
+            and lines[0].startswith("error: ")
+            and name in lines[0]
+            and "Traceback" not in result.output
+        ), (name, result.output)
 
 
 def test_huge_diff_of_every_kind_keeps_the_summary_and_closes_its_tags() -> None:
     old = load_plan_document(HAND[0])
     new = json.loads(json.dumps(old))
     long = "x" * 60
-    old["servers"] = [{**old["servers"][0], "name": f"srv-{long}-{i:05d}", "application": f"app|{i % 97} <i>", "wave": 1 + i % 3} for i in range(30_000)]
+    old["servers"] = [
+        {
+            **old["servers"][0],
+            "name": f"srv-{long}-{i:05d}",
+            "application": f"app|{i % 97} <i>",
+            "wave": 1 + i % 3,
+        }
+        for i in range(30_000)
+    ]
     new["servers"] = [{**s, "wave": 1 + (s["wave"] % 3)} for s in old["servers"][:25_000]]
     new["servers"] += [{**old["servers"][0], "name": f"new-{long}-{i:05d}", "wave": 2} for i in range(5_000)]
-    old["waves"] = [{**old["waves"][0], "number": n, "start": "2027-01-04", "end": "2027-01-29"} for n in range(1, 3_001)]
-    new["waves"] = [{**w, "number": w["number"] + 1_000, "start": "2027-02-01", "end": "2027-02-26", "servers": 7} for w in old["waves"]]
-    old["violations"] = [{"condition": 1, "message": f"old problem {i} {long}", "waves": [1, 2], "servers": []} for i in range(4_000)]
-    new["violations"] = [{"condition": 3, "message": f"new problem {i} {long}", "waves": [3], "servers": []} for i in range(4_000)]
-    new["footprint"] = {**old["footprint"], "timeline": [{"month": f"{2030 + m // 12}-{m % 12 + 1:02d}", "remaining": 1.0} for m in range(600)]}
+    old["waves"] = [
+        {**old["waves"][0], "number": n, "start": "2027-01-04", "end": "2027-01-29"} for n in range(1, 3_001)
+    ]
+    new["waves"] = [
+        {**w, "number": w["number"] + 1_000, "start": "2027-02-01", "end": "2027-02-26", "servers": 7}
+        for w in old["waves"]
+    ]
+    old["violations"] = [
+        {"condition": 1, "message": f"old problem {i} {long}", "waves": [1, 2], "servers": []}
+        for i in range(4_000)
+    ]
+    new["violations"] = [
+        {"condition": 3, "message": f"new problem {i} {long}", "waves": [3], "servers": []}
+        for i in range(4_000)
+    ]
+    new["footprint"] = {
+        **old["footprint"],
+        "timeline": [{"month": f"{2030 + m // 12}-{m % 12 + 1:02d}", "remaining": 1.0} for m in range(600)],
+    }
     old["summary"] = {**old["summary"], "servers": 30_000}
     new["summary"] = {**new["summary"], "servers": 30_000}
     result = diff_plans(old, new)
     text = diff_markdown(result)
     assert len(text) <= COMMENT_LIMIT
-    assert text.startswith(MARKER) and "- **Servers**: 30,000; 25,000 changed wave, 5,000 added, 5,000 removed" in text
+    assert (
+        text.startswith(MARKER)
+        and "- **Servers**: 30,000; 25,000 changed wave, 5,000 added, 5,000 removed" in text
+    )
     assert text.count("<details>") == text.count("</details>") > 5
     assert "_and 24,9" in text and "more (see `migrator diff --format json`)" in text
     assert diff_markdown(result) == text  # deterministic

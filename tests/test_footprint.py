@@ -15,9 +15,15 @@ from tests.conftest import inventory, server
 def _project(servers, hosts, leave, metric="hosts", reserve=0, consolidate=True, reduction=0.5):
     inv = inventory(servers, None, hosts)
     dates = np.array([np.datetime64(d) if d else NEVER for d in leave], dtype="datetime64[D]")
-    fp, findings = project(inv.servers, inv.hosts, dates, dt.date(2027, 1, 1), dt.date(2027, 6, 30),
-                           TargetSettings(metric=metric, reduction=reduction, by=dt.date(2027, 6, 30)),
-                           FootprintSettings(ha_reserve_hosts=reserve, consolidate=consolidate))
+    fp, findings = project(
+        inv.servers,
+        inv.hosts,
+        dates,
+        dt.date(2027, 1, 1),
+        dt.date(2027, 6, 30),
+        TargetSettings(metric=metric, reduction=reduction, by=dt.date(2027, 6, 30)),
+        FootprintSettings(ha_reserve_hosts=reserve, consolidate=consolidate),
+    )
     return fp, findings, {p.month: p.remaining for p in fp.timeline}
 
 
@@ -25,7 +31,11 @@ HOSTS = [{"host": f"h{i}", "cluster": "c1", "rack": f"r{i // 2}", "power_w": 500
 
 
 def _vms(n_per_host=2):
-    return [server(f"vm{h}{j}", "a", host=f"h{h}", cluster="c1", cores=4, mem=16) for h in range(4) for j in range(n_per_host)]
+    return [
+        server(f"vm{h}{j}", "a", host=f"h{h}", cluster="c1", cores=4, mem=16)
+        for h in range(4)
+        for j in range(n_per_host)
+    ]
 
 
 def test_host_freed_only_when_empty_without_consolidation() -> None:

@@ -28,7 +28,9 @@ def estate():
 
 def test_native_columns_unique_names_and_ips(estate) -> None:
     assert set(estate.servers.columns) <= set(column_names("servers"))
-    assert {"name", "cores", "memory_gb", "storage_gb", "host", "cluster", "rack", "power_w", "role"} <= set(estate.servers.columns)
+    assert {"name", "cores", "memory_gb", "storage_gb", "host", "cluster", "rack", "power_w", "role"} <= set(
+        estate.servers.columns
+    )
     assert estate.servers["name"].is_unique and estate.servers["ip"].is_unique
     assert set(estate.dependencies.columns) <= set(column_names("dependencies"))
 
@@ -58,9 +60,19 @@ def test_same_seed_same_files_different_seed_different(tmp_path: Path) -> None:
 
 def test_generated_estate_plans_and_fast_paths_match_reference(estate, tmp_path: Path) -> None:
     write_estate(estate, tmp_path)
-    results = [ReadResult(path=str(tmp_path / "servers.csv"), format="native", servers=estate.servers.astype(str).replace({"nan": ""})),
-               ReadResult(path=str(tmp_path / "dependencies.csv"), format="native", dependencies=estate.dependencies.astype(str)),
-               ReadResult(path=str(tmp_path / "hosts.csv"), format="native", hosts=estate.hosts.astype(str))]
+    results = [
+        ReadResult(
+            path=str(tmp_path / "servers.csv"),
+            format="native",
+            servers=estate.servers.astype(str).replace({"nan": ""}),
+        ),
+        ReadResult(
+            path=str(tmp_path / "dependencies.csv"),
+            format="native",
+            dependencies=estate.dependencies.astype(str),
+        ),
+        ReadResult(path=str(tmp_path / "hosts.csv"), format="native", hosts=estate.hosts.astype(str)),
+    ]
     inv = validate(results)
     settings = load_settings(None, {"capacity": {"max_servers": 40, "max_vcpus": 300}}, environ={})
     fast = plan_inventory(inv, settings)

@@ -50,9 +50,14 @@ def test_rows_naming_no_inventory_server_are_reported() -> None:
 
 
 def test_hub_detected_from_graph_and_role_overrides() -> None:
-    servers = [server(f"s{i}", f"app{i}") for i in range(12)] + [server("mon01", "infra"), server("dc01", "infra", role="domain-controller"),
-                                                                   server("busy", "infra", role="app")]
-    deps = [{"source": f"s{i}", "target": t} for i in range(12) for t in ("mon01", "busy")] + [{"source": "s0", "target": "dc01"}]
+    servers = [server(f"s{i}", f"app{i}") for i in range(12)] + [
+        server("mon01", "infra"),
+        server("dc01", "infra", role="domain-controller"),
+        server("busy", "infra", role="app"),
+    ]
+    deps = [{"source": f"s{i}", "target": t} for i in range(12) for t in ("mon01", "busy")] + [
+        {"source": "s0", "target": "dc01"}
+    ]
     _, g = _graph(servers, deps, min_applications=5, min_dependants=10)
     hubs = dict(zip(g.hubs["server"], g.hubs["detected_by"], strict=True))
     names = {i: s["name"] for i, s in enumerate(servers)}

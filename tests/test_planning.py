@@ -8,7 +8,12 @@ from migrator.pipeline import plan_inventory
 from tests.conftest import inventory, server, settings
 
 
-def _plan(servers: list[dict[str, Any]], deps: list[dict[str, Any]] | None = None, hosts=None, **sections: dict[str, Any]) -> dict[str, Any]:
+def _plan(
+    servers: list[dict[str, Any]],
+    deps: list[dict[str, Any]] | None = None,
+    hosts=None,
+    **sections: dict[str, Any],
+) -> dict[str, Any]:
     sections.setdefault("planning", {"protected_waves": 0})
     return plan_inventory(inventory(servers, deps, hosts), settings(**sections)).document
 
@@ -27,41 +32,57 @@ def test_application_instance_is_one_move_group_and_prod_dev_apart() -> None:
 
 
 def test_strong_two_way_dependency_joins_groups_across_applications() -> None:
-    doc = _plan([server("a1", "a"), server("b1", "b"), server("c1", "c")],
-                [{"source": "a1", "target": "b1"}, {"source": "b1", "target": "a1"}, {"source": "c1", "target": "a1"}])
+    doc = _plan(
+        [server("a1", "a"), server("b1", "b"), server("c1", "c")],
+        [
+            {"source": "a1", "target": "b1"},
+            {"source": "b1", "target": "a1"},
+            {"source": "c1", "target": "a1"},
+        ],
+    )
     names = [g["name"] for g in doc["move_groups"]]
     assert names == ["a (prod) + 1 coupled", "c (prod)"]
 
 
 def test_target_moves_no_later_than_source() -> None:
     # Capacity of one server per wave forces an order; the database must go first.
-    doc = _plan([server("web", "shop-web"), server("api", "shop-api"), server("db", "shop-db")],
-                [{"source": "web", "target": "api"}, {"source": "api", "target": "db"}],
-                capacity={"max_servers": 1})
+    doc = _plan(
+        [server("web", "shop-web"), server("api", "shop-api"), server("db", "shop-db")],
+        [{"source": "web", "target": "api"}, {"source": "api", "target": "db"}],
+        capacity={"max_servers": 1},
+    )
     w = _waves(doc)
     assert w["db"] < w["api"] < w["web"]
     assert doc["violations"] == []
 
 
 def test_dependency_cycle_shares_a_wave() -> None:
-    doc = _plan([server("x", "x"), server("y", "y"), server("z", "z")],
-                [{"source": "x", "target": "y", "weight": 1}, {"source": "y", "target": "x", "weight": 1}],
-                planning={"protected_waves": 0, "two_way_min_weight": 5})  # too weak for condition 1, still a cycle for 3
+    doc = _plan(
+        [server("x", "x"), server("y", "y"), server("z", "z")],
+        [{"source": "x", "target": "y", "weight": 1}, {"source": "y", "target": "x", "weight": 1}],
+        planning={"protected_waves": 0, "two_way_min_weight": 5},
+    )  # too weak for condition 1, still a cycle for 3
     w = _waves(doc)
     assert w["x"] == w["y"]
 
 
 def test_capacity_split_cuts_the_weakest_dependencies_and_is_reported() -> None:
     servers = [server(f"a{i}", "big") for i in range(4)] + [server(f"b{i}", "big") for i in range(4)]
-    deps = [{"source": f"a{i}", "target": f"a{j}", "weight": 100} for i in range(4) for j in range(4) if i != j]
-    deps += [{"source": f"b{i}", "target": f"b{j}", "weight": 100} for i in range(4) for j in range(4) if i != j]
+    deps = [
+        {"source": f"a{i}", "target": f"a{j}", "weight": 100} for i in range(4) for j in range(4) if i != j
+    ]
+    deps += [
+        {"source": f"b{i}", "target": f"b{j}", "weight": 100} for i in range(4) for j in range(4) if i != j
+    ]
     deps += [{"source": "a0", "target": "b0", "weight": 1}]
     doc = _plan(servers, deps, capacity={"max_servers": 4})
     parts = sorted(sorted(g["servers"]) for g in doc["move_groups"])
     assert parts == [[f"a{i}" for i in range(4)], [f"b{i}" for i in range(4)]]
     split = doc["move_groups"][0]["split"]
     assert split["of"] == 2 and split["cut_edges"] == 1 and split["cut_weight"] > 0
-    assert {v["condition"] for v in doc["violations"]} == {2}  # the application is spread: reported, not hidden
+    assert {v["condition"] for v in doc["violations"]} == {
+        2
+    }  # the application is spread: reported, not hidden
 
 
 def test_capacity_limits_hold_and_oversize_server_is_a_violation() -> None:
@@ -74,15 +95,23 @@ def test_capacity_limits_hold_and_oversize_server_is_a_violation() -> None:
 
 
 def test_high_criticality_kept_out_of_first_waves() -> None:
-    servers = [server("crit", "core", criticality="critical")] + [server(f"s{i}", f"app{i}") for i in range(4)]
+    servers = [server("crit", "core", criticality="critical")] + [
+        server(f"s{i}", f"app{i}") for i in range(4)
+    ]
     doc = _plan(servers, capacity={"max_servers": 1}, planning={"protected_waves": 2})
     assert _waves(doc)["crit"] >= 3
     assert doc["violations"] == []
 
 
 def test_retired_and_retained_are_not_moved() -> None:
-    doc = _plan([server("m", "app"), server("old", "legacy", disposition="retire"), server("keep", "ot", disposition="retain")],
-                [{"source": "m", "target": "old"}])
+    doc = _plan(
+        [
+            server("m", "app"),
+            server("old", "legacy", disposition="retire"),
+            server("keep", "ot", disposition="retain"),
+        ],
+        [{"source": "m", "target": "old"}],
+    )
     rows = {s["name"]: s for s in doc["servers"]}
     assert rows["old"]["wave"] is None and rows["keep"]["wave"] is None
     assert rows["old"]["decommission_date"] == rows["m"]["wave_end"]  # retired once its last user has moved
@@ -90,15 +119,21 @@ def test_retired_and_retained_are_not_moved() -> None:
 
 
 def test_pins_place_servers_and_report_what_they_break() -> None:
-    doc = _plan([server("app1", "a", pinned_wave=1), server("db1", "d")], [{"source": "app1", "target": "db1"}],
-                capacity={"max_servers": 1}, planning={"protected_waves": 0})
+    doc = _plan(
+        [server("app1", "a", pinned_wave=1), server("db1", "d")],
+        [{"source": "app1", "target": "db1"}],
+        capacity={"max_servers": 1},
+        planning={"protected_waves": 0},
+    )
     w = _waves(doc)
     assert w["app1"] == 1
     assert [v["condition"] for v in doc["violations"]] == [3]
 
 
 def test_shared_services_go_to_a_foundation_wave() -> None:
-    servers = [server(f"s{i}", f"app{i}") for i in range(12)] + [server("dc01", "infra", role="domain-controller")]
+    servers = [server(f"s{i}", f"app{i}") for i in range(12)] + [
+        server("dc01", "infra", role="domain-controller")
+    ]
     deps = [{"source": f"s{i}", "target": "dc01", "port": 389} for i in range(12)]
     doc = _plan(servers, deps)
     assert doc["waves"][0]["kind"] == "foundation"
@@ -109,16 +144,33 @@ def test_shared_services_go_to_a_foundation_wave() -> None:
 
 
 def test_cross_wave_dependencies_list_ports_and_hybrid_days() -> None:
-    doc = _plan([server("a", "a"), server("b", "b")], [{"source": "a", "target": "b", "port": 443, "weight": 9}],
-                capacity={"max_servers": 1}, calendar={"start": "2027-01-04", "wave_weeks": 2, "cadence_weeks": 2})
+    doc = _plan(
+        [server("a", "a"), server("b", "b")],
+        [{"source": "a", "target": "b", "port": 443, "weight": 9}],
+        capacity={"max_servers": 1},
+        calendar={"start": "2027-01-04", "wave_weeks": 2, "cadence_weeks": 2},
+    )
     (c,) = doc["cross_wave_dependencies"]
-    assert (c["source"], c["target"], c["ports"], c["connections"], c["hybrid_days"]) == ("a", "b", [443], 9.0, 14)
+    assert (c["source"], c["target"], c["ports"], c["connections"], c["hybrid_days"]) == (
+        "a",
+        "b",
+        [443],
+        9.0,
+        14,
+    )
 
 
 def test_freeze_window_is_skipped() -> None:
-    doc = _plan([server(f"s{i}", f"a{i}") for i in range(3)], capacity={"max_servers": 1},
-                calendar={"start": "2027-01-04", "wave_weeks": 1, "cadence_weeks": 1,
-                          "freeze": [{"name": "close", "start": "2027-01-12", "end": "2027-01-20"}]})
+    doc = _plan(
+        [server(f"s{i}", f"a{i}") for i in range(3)],
+        capacity={"max_servers": 1},
+        calendar={
+            "start": "2027-01-04",
+            "wave_weeks": 1,
+            "cadence_weeks": 1,
+            "freeze": [{"name": "close", "start": "2027-01-12", "end": "2027-01-20"}],
+        },
+    )
     starts = [w["start"] for w in doc["waves"]]
     assert starts == ["2027-01-04", "2027-01-21", "2027-01-28"]
 

@@ -18,7 +18,9 @@ def _plan_servers(tmp_path: Path, rows: list[dict], header: list[str] | None = N
 
 
 def test_types_and_defaults(tmp_path: Path) -> None:
-    inv = _plan_servers(tmp_path, [server("a", "app", cores=4, cpu_util_pct=""), server("B", "app", disposition="Retire")])
+    inv = _plan_servers(
+        tmp_path, [server("a", "app", cores=4, cpu_util_pct=""), server("B", "app", disposition="Retire")]
+    )
     s = inv.servers
     assert list(s["name"]) == ["a", "B"]
     assert s["cores"].tolist() == [4.0, 2.0]
@@ -30,7 +32,9 @@ def test_bad_number_names_file_row_column(tmp_path: Path) -> None:
     rows = [server("a"), server("b", cores="4 vCPU")]
     with pytest.raises(InputError) as err:
         _plan_servers(tmp_path, rows)
-    assert str(err.value).endswith("servers.csv, row 3, column 'cores': not a number: '4 vCPU' (expected a plain number without units)")
+    assert str(err.value).endswith(
+        "servers.csv, row 3, column 'cores': not a number: '4 vCPU' (expected a plain number without units)"
+    )
 
 
 def test_missing_required_value_and_range(tmp_path: Path) -> None:
@@ -56,12 +60,16 @@ def test_duplicates_across_files_are_reported_not_fatal(tmp_path: Path) -> None:
 
 
 def test_unknown_disposition_lists_the_choices(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="expected one of rehost, replatform, refactor, repurchase, retire, retain"):
+    with pytest.raises(
+        InputError, match="expected one of rehost, replatform, refactor, repurchase, retire, retain"
+    ):
         _plan_servers(tmp_path, [server("a", disposition="teleport")])
 
 
 def test_unknown_and_missing_columns(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="column 'memroy_gb': unknown column for a servers file; did you mean 'memory_gb'"):
+    with pytest.raises(
+        InputError, match="column 'memroy_gb': unknown column for a servers file; did you mean 'memory_gb'"
+    ):
         _plan_servers(tmp_path, [{"name": "a", "cores": 1, "memroy_gb": 2, "storage_gb": 3}])
     with pytest.raises(InputError, match="required column missing: storage_gb"):
         _plan_servers(tmp_path, [{"name": "a", "cores": 1, "memory_gb": 2}])
@@ -91,7 +99,9 @@ def test_ragged_row_is_located(tmp_path: Path) -> None:
 
 
 def test_templates_dropped_and_powered_off_flagged(tmp_path: Path) -> None:
-    inv = _plan_servers(tmp_path, [server("a"), server("tmpl", template="True"), server("off", power_state="poweredOff")])
+    inv = _plan_servers(
+        tmp_path, [server("a"), server("tmpl", template="True"), server("off", power_state="poweredOff")]
+    )
     assert sorted(inv.servers["name"]) == ["a", "off"]
     assert {f.code for f in inv.findings} == {"template", "powered-off"}
 

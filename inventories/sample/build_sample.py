@@ -18,35 +18,188 @@ rng = np.random.default_rng(20261124)
 
 # name, criticality, complexity, disposition, envs, tiers {tier: (count_prod, cores, mem, storage, os)}
 APPS = [
-    ("payroll", "critical", "", "rehost", ("prod", "test"), {"web": (2, 2, 8, 100, "win22"), "app": (2, 4, 16, 150, "win22"), "db": (2, 8, 64, 1200, "win19sql")}),
-    ("erp", "critical", "high", "rehost", ("prod", "dev", "test"), {"web": (4, 4, 16, 120, "rhel8"), "app": (10, 8, 64, 300, "rhel8"), "db": (3, 16, 256, 4000, "rhel8")}),
-    ("mes", "critical", "high", "rehost", ("prod", "test"), {"web": (3, 4, 16, 100, "win19"), "app": (6, 8, 32, 250, "win19"), "db": (2, 16, 128, 2500, "win19sql")}),
-    ("plm", "high", "", "rehost", ("prod", "test"), {"app": (5, 8, 32, 400, "win19"), "db": (2, 8, 64, 3000, "win19sql"), "file": (2, 4, 16, 8000, "win19")}),
-    ("crm", "medium", "", "replatform", ("prod", "dev", "test"), {"web": (2, 2, 8, 80, "ubuntu22"), "app": (3, 4, 16, 120, "ubuntu22"), "db": (2, 8, 32, 800, "ubuntu22")}),
-    ("hr-portal", "medium", "", "rehost", ("prod", "test"), {"web": (2, 2, 8, 80, "win22"), "db": (1, 4, 16, 300, "win22sql")}),
-    ("intranet", "low", "", "rehost", ("prod", "dev"), {"web": (3, 2, 8, 100, "win19"), "db": (1, 4, 16, 400, "win19sql")}),
-    ("wiki", "low", "", "replatform", ("prod",), {"app": (2, 2, 8, 200, "ubuntu20"), "db": (1, 2, 8, 200, "ubuntu20")}),
-    ("qms", "medium", "", "rehost", ("prod", "test"), {"app": (3, 4, 16, 150, "win19"), "db": (1, 8, 32, 900, "win19sql")}),
-    ("edi-gateway", "high", "", "rehost", ("prod", "test"), {"app": (3, 4, 16, 150, "rhel7"), "db": (1, 8, 32, 600, "rhel7")}),
-    ("bi-warehouse", "medium", "high", "refactor", ("prod", "dev"), {"etl": (4, 8, 64, 1000, "win19"), "db": (2, 16, 256, 12000, "win19sql"), "web": (2, 4, 16, 100, "win19")}),
-    ("labelling", "low", "", "rehost", ("prod", "test"), {"app": (3, 2, 8, 80, "win12"), "db": (1, 4, 16, 200, "win16sql")}),
-    ("warehouse-mgmt", "high", "", "rehost", ("prod", "test"), {"web": (2, 4, 16, 100, "rhel8"), "app": (4, 8, 32, 200, "rhel8"), "db": (2, 8, 64, 1500, "rhel8")}),
-    ("supplier-portal", "medium", "", "rehost", ("prod", "test"), {"web": (2, 2, 8, 80, "ubuntu22"), "app": (2, 4, 16, 120, "ubuntu22")}),
-    ("ci-build", "low", "", "rehost", ("dev",), {"agent": (8, 8, 16, 300, "ubuntu22"), "server": (1, 4, 16, 500, "ubuntu22")}),
+    (
+        "payroll",
+        "critical",
+        "",
+        "rehost",
+        ("prod", "test"),
+        {"web": (2, 2, 8, 100, "win22"), "app": (2, 4, 16, 150, "win22"), "db": (2, 8, 64, 1200, "win19sql")},
+    ),
+    (
+        "erp",
+        "critical",
+        "high",
+        "rehost",
+        ("prod", "dev", "test"),
+        {
+            "web": (4, 4, 16, 120, "rhel8"),
+            "app": (10, 8, 64, 300, "rhel8"),
+            "db": (3, 16, 256, 4000, "rhel8"),
+        },
+    ),
+    (
+        "mes",
+        "critical",
+        "high",
+        "rehost",
+        ("prod", "test"),
+        {
+            "web": (3, 4, 16, 100, "win19"),
+            "app": (6, 8, 32, 250, "win19"),
+            "db": (2, 16, 128, 2500, "win19sql"),
+        },
+    ),
+    (
+        "plm",
+        "high",
+        "",
+        "rehost",
+        ("prod", "test"),
+        {
+            "app": (5, 8, 32, 400, "win19"),
+            "db": (2, 8, 64, 3000, "win19sql"),
+            "file": (2, 4, 16, 8000, "win19"),
+        },
+    ),
+    (
+        "crm",
+        "medium",
+        "",
+        "replatform",
+        ("prod", "dev", "test"),
+        {
+            "web": (2, 2, 8, 80, "ubuntu22"),
+            "app": (3, 4, 16, 120, "ubuntu22"),
+            "db": (2, 8, 32, 800, "ubuntu22"),
+        },
+    ),
+    (
+        "hr-portal",
+        "medium",
+        "",
+        "rehost",
+        ("prod", "test"),
+        {"web": (2, 2, 8, 80, "win22"), "db": (1, 4, 16, 300, "win22sql")},
+    ),
+    (
+        "intranet",
+        "low",
+        "",
+        "rehost",
+        ("prod", "dev"),
+        {"web": (3, 2, 8, 100, "win19"), "db": (1, 4, 16, 400, "win19sql")},
+    ),
+    (
+        "wiki",
+        "low",
+        "",
+        "replatform",
+        ("prod",),
+        {"app": (2, 2, 8, 200, "ubuntu20"), "db": (1, 2, 8, 200, "ubuntu20")},
+    ),
+    (
+        "qms",
+        "medium",
+        "",
+        "rehost",
+        ("prod", "test"),
+        {"app": (3, 4, 16, 150, "win19"), "db": (1, 8, 32, 900, "win19sql")},
+    ),
+    (
+        "edi-gateway",
+        "high",
+        "",
+        "rehost",
+        ("prod", "test"),
+        {"app": (3, 4, 16, 150, "rhel7"), "db": (1, 8, 32, 600, "rhel7")},
+    ),
+    (
+        "bi-warehouse",
+        "medium",
+        "high",
+        "refactor",
+        ("prod", "dev"),
+        {
+            "etl": (4, 8, 64, 1000, "win19"),
+            "db": (2, 16, 256, 12000, "win19sql"),
+            "web": (2, 4, 16, 100, "win19"),
+        },
+    ),
+    (
+        "labelling",
+        "low",
+        "",
+        "rehost",
+        ("prod", "test"),
+        {"app": (3, 2, 8, 80, "win12"), "db": (1, 4, 16, 200, "win16sql")},
+    ),
+    (
+        "warehouse-mgmt",
+        "high",
+        "",
+        "rehost",
+        ("prod", "test"),
+        {"web": (2, 4, 16, 100, "rhel8"), "app": (4, 8, 32, 200, "rhel8"), "db": (2, 8, 64, 1500, "rhel8")},
+    ),
+    (
+        "supplier-portal",
+        "medium",
+        "",
+        "rehost",
+        ("prod", "test"),
+        {"web": (2, 2, 8, 80, "ubuntu22"), "app": (2, 4, 16, 120, "ubuntu22")},
+    ),
+    (
+        "ci-build",
+        "low",
+        "",
+        "rehost",
+        ("dev",),
+        {"agent": (8, 8, 16, 300, "ubuntu22"), "server": (1, 4, 16, 500, "ubuntu22")},
+    ),
     ("email-relay", "medium", "", "repurchase", ("prod",), {"smtp": (2, 2, 4, 60, "rhel7")}),
-    ("legacy-inventory", "low", "", "retire", ("prod", "test"), {"app": (2, 2, 8, 100, "win08"), "db": (1, 4, 16, 400, "win08sql")}),
-    ("old-reporting", "low", "", "retire", ("prod",), {"app": (2, 2, 8, 120, "win12"), "db": (1, 4, 16, 500, "win12sql")}),
-    ("scada-historian", "high", "", "retain", ("prod",), {"historian": (3, 8, 32, 4000, "win16"), "opc": (2, 4, 8, 100, "win16")}),
+    (
+        "legacy-inventory",
+        "low",
+        "",
+        "retire",
+        ("prod", "test"),
+        {"app": (2, 2, 8, 100, "win08"), "db": (1, 4, 16, 400, "win08sql")},
+    ),
+    (
+        "old-reporting",
+        "low",
+        "",
+        "retire",
+        ("prod",),
+        {"app": (2, 2, 8, 120, "win12"), "db": (1, 4, 16, 500, "win12sql")},
+    ),
+    (
+        "scada-historian",
+        "high",
+        "",
+        "retain",
+        ("prod",),
+        {"historian": (3, 8, 32, 4000, "win16"), "opc": (2, 4, 8, 100, "win16")},
+    ),
     ("cad-license", "medium", "", "rehost", ("prod",), {"flexlm": (2, 2, 4, 60, "win19")}),
 ]
 OS = {
-    "win22": "Microsoft Windows Server 2022 Datacenter", "win22sql": "Microsoft Windows Server 2022 Datacenter",
-    "win19": "Microsoft Windows Server 2019 Standard", "win19sql": "Microsoft Windows Server 2019 Standard",
-    "win16": "Microsoft Windows Server 2016 Standard", "win16sql": "Microsoft Windows Server 2016 Standard",
-    "win12": "Microsoft Windows Server 2012 R2 Standard", "win12sql": "Microsoft Windows Server 2012 R2 Standard",
-    "win08": "Microsoft Windows Server 2008 R2 Enterprise", "win08sql": "Microsoft Windows Server 2008 R2 Enterprise",
-    "rhel7": "Red Hat Enterprise Linux 7 (64-bit)", "rhel8": "Red Hat Enterprise Linux 8 (64-bit)",
-    "ubuntu20": "Ubuntu 20.04 LTS", "ubuntu22": "Ubuntu 22.04 LTS",
+    "win22": "Microsoft Windows Server 2022 Datacenter",
+    "win22sql": "Microsoft Windows Server 2022 Datacenter",
+    "win19": "Microsoft Windows Server 2019 Standard",
+    "win19sql": "Microsoft Windows Server 2019 Standard",
+    "win16": "Microsoft Windows Server 2016 Standard",
+    "win16sql": "Microsoft Windows Server 2016 Standard",
+    "win12": "Microsoft Windows Server 2012 R2 Standard",
+    "win12sql": "Microsoft Windows Server 2012 R2 Standard",
+    "win08": "Microsoft Windows Server 2008 R2 Enterprise",
+    "win08sql": "Microsoft Windows Server 2008 R2 Enterprise",
+    "rhel7": "Red Hat Enterprise Linux 7 (64-bit)",
+    "rhel8": "Red Hat Enterprise Linux 8 (64-bit)",
+    "ubuntu20": "Ubuntu 20.04 LTS",
+    "ubuntu22": "Ubuntu 22.04 LTS",
 }
 DB_PORT = {"win": 1433, "rhe": 5432, "ubu": 5432}
 ENV_CODE = {"prod": "p", "dev": "d", "test": "t"}
@@ -56,8 +209,17 @@ hosts = []
 for cluster, (count, rack0) in CLUSTERS.items():
     rack_no = int(rack0[1:])
     for i in range(count):
-        hosts.append({"host": f"esx-{cluster[3:].lower()}-{i + 1:02d}", "cluster": cluster, "datacenter": "DC-MUC",
-                      "rack": f"R{rack_no + i // 5:02d}", "cores": 48, "memory_gb": 768, "power_w": 620 + 10 * (i % 3)})
+        hosts.append(
+            {
+                "host": f"esx-{cluster[3:].lower()}-{i + 1:02d}",
+                "cluster": cluster,
+                "datacenter": "DC-MUC",
+                "rack": f"R{rack_no + i // 5:02d}",
+                "cores": 48,
+                "memory_gb": 768,
+                "power_w": 620 + 10 * (i % 3),
+            }
+        )
 hosts_by_cluster = {c: [h for h in hosts if h["cluster"] == c] for c in CLUSTERS}
 
 servers: list[dict[str, object]] = []
@@ -72,15 +234,46 @@ def next_ip() -> str:
     return ".".join(map(str, ip_next))
 
 
-def add(name, app, env, tier, cores, mem, storage, os_key, crit, cplx, disp, cluster=None, physical=False, role="", power=""):
+def add(
+    name,
+    app,
+    env,
+    tier,
+    cores,
+    mem,
+    storage,
+    os_key,
+    crit,
+    cplx,
+    disp,
+    cluster=None,
+    physical=False,
+    role="",
+    power="",
+):
     util = rng.random() < 0.88
     row = {
-        "name": name, "ip": next_ip(), "os": OS[os_key], "cores": cores, "memory_gb": mem, "storage_gb": storage,
+        "name": name,
+        "ip": next_ip(),
+        "os": OS[os_key],
+        "cores": cores,
+        "memory_gb": mem,
+        "storage_gb": storage,
         "cpu_util_pct": round(float(rng.uniform(8, 75)), 1) if util else "",
         "memory_util_pct": round(float(rng.uniform(30, 92)), 1) if util else "",
-        "environment": env, "application": app, "criticality": crit, "complexity": cplx,
-        "host": "", "cluster": "", "datacenter": "DC-MUC", "rack": "", "power_w": power, "disposition": disp,
-        "pinned_wave": "", "role": role, "disks_gb": "",
+        "environment": env,
+        "application": app,
+        "criticality": crit,
+        "complexity": cplx,
+        "host": "",
+        "cluster": "",
+        "datacenter": "DC-MUC",
+        "rack": "",
+        "power_w": power,
+        "disposition": disp,
+        "pinned_wave": "",
+        "role": role,
+        "disks_gb": "",
     }
     disks = [min(storage, 128)] + ([storage - 128] if storage > 128 else [])
     row["disks_gb"] = ";".join(str(int(d)) for d in disks)
@@ -103,22 +296,58 @@ for app, crit, cplx, disp, envs, tiers in APPS:
             names = []
             for i in range(n):
                 name = f"muc-{app.replace('-', '')[:8]}-{tier}{i + 1:02d}{ENV_CODE[env]}"
-                physical = (app == "erp" and tier == "db" and env == "prod") or app == "scada-historian" and tier == "historian"
+                physical = (
+                    (app == "erp" and tier == "db" and env == "prod")
+                    or app == "scada-historian"
+                    and tier == "historian"
+                )
                 cluster = "CL-DEVTEST" if env != "prod" else ("CL-PROD-A" if app < "m" else "CL-PROD-B")
-                add(name, app, env, tier, max(2, int(cores * scale)), max(4, int(mem * scale)), int(storage * scale), os_key,
-                    crit if env == "prod" else "low", cplx if env == "prod" else "", disp, cluster=cluster, physical=physical,
-                    power=900 if physical else "")
+                add(
+                    name,
+                    app,
+                    env,
+                    tier,
+                    max(2, int(cores * scale)),
+                    max(4, int(mem * scale)),
+                    int(storage * scale),
+                    os_key,
+                    crit if env == "prod" else "low",
+                    cplx if env == "prod" else "",
+                    disp,
+                    cluster=cluster,
+                    physical=physical,
+                    power=900 if physical else "",
+                )
                 names.append(name)
             tier_servers[(app, env, tier)] = names
 
 shared = [
-    ("muc-dc01", "domain-controller", "win22"), ("muc-dc02", "domain-controller", "win22"),
-    ("muc-dns01", "dns", "win22"), ("muc-dns02", "dns", "win22"),
-    ("muc-mon01", "", "rhel8"), ("muc-bkp01", "", "win19"), ("muc-wsus01", "", "win19"),
+    ("muc-dc01", "domain-controller", "win22"),
+    ("muc-dc02", "domain-controller", "win22"),
+    ("muc-dns01", "dns", "win22"),
+    ("muc-dns02", "dns", "win22"),
+    ("muc-mon01", "", "rhel8"),
+    ("muc-bkp01", "", "win19"),
+    ("muc-wsus01", "", "win19"),
 ]
 for name, role, os_key in shared:
-    add(name, "infrastructure", "prod", "svc", 4, 16, 200 if "bkp" not in name else 20000, os_key, "critical", "", "rehost",
-        cluster="CL-PROD-A", physical="bkp" in name, role=role, power=750 if "bkp" in name else "")
+    add(
+        name,
+        "infrastructure",
+        "prod",
+        "svc",
+        4,
+        16,
+        200 if "bkp" not in name else 20000,
+        os_key,
+        "critical",
+        "",
+        "rehost",
+        cluster="CL-PROD-A",
+        physical="bkp" in name,
+        role=role,
+        power=750 if "bkp" in name else "",
+    )
 # Retire one powered-down file server outright.
 servers[-1]["power_w"] = servers[-1]["power_w"]
 # Manual pin: the EDI gateway's production cut-over is agreed with trading partners for wave 9.
@@ -153,15 +382,27 @@ for (app, env, tier), names in tier_servers.items():
                 dep(s, d, 4840, rng.integers(1000, 9000))
 
 # Cross-application interfaces (production and test instances alike).
-CROSS = [("mes", "app", "erp", "app", 8000), ("plm", "app", "erp", "app", 8000), ("crm", "app", "erp", "app", 8000),
-         ("edi-gateway", "app", "erp", "app", 8000), ("bi-warehouse", "etl", "erp", "db", 5432),
-         ("bi-warehouse", "etl", "mes", "db", 1433), ("bi-warehouse", "etl", "crm", "db", 5432),
-         ("hr-portal", "web", "payroll", "app", 443), ("warehouse-mgmt", "app", "erp", "app", 8000),
-         ("labelling", "app", "warehouse-mgmt", "app", 8080), ("supplier-portal", "app", "edi-gateway", "app", 443),
-         ("mes", "app", "scada-historian", "historian", 5450), ("qms", "app", "mes", "app", 8443),
-         ("old-reporting", "app", "erp", "db", 5432), ("legacy-inventory", "app", "warehouse-mgmt", "db", 5432),
-         ("mes", "app", "cad-license", "flexlm", 27000), ("plm", "app", "cad-license", "flexlm", 27000),
-         ("erp", "app", "email-relay", "smtp", 25), ("payroll", "app", "email-relay", "smtp", 25)]
+CROSS = [
+    ("mes", "app", "erp", "app", 8000),
+    ("plm", "app", "erp", "app", 8000),
+    ("crm", "app", "erp", "app", 8000),
+    ("edi-gateway", "app", "erp", "app", 8000),
+    ("bi-warehouse", "etl", "erp", "db", 5432),
+    ("bi-warehouse", "etl", "mes", "db", 1433),
+    ("bi-warehouse", "etl", "crm", "db", 5432),
+    ("hr-portal", "web", "payroll", "app", 443),
+    ("warehouse-mgmt", "app", "erp", "app", 8000),
+    ("labelling", "app", "warehouse-mgmt", "app", 8080),
+    ("supplier-portal", "app", "edi-gateway", "app", 443),
+    ("mes", "app", "scada-historian", "historian", 5450),
+    ("qms", "app", "mes", "app", 8443),
+    ("old-reporting", "app", "erp", "db", 5432),
+    ("legacy-inventory", "app", "warehouse-mgmt", "db", 5432),
+    ("mes", "app", "cad-license", "flexlm", 27000),
+    ("plm", "app", "cad-license", "flexlm", 27000),
+    ("erp", "app", "email-relay", "smtp", 25),
+    ("payroll", "app", "email-relay", "smtp", 25),
+]
 for sa, st, da, dt_, port in CROSS:
     for env in ("prod", "test", "dev"):
         src = tier_servers.get((sa, env, st)) or []
@@ -184,23 +425,56 @@ for s in everyone:
         dep(s, "muc-wsus01", 8530, rng.integers(5, 40))
 # Things the inventory does not know: a trading partner on the internet and a file server already switched off.
 for s in tier_servers[("edi-gateway", "prod", "app")]:
-    deps.append({"source": s, "target": "", "port": 443, "protocol": "tcp", "weight": 400, "target_ip": "203.0.113.25"})
+    deps.append(
+        {
+            "source": s,
+            "target": "",
+            "port": 443,
+            "protocol": "tcp",
+            "weight": 400,
+            "target_ip": "203.0.113.25",
+        }
+    )
 for s in tier_servers[("plm", "prod", "app")][:2]:
     dep(s, "muc-oldfs01", 445, 30)
 
-cols = ["name", "ip", "os", "cores", "memory_gb", "storage_gb", "cpu_util_pct", "memory_util_pct", "environment",
-        "application", "criticality", "complexity", "host", "cluster", "datacenter", "rack", "power_w", "disposition",
-        "pinned_wave", "role", "disks_gb"]
+cols = [
+    "name",
+    "ip",
+    "os",
+    "cores",
+    "memory_gb",
+    "storage_gb",
+    "cpu_util_pct",
+    "memory_util_pct",
+    "environment",
+    "application",
+    "criticality",
+    "complexity",
+    "host",
+    "cluster",
+    "datacenter",
+    "rack",
+    "power_w",
+    "disposition",
+    "pinned_wave",
+    "role",
+    "disks_gb",
+]
 with (HERE / "servers.csv").open("w", newline="") as fh:
     w = csv.DictWriter(fh, cols, lineterminator="\n")
     w.writeheader()
     w.writerows(sorted(servers, key=lambda r: str(r["name"])))
 with (HERE / "dependencies.csv").open("w", newline="") as fh:
-    w = csv.DictWriter(fh, ["source", "target", "port", "protocol", "weight", "target_ip"], lineterminator="\n")
+    w = csv.DictWriter(
+        fh, ["source", "target", "port", "protocol", "weight", "target_ip"], lineterminator="\n"
+    )
     w.writeheader()
     w.writerows(deps)
 with (HERE / "hosts.csv").open("w", newline="") as fh:
-    w = csv.DictWriter(fh, ["host", "cluster", "datacenter", "rack", "cores", "memory_gb", "power_w"], lineterminator="\n")
+    w = csv.DictWriter(
+        fh, ["host", "cluster", "datacenter", "rack", "cores", "memory_gb", "power_w"], lineterminator="\n"
+    )
     w.writeheader()
     w.writerows(hosts)
 print(len(servers), "servers,", len(deps), "dependency rows,", len(hosts), "hosts")

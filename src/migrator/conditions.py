@@ -39,8 +39,13 @@ class Violation:
         return RULES[self.condition]
 
     def to_dict(self) -> dict[str, object]:
-        return {"condition": self.condition, "rule": self.rule, "message": self.message,
-                "servers": list(self.servers), "waves": list(self.waves)}
+        return {
+            "condition": self.condition,
+            "rule": self.rule,
+            "message": self.message,
+            "servers": list(self.servers),
+            "waves": list(self.waves),
+        }
 
 
 def _names(names: np.ndarray, idx: np.ndarray, limit: int = 50) -> tuple[str, ...]:
@@ -71,47 +76,83 @@ def check_conditions(
         a, b = two_way["src"].to_numpy(), two_way["dst"].to_numpy()
         bad = (wave[a] != wave[b]) & ~np.isnan(wave[a]) & ~np.isnan(wave[b])
         for i in np.flatnonzero(bad)[:500]:
-            out.append(Violation(1, f"{names[a[i]]} and {names[b[i]]} depend on each other but move in waves {int(wave[a[i]])} and {int(wave[b[i]])}",
-                                 (names[a[i]], names[b[i]]), tuple(sorted({int(wave[a[i]]), int(wave[b[i]])}))))
+            out.append(
+                Violation(
+                    1,
+                    f"{names[a[i]]} and {names[b[i]]} depend on each other but move in waves {int(wave[a[i]])} and {int(wave[b[i]])}",
+                    (names[a[i]], names[b[i]]),
+                    tuple(sorted({int(wave[a[i]]), int(wave[b[i]])})),
+                )
+            )
 
     # (2) an application instance spread over several waves
-    frame = pd.DataFrame({"key": instance.to_numpy(), "wave": wave, "name": names, "app": servers["application"].to_numpy()})
+    frame = pd.DataFrame(
+        {"key": instance.to_numpy(), "wave": wave, "name": names, "app": servers["application"].to_numpy()}
+    )
     frame = frame[~np.isnan(wave) & (frame["app"] != "")]
     if len(frame):
         spread = frame.groupby("key")["wave"].nunique()
         for key in sorted(spread.index[spread > 1]):
             part = frame[frame["key"] == key]
             waves = tuple(sorted(int(x) for x in part["wave"].unique()))
-            out.append(Violation(2, f"application {key} is spread over waves {', '.join(map(str, waves))}",
-                                 tuple(sorted(part["name"])[:50]), waves))
+            out.append(
+                Violation(
+                    2,
+                    f"application {key} is spread over waves {', '.join(map(str, waves))}",
+                    tuple(sorted(part["name"])[:50]),
+                    waves,
+                )
+            )
 
     # (3) a source moving before its target: one violation per pair of move groups, with an example pair.
     if len(edges):
         s, d = edges["src"].to_numpy(), edges["dst"].to_numpy()
         bad = (wave[d] > wave[s]) & ~np.isnan(wave[s]) & ~np.isnan(wave[d])
         if bad.any():
-            pairs = pd.DataFrame({"sg": server_group[s[bad]], "dg": server_group[d[bad]], "s": s[bad], "d": d[bad]})
+            pairs = pd.DataFrame(
+                {"sg": server_group[s[bad]], "dg": server_group[d[bad]], "s": s[bad], "d": d[bad]}
+            )
             pairs = pairs.sort_values(["sg", "dg", "s", "d"], kind="mergesort")
             counts = pairs.groupby(["sg", "dg"], sort=True).size()
             first = pairs.drop_duplicates(["sg", "dg"])
             gname = groups["name"].to_numpy()
-            for sg, dg, si, di, cnt in zip(first["sg"].tolist(), first["dg"].tolist(), first["s"].tolist(), first["d"].tolist(),
-                                           counts.to_numpy().tolist(), strict=True):
+            for sg, dg, si, di, cnt in zip(
+                first["sg"].tolist(),
+                first["dg"].tolist(),
+                first["s"].tolist(),
+                first["d"].tolist(),
+                counts.to_numpy().tolist(),
+                strict=True,
+            ):
                 ws, wd = int(group_wave[sg]), int(group_wave[dg])
-                out.append(Violation(3, f"{gname[sg]} (wave {ws}) depends on {gname[dg]} which moves later (wave {wd}); "
-                                        f"{cnt} server dependencies, for example {names[si]} → {names[di]}",
-                                     (str(names[si]), str(names[di])), (ws, wd)))
+                out.append(
+                    Violation(
+                        3,
+                        f"{gname[sg]} (wave {ws}) depends on {gname[dg]} which moves later (wave {wd}); "
+                        f"{cnt} server dependencies, for example {names[si]} → {names[di]}",
+                        (str(names[si]), str(names[di])),
+                        (ws, wd),
+                    )
+                )
 
     # (4) dev/test of an application after its production
-    frame = pd.DataFrame({"app": servers["application"].to_numpy(), "klass": klass.to_numpy(), "wave": wave, "name": names})
+    frame = pd.DataFrame(
+        {"app": servers["application"].to_numpy(), "klass": klass.to_numpy(), "wave": wave, "name": names}
+    )
     frame = frame[~np.isnan(wave) & (frame["app"] != "")]
     if len(frame):
         last_np = frame[frame["klass"] == "nonprod"].groupby("app")["wave"].max()
         first_p = frame[frame["klass"] == "prod"].groupby("app")["wave"].min()
         both = last_np.index.intersection(first_p.index)
         for app in sorted(both[last_np[both].to_numpy() > first_p[both].to_numpy()]):
-            out.append(Violation(4, f"application {app}: dev/test moves in wave {int(last_np[app])}, after production (wave {int(first_p[app])})",
-                                 tuple(sorted(frame.loc[frame["app"] == app, "name"])[:50]), (int(first_p[app]), int(last_np[app]))))
+            out.append(
+                Violation(
+                    4,
+                    f"application {app}: dev/test moves in wave {int(last_np[app])}, after production (wave {int(first_p[app])})",
+                    tuple(sorted(frame.loc[frame["app"] == app, "name"])[:50]),
+                    (int(first_p[app]), int(last_np[app])),
+                )
+            )
 
     # (5) mixed waves
     frame = pd.DataFrame({"klass": klass.to_numpy(), "wave": wave, "name": names})[~np.isnan(wave)]
@@ -119,8 +160,14 @@ def check_conditions(
         mixed = frame.groupby("wave")["klass"].nunique()
         for wv in sorted(mixed.index[mixed > 1]):
             part = frame[(frame["wave"] == wv) & (frame["klass"] == "nonprod")]
-            out.append(Violation(5, f"wave {int(wv)} moves production and dev/test servers together ({len(part)} dev/test)",
-                                 tuple(sorted(part["name"])[:50]), (int(wv),)))
+            out.append(
+                Violation(
+                    5,
+                    f"wave {int(wv)} moves production and dev/test servers together ({len(part)} dev/test)",
+                    tuple(sorted(part["name"])[:50]),
+                    (int(wv),),
+                )
+            )
 
     # (6, 7) held groups in the protected waves
     if len(groups) and protected_waves > 0:
@@ -129,13 +176,23 @@ def check_conditions(
             hit = early & (groups[col].to_numpy() >= 2)
             for gi in np.flatnonzero(hit):
                 members = np.flatnonzero(server_group == gi)
-                out.append(Violation(cond, f"{label} group {groups['name'].iat[gi]} is in wave {int(group_wave[gi])}, one of the first {protected_waves} migration waves",
-                                     _names(names, members), (int(group_wave[gi]),)))
+                out.append(
+                    Violation(
+                        cond,
+                        f"{label} group {groups['name'].iat[gi]} is in wave {int(group_wave[gi])}, one of the first {protected_waves} migration waves",
+                        _names(names, members),
+                        (int(group_wave[gi]),),
+                    )
+                )
 
     # (8) capacity
-    frame = pd.DataFrame({"wave": wave, "cores": servers["cores"].to_numpy(), "storage": servers["storage_gb"].to_numpy()})[~np.isnan(wave)]
+    frame = pd.DataFrame(
+        {"wave": wave, "cores": servers["cores"].to_numpy(), "storage": servers["storage_gb"].to_numpy()}
+    )[~np.isnan(wave)]
     if len(frame):
-        tot = frame.groupby("wave").agg(n=("cores", "size"), cores=("cores", "sum"), storage=("storage", "sum"))
+        tot = frame.groupby("wave").agg(
+            n=("cores", "size"), cores=("cores", "sum"), storage=("storage", "sum")
+        )
         for wv, row in tot.iterrows():
             over = []
             if row["n"] > cap.max_servers:
@@ -145,5 +202,7 @@ def check_conditions(
             if row["storage"] > cap.max_storage_gb + 1e-9:
                 over.append(f"{row['storage']:g} GiB > {cap.max_storage_gb:g}")
             if over:
-                out.append(Violation(8, f"wave {int(wv)} exceeds its limits: {'; '.join(over)}", (), (int(wv),)))
+                out.append(
+                    Violation(8, f"wave {int(wv)} exceeds its limits: {'; '.join(over)}", (), (int(wv),))
+                )
     return sorted(out, key=lambda v: (v.condition, v.waves, v.message))

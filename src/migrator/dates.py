@@ -32,4 +32,8 @@ def freezes_skipped(dates: list[tuple[dt.date, dt.date]], calendar: CalendarSett
     if not dates:
         return []
     first, last = dates[0][0], dates[-1][1]
-    return [f"{f.name} ({f.start} to {f.end})" for f in sorted(calendar.freeze, key=lambda f: f.start) if f.start <= last and f.end >= first]
+    return [
+        f"{f.name} ({f.start} to {f.end})"
+        for f in sorted(calendar.freeze, key=lambda f: f.start)
+        if f.start <= last and f.end >= first
+    ]

@@ -29,7 +29,9 @@ def load_plan_document(path: str | Path) -> dict[str, Any]:
     if not isinstance(doc, dict) or "schema_version" not in doc or "waves" not in doc:
         raise InputError("not a plan.json (no schema_version or waves)", file=p)
     if str(doc["schema_version"]).split(".")[0] != "1":
-        raise InputError(f"plan schema_version {doc['schema_version']} is not supported", file=p, expected="1.x")
+        raise InputError(
+            f"plan schema_version {doc['schema_version']} is not supported", file=p, expected="1.x"
+        )
     _check_shape(doc, p)
     return doc
 
@@ -39,6 +41,7 @@ _WAVE_KEYS = ("number", "start", "end", "servers", "vcpus", "storage_gb")
 
 def _check_shape(doc: dict[str, Any], file: Path) -> None:
     """The parts of plan.json the diff reads are there, with the right types (a damaged file fails with one line)."""
+
     def bad(where: str, expected: str) -> InputError:
         return InputError(f"not a plan.json: {where}", file=file, expected=expected)
 
@@ -56,7 +59,9 @@ def _check_shape(doc: dict[str, Any], file: Path) -> None:
     for key, need in (("servers", "name"), ("violations", "message")):
         items = doc.get(key, [])
         if not isinstance(items, list) or any(not isinstance(x, dict) or need not in x for x in items):
-            raise bad(f"'{key}' is not a list of objects with '{need}'", f"{key}: a list of objects with '{need}'")
+            raise bad(
+                f"'{key}' is not a list of objects with '{need}'", f"{key}: a list of objects with '{need}'"
+            )
     for key in ("footprint", "summary"):
         if not isinstance(doc.get(key, {}), dict):
             raise bad(f"'{key}' is not an object", f"{key}: an object")
@@ -69,9 +74,17 @@ class PlanDiff:
     @property
     def changed(self) -> bool:
         d = self.data
-        return bool(d["servers"]["moved"] or d["servers"]["added"] or d["servers"]["removed"] or d["waves"]["added"]
-                    or d["waves"]["removed"] or d["waves"]["changed"] or d["violations"]["added"] or d["violations"]["removed"]
-                    or d["footprint"]["changed"])
+        return bool(
+            d["servers"]["moved"]
+            or d["servers"]["added"]
+            or d["servers"]["removed"]
+            or d["waves"]["added"]
+            or d["waves"]["removed"]
+            or d["waves"]["changed"]
+            or d["violations"]["added"]
+            or d["violations"]["removed"]
+            or d["footprint"]["changed"]
+        )
 
 
 def _delta(a: float | None, b: float | None) -> float | None:
@@ -96,8 +109,13 @@ def _timeline(ofp: dict[str, Any], nfp: dict[str, Any]) -> list[dict[str, Any]]:
     A month before a plan's timeline starts is at its baseline (nothing has moved yet), a month after it ends keeps
     its last value; a plan with no timeline is ``None`` (unknown) for every month.
     """
+
     def series(fp: dict[str, Any]) -> tuple[dict[str, Any], Any, Any, str, str]:
-        pts = {p["month"]: p.get("remaining") for p in fp.get("timeline") or [] if isinstance(p, dict) and "month" in p}
+        pts = {
+            p["month"]: p.get("remaining")
+            for p in fp.get("timeline") or []
+            if isinstance(p, dict) and "month" in p
+        }
         if not pts:
             return pts, None, None, "", ""
         first, last = min(pts), max(pts)
@@ -121,13 +139,30 @@ def _timeline(ofp: dict[str, Any], nfp: dict[str, Any]) -> list[dict[str, Any]]:
 def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
     o_srv = {s["name"]: s for s in old.get("servers", [])}
     n_srv = {s["name"]: s for s in new.get("servers", [])}
-    moved = [{"server": k, "application": n_srv[k].get("application", ""), "from": o_srv[k].get("wave"), "to": n_srv[k].get("wave"),
-              "move_group": n_srv[k].get("move_group")}
-             for k in sorted(o_srv.keys() & n_srv.keys()) if o_srv[k].get("wave") != n_srv[k].get("wave")]
-    added = [{"server": k, "wave": n_srv[k].get("wave"), "application": n_srv[k].get("application", "")} for k in sorted(n_srv.keys() - o_srv.keys())]
-    removed = [{"server": k, "wave": o_srv[k].get("wave"), "application": o_srv[k].get("application", "")} for k in sorted(o_srv.keys() - n_srv.keys())]
-    resized = [{"server": k, "from": o_srv[k].get("azure_size"), "to": n_srv[k].get("azure_size")}
-               for k in sorted(o_srv.keys() & n_srv.keys()) if o_srv[k].get("azure_size") != n_srv[k].get("azure_size")]
+    moved = [
+        {
+            "server": k,
+            "application": n_srv[k].get("application", ""),
+            "from": o_srv[k].get("wave"),
+            "to": n_srv[k].get("wave"),
+            "move_group": n_srv[k].get("move_group"),
+        }
+        for k in sorted(o_srv.keys() & n_srv.keys())
+        if o_srv[k].get("wave") != n_srv[k].get("wave")
+    ]
+    added = [
+        {"server": k, "wave": n_srv[k].get("wave"), "application": n_srv[k].get("application", "")}
+        for k in sorted(n_srv.keys() - o_srv.keys())
+    ]
+    removed = [
+        {"server": k, "wave": o_srv[k].get("wave"), "application": o_srv[k].get("application", "")}
+        for k in sorted(o_srv.keys() - n_srv.keys())
+    ]
+    resized = [
+        {"server": k, "from": o_srv[k].get("azure_size"), "to": n_srv[k].get("azure_size")}
+        for k in sorted(o_srv.keys() & n_srv.keys())
+        if o_srv[k].get("azure_size") != n_srv[k].get("azure_size")
+    ]
 
     moved_in: dict[Any, int] = {}
     moved_out: dict[Any, int] = {}
@@ -145,20 +180,43 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
     for num in sorted(o_w.keys() & n_w.keys()):
         a, b = o_w[num], n_w[num]
         ca, cb = (a.get("cost") or {}).get("monthly_payg"), (b.get("cost") or {}).get("monthly_payg")
-        row = {"wave": num, "start": [a["start"], b["start"]], "end": [a["end"], b["end"]], "kind": [a.get("kind"), b.get("kind")],
-               "servers": [a["servers"], b["servers"]], "vcpus": [a["vcpus"], b["vcpus"]], "storage_gb": [a["storage_gb"], b["storage_gb"]],
-               "monthly_payg": [ca, cb], "monthly_payg_delta": _delta(ca, cb),
-               "risk": [(a.get("risk") or {}).get("level"), (b.get("risk") or {}).get("level")],
-               "start_shift_days": _shift(a["start"], b["start"]), "end_shift_days": _shift(a["end"], b["end"]),
-               "servers_in": moved_in.get(num, 0), "servers_out": moved_out.get(num, 0)}
-        if (row["servers_in"] or row["servers_out"]
-                or any(row[k][0] != row[k][1] for k in ("start", "end", "kind", "servers", "vcpus", "storage_gb", "monthly_payg", "risk"))):
+        row = {
+            "wave": num,
+            "start": [a["start"], b["start"]],
+            "end": [a["end"], b["end"]],
+            "kind": [a.get("kind"), b.get("kind")],
+            "servers": [a["servers"], b["servers"]],
+            "vcpus": [a["vcpus"], b["vcpus"]],
+            "storage_gb": [a["storage_gb"], b["storage_gb"]],
+            "monthly_payg": [ca, cb],
+            "monthly_payg_delta": _delta(ca, cb),
+            "risk": [(a.get("risk") or {}).get("level"), (b.get("risk") or {}).get("level")],
+            "start_shift_days": _shift(a["start"], b["start"]),
+            "end_shift_days": _shift(a["end"], b["end"]),
+            "servers_in": moved_in.get(num, 0),
+            "servers_out": moved_out.get(num, 0),
+        }
+        if (
+            row["servers_in"]
+            or row["servers_out"]
+            or any(
+                row[k][0] != row[k][1]
+                for k in ("start", "end", "kind", "servers", "vcpus", "storage_gb", "monthly_payg", "risk")
+            )
+        ):
             row["moved_in_time"] = a["start"] != b["start"] or a["end"] != b["end"]
             changed.append(row)
 
     def wave_row(w: dict[str, Any]) -> dict[str, Any]:
-        return {"wave": w["number"], "start": w["start"], "end": w["end"], "kind": w.get("kind"), "servers": w["servers"],
-                "vcpus": w["vcpus"], "monthly_payg": (w.get("cost") or {}).get("monthly_payg")}
+        return {
+            "wave": w["number"],
+            "start": w["start"],
+            "end": w["end"],
+            "kind": w.get("kind"),
+            "servers": w["servers"],
+            "vcpus": w["vcpus"],
+            "monthly_payg": (w.get("cost") or {}).get("monthly_payg"),
+        }
 
     o_v = {v["message"]: v for v in old.get("violations", [])}
     n_v = {v["message"]: v for v in new.get("violations", [])}
@@ -173,22 +231,47 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
         return round(1 - t["remaining_at_target_date"] / base, 4)
 
     footprint: dict[str, Any] = {
-        "metric": [ofp.get("metric"), nfp.get("metric")], "baseline": [ofp.get("baseline"), nfp.get("baseline")],
-        "met": [ot.get("met"), nt.get("met")], "reached_on": [ot.get("reached_on"), nt.get("reached_on")],
-        "reduction_at_target": [at_target(ofp), at_target(nfp)], "max_achievable": [ot.get("max_achievable"), nt.get("max_achievable")],
+        "metric": [ofp.get("metric"), nfp.get("metric")],
+        "baseline": [ofp.get("baseline"), nfp.get("baseline")],
+        "met": [ot.get("met"), nt.get("met")],
+        "reached_on": [ot.get("reached_on"), nt.get("reached_on")],
+        "reduction_at_target": [at_target(ofp), at_target(nfp)],
+        "max_achievable": [ot.get("max_achievable"), nt.get("max_achievable")],
         "target": [_target_text(ot), _target_text(nt)],
     }
     timeline = _timeline(ofp, nfp)
-    footprint["changed"] = any(v[0] != v[1] for k, v in footprint.items() if isinstance(v, list)) or bool(timeline)
+    footprint["changed"] = any(v[0] != v[1] for k, v in footprint.items() if isinstance(v, list)) or bool(
+        timeline
+    )
     os_, ns = old.get("summary") or {}, new.get("summary") or {}
-    summary = {k: [os_.get(k), ns.get(k)] for k in ("servers", "migrating", "retiring", "retained", "move_groups", "waves", "first_wave_start",
-                                                     "last_wave_end", "violations", "critical_violations", "monthly_cost")}
+    summary = {
+        k: [os_.get(k), ns.get(k)]
+        for k in (
+            "servers",
+            "migrating",
+            "retiring",
+            "retained",
+            "move_groups",
+            "waves",
+            "first_wave_start",
+            "last_wave_end",
+            "violations",
+            "critical_violations",
+            "monthly_cost",
+        )
+    }
     data = {
         "summary": summary,
         "servers": {"moved": moved, "added": added, "removed": removed, "resized": resized},
-        "waves": {"added": [wave_row(n_w[k]) for k in sorted(n_w.keys() - o_w.keys())],
-                  "removed": [wave_row(o_w[k]) for k in sorted(o_w.keys() - n_w.keys())], "changed": changed},
-        "violations": {"added": [n_v[k] for k in sorted(n_v.keys() - o_v.keys())], "removed": [o_v[k] for k in sorted(o_v.keys() - n_v.keys())]},
+        "waves": {
+            "added": [wave_row(n_w[k]) for k in sorted(n_w.keys() - o_w.keys())],
+            "removed": [wave_row(o_w[k]) for k in sorted(o_w.keys() - n_w.keys())],
+            "changed": changed,
+        },
+        "violations": {
+            "added": [n_v[k] for k in sorted(n_v.keys() - o_v.keys())],
+            "removed": [o_v[k] for k in sorted(o_v.keys() - n_v.keys())],
+        },
         "footprint": footprint,
         "footprint_timeline": timeline,
     }

@@ -74,7 +74,15 @@ class Finding:
     severity: str = "warning"  # "warning" | "info"
 
     def render(self) -> str:
-        where = [w for w in (self.file, f"row {self.row}" if self.row is not None else "", f"column '{self.column}'" if self.column else "") if w]
+        where = [
+            w
+            for w in (
+                self.file,
+                f"row {self.row}" if self.row is not None else "",
+                f"column '{self.column}'" if self.column else "",
+            )
+            if w
+        ]
         return (", ".join(where) + ": " if where else "") + self.message
 
     def to_dict(self) -> dict[str, object]:

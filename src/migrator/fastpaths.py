@@ -50,7 +50,9 @@ def strong_components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return _networkx_labels(nx.DiGraph(), n, src, dst, nx.strongly_connected_components)
 
 
-def _networkx_labels(g: Any, n: int, a: np.ndarray, b: np.ndarray, finder: Callable[[Any], Iterable[set[int]]]) -> np.ndarray:
+def _networkx_labels(
+    g: Any, n: int, a: np.ndarray, b: np.ndarray, finder: Callable[[Any], Iterable[set[int]]]
+) -> np.ndarray:
     g.add_nodes_from(range(n))
     g.add_edges_from(zip(a.tolist(), b.tolist(), strict=True))
     labels = np.empty(n, dtype=np.int64)

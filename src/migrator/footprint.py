@@ -52,7 +52,10 @@ class Footprint:
             "baseline": round(self.baseline, 3),
             "units": self.units,
             "notes": list(self.notes),
-            "timeline": [{"month": p.month, "remaining": round(p.remaining, 3), "reduction": round(p.reduction, 4)} for p in self.timeline],
+            "timeline": [
+                {"month": p.month, "remaining": round(p.remaining, 3), "reduction": round(p.reduction, 4)}
+                for p in self.timeline
+            ],
             "target": {
                 "reduction": self.target_reduction,
                 "by": self.target_by.isoformat(),
@@ -74,9 +77,17 @@ class _Units:
 
 def _units(servers: pd.DataFrame, hosts: pd.DataFrame) -> _Units:
     is_vm = servers["host"].ne("").to_numpy()
-    inv = pd.DataFrame({"host": servers["host"], "cluster": servers["cluster"], "rack": servers["rack"]})[is_vm]
-    from_vms = inv.groupby(inv["host"].str.lower(), sort=True).agg(host=("host", "first"), cluster=("cluster", "max"), rack=("rack", "max"))
-    table = hosts[["host", "cluster", "rack", "power_w"]].copy() if len(hosts) else pd.DataFrame(columns=["host", "cluster", "rack", "power_w"])
+    inv = pd.DataFrame({"host": servers["host"], "cluster": servers["cluster"], "rack": servers["rack"]})[
+        is_vm
+    ]
+    from_vms = inv.groupby(inv["host"].str.lower(), sort=True).agg(
+        host=("host", "first"), cluster=("cluster", "max"), rack=("rack", "max")
+    )
+    table = (
+        hosts[["host", "cluster", "rack", "power_w"]].copy()
+        if len(hosts)
+        else pd.DataFrame(columns=["host", "cluster", "rack", "power_w"])
+    )
     table.index = table["host"].str.lower()
     missing = from_vms.index.difference(table.index)
     extra = from_vms.loc[missing].assign(power_w=np.nan)
@@ -87,7 +98,12 @@ def _units(servers: pd.DataFrame, hosts: pd.DataFrame) -> _Units:
         merged[col] = merged[col].where(merged[col].astype(str).ne(""), known).fillna("").astype(str)
     merged = merged.sort_index(kind="mergesort")
     merged["code"] = np.arange(len(merged))
-    merged["cluster_code"] = pd.factorize(np.where(merged["cluster"].ne(""), "c:" + merged["cluster"].str.lower(), "h:" + merged.index.to_numpy()), sort=True)[0]
+    merged["cluster_code"] = pd.factorize(
+        np.where(
+            merged["cluster"].ne(""), "c:" + merged["cluster"].str.lower(), "h:" + merged.index.to_numpy()
+        ),
+        sort=True,
+    )[0]
     vm_host = merged["code"].reindex(servers["host"].str.lower()).fillna(-1).to_numpy(dtype=np.int64).copy()
     vm_host[~is_vm] = -1
     return _Units(hosts=merged.reset_index(drop=True), vm_host=vm_host, physical=np.flatnonzero(~is_vm))
@@ -96,18 +112,35 @@ def _units(servers: pd.DataFrame, hosts: pd.DataFrame) -> _Units:
 def choose_metric(requested: str, servers: pd.DataFrame, units: _Units) -> tuple[str, list[str]]:
     notes: list[str] = []
     phys = servers.iloc[units.physical]
-    all_power = bool(units.hosts["power_w"].notna().all() and phys["power_w"].notna().all()) and (len(units.hosts) + len(phys)) > 0
-    all_racks = bool(units.hosts["rack"].ne("").all() and phys["rack"].ne("").all()) and (len(units.hosts) + len(phys)) > 0
+    all_power = (
+        bool(units.hosts["power_w"].notna().all() and phys["power_w"].notna().all())
+        and (len(units.hosts) + len(phys)) > 0
+    )
+    all_racks = (
+        bool(units.hosts["rack"].ne("").all() and phys["rack"].ne("").all())
+        and (len(units.hosts) + len(phys)) > 0
+    )
     has_hosts = len(units.hosts) > 0
     if requested == "auto":
         metric = "kw" if all_power else "racks" if all_racks else "hosts" if has_hosts else "servers"
-        notes.append(f"metric chosen automatically: {metric} ("
-                     + ("every physical unit has a power figure" if metric == "kw" else
-                        "every physical unit has a rack" if metric == "racks" else
-                        "hosts are known but not every unit's power or rack" if metric == "hosts" else "no host data") + ")")
+        notes.append(
+            f"metric chosen automatically: {metric} ("
+            + (
+                "every physical unit has a power figure"
+                if metric == "kw"
+                else "every physical unit has a rack"
+                if metric == "racks"
+                else "hosts are known but not every unit's power or rack"
+                if metric == "hosts"
+                else "no host data"
+            )
+            + ")"
+        )
         return metric, notes
     if requested == "kw" and not all_power:
-        notes.append("kW requested but some physical units have no power_w: they count as 0 W, so the projection understates the footprint")
+        notes.append(
+            "kW requested but some physical units have no power_w: they count as 0 W, so the projection understates the footprint"
+        )
     if requested == "racks" and not all_racks:
         notes.append("racks requested but some physical units have no rack: they are not counted")
     return requested, notes
@@ -136,13 +169,21 @@ def project(
     mem = servers["memory_gb"].to_numpy(float)[vm]
     vm_leave = leave[vm]
     vm_cluster = cluster[vh] if nh else np.zeros(0, dtype=np.int64)
-    reserve = np.where(np.bincount(cluster, weights=in_cluster, minlength=ncl) > 0, settings.ha_reserve_hosts, 0) if nh else np.zeros(0)
+    reserve = (
+        np.where(np.bincount(cluster, weights=in_cluster, minlength=ncl) > 0, settings.ha_reserve_hosts, 0)
+        if nh
+        else np.zeros(0)
+    )
     base_cores = np.bincount(vm_cluster, weights=cores, minlength=ncl)
     base_mem = np.bincount(vm_cluster, weights=mem, minlength=ncl)
     effective = np.maximum(hosts_per_cluster - reserve, 1)
     dens_c = np.where(base_cores > 0, base_cores / effective, np.inf)
     dens_m = np.where(base_mem > 0, base_mem / effective, np.inf)
-    idle = np.bincount(cluster, weights=(np.bincount(vh, minlength=nh) == 0), minlength=ncl) if nh else np.zeros(0)
+    idle = (
+        np.bincount(cluster, weights=(np.bincount(vh, minlength=nh) == 0), minlength=ncl)
+        if nh
+        else np.zeros(0)
+    )
     host_power = units.hosts["power_w"].fillna(0).to_numpy(float)
     host_rack = units.hosts["rack"].to_numpy()
     phys = units.physical
@@ -205,14 +246,33 @@ def project(
     max_red = 0.0 if baseline <= 0 else 1 - floor / baseline
     met = red_target >= target.reduction - 1e-9
     if not met and max_red < target.reduction - 1e-9:
-        findings.append(Finding("target-unreachable", f"the target of {target.reduction:.0%} cannot be reached by any schedule: what is retained keeps {floor:g} of {baseline:g} {UNITS[metric]} (at most {max_red:.1%})", severity="warning"))
-    idle_standalone = int(((np.bincount(units.vm_host[vm], minlength=nh) == 0) & ~in_cluster).sum()) if nh else 0
+        findings.append(
+            Finding(
+                "target-unreachable",
+                f"the target of {target.reduction:.0%} cannot be reached by any schedule: what is retained keeps {floor:g} of {baseline:g} {UNITS[metric]} (at most {max_red:.1%})",
+                severity="warning",
+            )
+        )
+    idle_standalone = (
+        int(((np.bincount(units.vm_host[vm], minlength=nh) == 0) & ~in_cluster).sum()) if nh else 0
+    )
     if idle_standalone:
-        notes.append(f"{idle_standalone} standalone hosts run no inventoried VM; nothing in the plan frees them")
+        notes.append(
+            f"{idle_standalone} standalone hosts run no inventoried VM; nothing in the plan frees them"
+        )
     fp = Footprint(
-        metric=metric, unit=UNITS[metric], baseline=baseline, timeline=tuple(timeline), target_reduction=target.reduction,
-        target_by=target.by, met=met, reached_on=reached, value_at_target=at_target, max_achievable=max_red,
-        minimum_remaining=floor, units={"hosts": nh, "physical_servers": len(phys), "clusters": int((hosts_per_cluster > 1).sum())},
+        metric=metric,
+        unit=UNITS[metric],
+        baseline=baseline,
+        timeline=tuple(timeline),
+        target_reduction=target.reduction,
+        target_by=target.by,
+        met=met,
+        reached_on=reached,
+        value_at_target=at_target,
+        max_achievable=max_red,
+        minimum_remaining=floor,
+        units={"hosts": nh, "physical_servers": len(phys), "clusters": int((hosts_per_cluster > 1).sum())},
         notes=tuple(notes),
     )
     return fp, findings

@@ -38,7 +38,9 @@ class DependencyGraph:
     stats: dict[str, int]
 
 
-def _resolve(names: pd.Series, ips: pd.Series, name_index: pd.Index, short_index: pd.Index, ip_index: pd.Series) -> np.ndarray:
+def _resolve(
+    names: pd.Series, ips: pd.Series, name_index: pd.Index, short_index: pd.Index, ip_index: pd.Series
+) -> np.ndarray:
     """Server position for each endpoint, or -1."""
     lower = names.str.lower()
     pos = name_index.get_indexer(lower)
@@ -55,7 +57,10 @@ def _resolve(names: pd.Series, ips: pd.Series, name_index: pd.Index, short_index
     return pos
 
 
-_PRIVATE = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"))
+_PRIVATE = tuple(
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
 
 
 def _classify(address: str) -> str:
@@ -68,7 +73,9 @@ def _classify(address: str) -> str:
     return "private" if any(ip in net for net in _PRIVATE if net.version == ip.version) else "internet"
 
 
-def build_graph(servers: pd.DataFrame, deps: pd.DataFrame, group_key: pd.Series, settings: SharedServiceSettings) -> DependencyGraph:
+def build_graph(
+    servers: pd.DataFrame, deps: pd.DataFrame, group_key: pd.Series, settings: SharedServiceSettings
+) -> DependencyGraph:
     findings: list[Finding] = []
     n = len(servers)
     lower = servers["name"].str.lower()
@@ -112,44 +119,82 @@ def build_graph(servers: pd.DataFrame, deps: pd.DataFrame, group_key: pd.Series,
         "unresolved_rows": int(neither.sum()),
     }
     if neither.any():
-        unknown = pd.concat([deps.loc[neither, "source"], deps.loc[neither, "target"]]).replace("", np.nan).dropna()
+        unknown = (
+            pd.concat([deps.loc[neither, "source"], deps.loc[neither, "target"]]).replace("", np.nan).dropna()
+        )
         names = sorted(set(unknown))
-        findings.append(Finding(
-            "unknown-servers",
-            f"{int(neither.sum())} dependency rows name no inventory server at either end; ignored. Names: "
-            + ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else ""),
-            file=display_path(str(deps.loc[neither, "_file"].iat[0])), row=int(deps.loc[neither, "_row"].iat[0])))
+        findings.append(
+            Finding(
+                "unknown-servers",
+                f"{int(neither.sum())} dependency rows name no inventory server at either end; ignored. Names: "
+                + ", ".join(names[:20])
+                + (f" and {len(names) - 20} more" if len(names) > 20 else ""),
+                file=display_path(str(deps.loc[neither, "_file"].iat[0])),
+                row=int(deps.loc[neither, "_row"].iat[0]),
+            )
+        )
     if ext_frames:
         ext = pd.concat(ext_frames, ignore_index=True)
         ext["server"] = ext["server"].astype(np.int64)
-        external = (ext.groupby(["server", "address", "direction"], sort=True)
-                    .agg(weight=("weight", "sum"), rows=("weight", "size"),
-                         ports=("port", lambda p: sorted({int(x) for x in p.dropna()})))
-                    .reset_index())
+        external = (
+            ext.groupby(["server", "address", "direction"], sort=True)
+            .agg(
+                weight=("weight", "sum"),
+                rows=("weight", "size"),
+                ports=("port", lambda p: sorted({int(x) for x in p.dropna()})),
+            )
+            .reset_index()
+        )
         kinds = {a: _classify(a) for a in external["address"].unique()}
         external["kind"] = external["address"].map(kinds)
         unresolved = external[external["kind"].eq("unresolved-name")]
         if len(unresolved):
             names = sorted(unresolved["address"].unique())
-            findings.append(Finding(
-                "unknown-servers",
-                f"dependencies name {len(names)} servers that are not in the inventory; kept as external endpoints: "
-                + ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")))
+            findings.append(
+                Finding(
+                    "unknown-servers",
+                    f"dependencies name {len(names)} servers that are not in the inventory; kept as external endpoints: "
+                    + ", ".join(names[:20])
+                    + (f" and {len(names) - 20} more" if len(names) > 20 else ""),
+                )
+            )
     else:
-        external = pd.DataFrame({"server": pd.Series(dtype=np.int64), "address": pd.Series(dtype=object),
-                                 "direction": pd.Series(dtype=object), "weight": pd.Series(dtype=float),
-                                 "rows": pd.Series(dtype=np.int64), "ports": pd.Series(dtype=object),
-                                 "kind": pd.Series(dtype=object)})
+        external = pd.DataFrame(
+            {
+                "server": pd.Series(dtype=np.int64),
+                "address": pd.Series(dtype=object),
+                "direction": pd.Series(dtype=object),
+                "weight": pd.Series(dtype=float),
+                "rows": pd.Series(dtype=np.int64),
+                "ports": pd.Series(dtype=object),
+                "kind": pd.Series(dtype=object),
+            }
+        )
 
-    rows = pd.DataFrame({"src": src[ok], "dst": dst[ok], "port": deps["port"].to_numpy()[ok], "weight": deps["weight"].to_numpy()[ok]})
-    edges = rows.groupby(["src", "dst"], sort=True).agg(weight=("weight", "sum"), rows=("weight", "size")).reset_index()
+    rows = pd.DataFrame(
+        {
+            "src": src[ok],
+            "dst": dst[ok],
+            "port": deps["port"].to_numpy()[ok],
+            "weight": deps["weight"].to_numpy()[ok],
+        }
+    )
+    edges = (
+        rows.groupby(["src", "dst"], sort=True)
+        .agg(weight=("weight", "sum"), rows=("weight", "size"))
+        .reset_index()
+    )
     ports = rows.groupby(["src", "dst", "port"], sort=True, dropna=False)["weight"].sum().reset_index()
 
     hubs = detect_hubs(servers, edges, group_key, settings, n)
-    return DependencyGraph(edges=edges, ports=ports, external=external, hubs=hubs, findings=tuple(findings), stats=stats)
+    return DependencyGraph(
+        edges=edges, ports=ports, external=external, hubs=hubs, findings=tuple(findings), stats=stats
+    )
 
 
-def detect_hubs(servers: pd.DataFrame, edges: pd.DataFrame, group_key: pd.Series, settings: SharedServiceSettings, n: int) -> pd.DataFrame:
+def detect_hubs(
+    servers: pd.DataFrame, edges: pd.DataFrame, group_key: pd.Series, settings: SharedServiceSettings, n: int
+) -> pd.DataFrame:
     """Shared-service hubs: role column first, then peers spanning many applications."""
     role = servers["role"].to_numpy()
     forced = servers["role"].isin(SHARED_ROLES).to_numpy()
@@ -158,11 +203,15 @@ def detect_hubs(servers: pd.DataFrame, edges: pd.DataFrame, group_key: pd.Series
     peer_apps = np.zeros(n, dtype=np.int64)
     if len(edges):
         src, dst = edges["src"].to_numpy(), edges["dst"].to_numpy()
-        und = pd.DataFrame({"a": np.concatenate([src, dst]), "b": np.concatenate([dst, src])}).drop_duplicates()
+        und = pd.DataFrame(
+            {"a": np.concatenate([src, dst]), "b": np.concatenate([dst, src])}
+        ).drop_duplicates()
         peers = np.bincount(und["a"].to_numpy(), minlength=n)
         # Peers that are themselves declared shared services do not make a server a hub.
         und = und[~forced[und["b"].to_numpy()]]
-        app_codes, _ = pd.factorize(servers["application"].where(servers["application"].ne(""), servers["name"]))
+        app_codes, _ = pd.factorize(
+            servers["application"].where(servers["application"].ne(""), servers["name"])
+        )
         und["app"] = app_codes[und["b"].to_numpy()]
         napps = und.drop_duplicates(["a", "app"])["a"].to_numpy()
         peer_apps = np.bincount(napps, minlength=n)
@@ -173,10 +222,12 @@ def detect_hubs(servers: pd.DataFrame, edges: pd.DataFrame, group_key: pd.Series
         detected[:] = False
     is_hub = forced | detected
     idx = np.flatnonzero(is_hub)
-    return pd.DataFrame({
-        "server": idx.astype(np.int64),
-        "role": [r if r else "shared service" for r in role[idx]],
-        "detected_by": np.where(forced[idx], "role", "graph"),
-        "peers": peers[idx],
-        "applications": peer_apps[idx],
-    })
+    return pd.DataFrame(
+        {
+            "server": idx.astype(np.int64),
+            "role": [r if r else "shared service" for r in role[idx]],
+            "detected_by": np.where(forced[idx], "role", "graph"),
+            "peers": peers[idx],
+            "applications": peer_apps[idx],
+        }
+    )

@@ -33,8 +33,13 @@ class MoveGroups:
 def capacity_load(frame: pd.DataFrame, cap: CapacitySettings) -> np.ndarray:
     """Load of each row as fractions of a wave's capacity (servers, vCPU, storage)."""
     servers = frame["servers_count"].to_numpy(float) if "servers_count" in frame else np.ones(len(frame))
-    return np.column_stack([servers / cap.max_servers, frame["cores"].to_numpy(float) / cap.max_vcpus,
-                            frame["storage_gb"].to_numpy(float) / cap.max_storage_gb])
+    return np.column_stack(
+        [
+            servers / cap.max_servers,
+            frame["cores"].to_numpy(float) / cap.max_vcpus,
+            frame["storage_gb"].to_numpy(float) / cap.max_storage_gb,
+        ]
+    )
 
 
 def env_class(environment: pd.Series, planning: PlanningSettings) -> pd.Series:
@@ -88,22 +93,24 @@ def build_groups(
     pin_split = pd.Series(group_of).groupby(comp).nunique().to_numpy()[comp] > 1
 
     local = servers.iloc[idx]
-    base = pd.DataFrame({
-        "group": group_of,
-        "key": key.to_numpy()[idx],
-        "klass": env_class(local["environment"], planning).to_numpy(),
-        "environment": local["environment"].to_numpy(),
-        "application": local["application"].to_numpy(),
-        "cores": local["cores"].to_numpy(),
-        "memory_gb": local["memory_gb"].to_numpy(),
-        "storage_gb": local["storage_gb"].to_numpy(),
-        "crit": local["criticality"].map(CRIT_RANK).to_numpy(),
-        "cplx": local["complexity"].map(COMPLEXITY_RANK).to_numpy(),
-        "pin": pin_eff,
-        "pin_split": pin_split,
-        "server": idx,
-        "name": local["name"].to_numpy(),
-    })
+    base = pd.DataFrame(
+        {
+            "group": group_of,
+            "key": key.to_numpy()[idx],
+            "klass": env_class(local["environment"], planning).to_numpy(),
+            "environment": local["environment"].to_numpy(),
+            "application": local["application"].to_numpy(),
+            "cores": local["cores"].to_numpy(),
+            "memory_gb": local["memory_gb"].to_numpy(),
+            "storage_gb": local["storage_gb"].to_numpy(),
+            "crit": local["criticality"].map(CRIT_RANK).to_numpy(),
+            "cplx": local["complexity"].map(COMPLEXITY_RANK).to_numpy(),
+            "pin": pin_eff,
+            "pin_split": pin_split,
+            "server": idx,
+            "name": local["name"].to_numpy(),
+        }
+    )
 
     # Split groups that exceed a wave's capacity along their weakest dependencies.
     split_info: dict[int, tuple[str, int, int, float, int]] = {}
@@ -113,13 +120,17 @@ def build_groups(
     if len(over):
         new_group = base["group"].to_numpy().copy()
         next_id = int(new_group.max()) + 1
-        internal = pd.DataFrame({"u": pos[e["src"].to_numpy()], "v": pos[e["dst"].to_numpy()], "w": e["weight"].to_numpy()})
+        internal = pd.DataFrame(
+            {"u": pos[e["src"].to_numpy()], "v": pos[e["dst"].to_numpy()], "w": e["weight"].to_numpy()}
+        )
         internal["gu"] = base["group"].to_numpy()[internal["u"].to_numpy()]
         internal["gv"] = base["group"].to_numpy()[internal["v"].to_numpy()]
         internal = internal[internal["gu"] == internal["gv"]]
         # Cutting a strong two-way dependency breaks condition 1, which outranks condition 2: make it costly.
         tw = pd.MultiIndex.from_arrays([pos[two_way["src"].to_numpy()], pos[two_way["dst"].to_numpy()]])
-        pair = pd.MultiIndex.from_arrays([np.minimum(internal["u"], internal["v"]), np.maximum(internal["u"], internal["v"])])
+        pair = pd.MultiIndex.from_arrays(
+            [np.minimum(internal["u"], internal["v"]), np.maximum(internal["u"], internal["v"])]
+        )
         internal.loc[pair.isin(tw), "w"] = internal.loc[pair.isin(tw), "w"] * 1000.0
         by_group = dict(tuple(internal.groupby("gu")))
         members = base.groupby("group").indices
@@ -166,20 +177,24 @@ def _label(frame: pd.DataFrame) -> str:
     return first if len(keys) == 1 else f"{first} + {len(keys) - 1} coupled"
 
 
-def _summarise(base: pd.DataFrame, edges: pd.DataFrame, pos: np.ndarray, planning: PlanningSettings) -> pd.DataFrame:
+def _summarise(
+    base: pd.DataFrame, edges: pd.DataFrame, pos: np.ndarray, planning: PlanningSettings
+) -> pd.DataFrame:
     ordered = base.sort_values(["group", "key", "name"], kind="mergesort")
     g = ordered.groupby("group", sort=True)
-    out = pd.DataFrame({
-        "servers_count": g.size(),
-        "cores": g["cores"].sum(),
-        "memory_gb": g["memory_gb"].sum(),
-        "storage_gb": g["storage_gb"].sum(),
-        "crit": g["crit"].max(),
-        "cplx": g["cplx"].max(),
-        "pin": g["pin"].min(),
-        "pin_split": g["pin_split"].any(),
-        "first_server": g["name"].min(),
-    })
+    out = pd.DataFrame(
+        {
+            "servers_count": g.size(),
+            "cores": g["cores"].sum(),
+            "memory_gb": g["memory_gb"].sum(),
+            "storage_gb": g["storage_gb"].sum(),
+            "crit": g["crit"].max(),
+            "cplx": g["cplx"].max(),
+            "pin": g["pin"].min(),
+            "pin_split": g["pin_split"].any(),
+            "first_server": g["name"].min(),
+        }
+    )
     is_prod = ordered["klass"].eq("prod").groupby(ordered["group"]).max()
     out["klass"] = np.where(is_prod.reindex(out.index).to_numpy(), "prod", "nonprod")
     out["mixed_class"] = g["klass"].nunique() > 1
@@ -187,9 +202,16 @@ def _summarise(base: pd.DataFrame, edges: pd.DataFrame, pos: np.ndarray, plannin
     key_sizes = key_sizes.sort_values(["group", "c", "key"], ascending=[True, False, True], kind="mergesort")
     top = key_sizes.drop_duplicates("group").set_index("group")["key"]
     nkeys = key_sizes.groupby("group").size()
-    out["name"] = [t if k == 1 else f"{t} + {k - 1} coupled" for t, k in zip(top.reindex(out.index), nkeys.reindex(out.index), strict=True)]
+    out["name"] = [
+        t if k == 1 else f"{t} + {k - 1} coupled"
+        for t, k in zip(top.reindex(out.index), nkeys.reindex(out.index), strict=True)
+    ]
     for col, label in (("application", "applications"), ("environment", "environments")):
-        distinct = ordered.loc[ordered[col].ne(""), ["group", col]].drop_duplicates().sort_values(["group", col], kind="mergesort")
+        distinct = (
+            ordered.loc[ordered[col].ne(""), ["group", col]]
+            .drop_duplicates()
+            .sort_values(["group", col], kind="mergesort")
+        )
         out[label] = distinct.groupby("group")[col].agg(list).reindex(out.index)
         out[label] = [v if isinstance(v, list) else [] for v in out[label]]
     # Partners: other groups this group depends on or is depended on by.
@@ -197,11 +219,22 @@ def _summarise(base: pd.DataFrame, edges: pd.DataFrame, pos: np.ndarray, plannin
     grp[base["server"].to_numpy()] = base["group"].to_numpy()
     gs, gd = grp[edges["src"].to_numpy()], grp[edges["dst"].to_numpy()]
     both = (gs >= 0) & (gd >= 0) & (gs != gd)
-    pairs = pd.DataFrame({"a": np.concatenate([gs[both], gd[both]]), "b": np.concatenate([gd[both], gs[both]])}).drop_duplicates()
+    pairs = pd.DataFrame(
+        {"a": np.concatenate([gs[both], gd[both]]), "b": np.concatenate([gd[both], gs[both]])}
+    ).drop_duplicates()
     partners = pairs.groupby("a").size()
     out["partners"] = partners.reindex(out.index, fill_value=0).to_numpy()
-    derived = np.where((out["servers_count"] >= planning.complexity_servers) | (out["partners"] >= planning.complexity_partners), 2,
-                       np.where((out["servers_count"] * 2 >= planning.complexity_servers) | (out["partners"] * 2 >= planning.complexity_partners), 1, 0))
+    derived = np.where(
+        (out["servers_count"] >= planning.complexity_servers)
+        | (out["partners"] >= planning.complexity_partners),
+        2,
+        np.where(
+            (out["servers_count"] * 2 >= planning.complexity_servers)
+            | (out["partners"] * 2 >= planning.complexity_partners),
+            1,
+            0,
+        ),
+    )
     out["complexity"] = np.where(out["cplx"] >= 0, out["cplx"], derived)
     out["complexity_source"] = np.where(out["cplx"] >= 0, "inventory", "derived")
     out = out.drop(columns=["cplx"])

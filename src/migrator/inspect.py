@@ -45,7 +45,9 @@ def inspect_file(path: str | Path, fmt: str | None = None) -> FileReport:
         res = read_file(path, fmt)
     except InputError as exc:
         return FileReport(display_path(path), fmt or "unknown", {}, {}, (), (), (), error=exc)
-    tables = {t: len(getattr(res, t)) for t in ("servers", "dependencies", "hosts") if getattr(res, t) is not None}
+    tables = {
+        t: len(getattr(res, t)) for t in ("servers", "dependencies", "hosts") if getattr(res, t) is not None
+    }
     findings: list[Finding] = list(res.findings)
     assumed: dict[str, str] = {}
     error = None
@@ -69,5 +71,14 @@ def inspect_file(path: str | Path, fmt: str | None = None) -> FileReport:
             validate_hosts(_stack([res], "hosts"))
     except InputError as exc:
         error = exc
-    return FileReport(display_path(path), res.format, tables, dict(res.column_map), tuple(res.unmapped),
-                      tuple(dict.fromkeys(findings)), tuple(res.assumptions), assumed, error)
+    return FileReport(
+        display_path(path),
+        res.format,
+        tables,
+        dict(res.column_map),
+        tuple(res.unmapped),
+        tuple(dict.fromkeys(findings)),
+        tuple(res.assumptions),
+        assumed,
+        error,
+    )

@@ -50,7 +50,9 @@ def partition(
         return Partition(np.zeros(n, dtype=np.int64), 1, 0.0, 0)
     mask = u != v
     u, v, weight = u[mask], v[mask], weight[mask]
-    adj = sp.coo_matrix((np.concatenate([weight, weight]), (np.concatenate([u, v]), np.concatenate([v, u]))), shape=(n, n)).tocsr()
+    adj = sp.coo_matrix(
+        (np.concatenate([weight, weight]), (np.concatenate([u, v]), np.concatenate([v, u]))), shape=(n, n)
+    ).tocsr()
     adj.sum_duplicates()
     adj.sort_indices()
     w = adj.data
@@ -70,8 +72,11 @@ def partition(
             parts = np.arange(n, dtype=np.int64)
         else:
             _, membership = pymetis.part_graph(
-                k, pymetis.CSRAdjacency(adj.indptr.astype(np.int64), adj.indices.astype(np.int64)),
-                eweights=scaled if len(scaled) else None, vweights=vweights, options=options,
+                k,
+                pymetis.CSRAdjacency(adj.indptr.astype(np.int64), adj.indices.astype(np.int64)),
+                eweights=scaled if len(scaled) else None,
+                vweights=vweights,
+                options=options,
             )
             parts = np.asarray(membership, dtype=np.int64)
         parts = _split_oversize(parts, load)

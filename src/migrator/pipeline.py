@@ -81,14 +81,24 @@ def read_pins(path: str | Path) -> tuple[pd.DataFrame, list[Finding]]:
     cols = {c.lower(): c for c in frame.columns}
     name_col = cols.get("server") or cols.get("name")
     if name_col is None or "wave" not in cols:
-        raise InputError("a pins file needs the columns 'server' and 'wave' (an edited waves.csv)", file=p, row=1,
-                         column="server" if name_col is None else "wave")
+        raise InputError(
+            "a pins file needs the columns 'server' and 'wave' (an edited waves.csv)",
+            file=p,
+            row=1,
+            column="server" if name_col is None else "wave",
+        )
     wave_text = frame[cols["wave"]].astype(str).str.strip()
     wave = pd.to_numeric(wave_text.where(wave_text.ne(""), None), errors="coerce")
     bad = (wave.isna() & wave_text.ne("")) | (wave < 1) | (wave.notna() & (wave != np.floor(wave)))
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"not a wave number: {wave_text.iat[i]!r}", file=p, row=i + 2, column=cols["wave"], expected="a whole number >= 1 or empty")
+        raise InputError(
+            f"not a wave number: {wave_text.iat[i]!r}",
+            file=p,
+            row=i + 2,
+            column=cols["wave"],
+            expected="a whole number >= 1 or empty",
+        )
     # waves.csv defuses spreadsheet formulas with a leading apostrophe ('=cmd); read the name back without it.
     names = frame[name_col].astype(str).str.strip().str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
     pins = pd.DataFrame({"server": names, "wave": wave.astype("Int64")})
@@ -96,25 +106,44 @@ def read_pins(path: str | Path) -> tuple[pd.DataFrame, list[Finding]]:
     return pins.drop_duplicates("server", keep="last").reset_index(drop=True), []
 
 
-def load_inventory(inputs: PlanInputs, settings: Settings, timings: dict[str, float] | None = None,
-                   progress: Progress | None = None) -> Inventory:
+def load_inventory(
+    inputs: PlanInputs,
+    settings: Settings,
+    timings: dict[str, float] | None = None,
+    progress: Progress | None = None,
+) -> Inventory:
     with _stage("read", timings, progress):
         results = [read_file(p, inputs.format) for p in inputs.servers]
         results += [read_file(p) for p in inputs.dependencies]
         results += [read_file(p) for p in inputs.hosts]
-        for res, p in zip(results, list(inputs.servers) + list(inputs.dependencies) + list(inputs.hosts), strict=True):
+        for res, p in zip(
+            results, list(inputs.servers) + list(inputs.dependencies) + list(inputs.hosts), strict=True
+        ):
             if p in inputs.dependencies and res.dependencies is None:
-                raise InputError("given with --deps but holds no dependencies", file=p, expected="a dependency file (source, target, ...)")
+                raise InputError(
+                    "given with --deps but holds no dependencies",
+                    file=p,
+                    expected="a dependency file (source, target, ...)",
+                )
             if p in inputs.hosts and res.hosts is None:
-                raise InputError("given with --hosts but holds no hosts", file=p, expected="a hosts file (host, cluster, cores, ...)")
+                raise InputError(
+                    "given with --hosts but holds no hosts",
+                    file=p,
+                    expected="a hosts file (host, cluster, cores, ...)",
+                )
     with _stage("validate", timings, progress):
         inventory = validate(results)
         derive = _deriver()
         if derive is not None and settings.inputs is not None:
             servers, extra = derive(inventory.servers, settings.inputs)
-            inventory = Inventory(servers=servers, dependencies=inventory.dependencies, hosts=inventory.hosts,
-                                  files=inventory.files, findings=inventory.findings + tuple(extra),
-                                  assumptions=inventory.assumptions)
+            inventory = Inventory(
+                servers=servers,
+                dependencies=inventory.dependencies,
+                hosts=inventory.hosts,
+                files=inventory.files,
+                findings=inventory.findings + tuple(extra),
+                assumptions=inventory.assumptions,
+            )
     return inventory
 
 
@@ -134,16 +163,27 @@ def _sizer() -> Callable[..., Any] | None:
     return size_servers
 
 
-def run_plan(inputs: PlanInputs, settings: Settings, timings: dict[str, float] | None = None,
-             progress: Progress | None = None) -> PlanResult:
+def run_plan(
+    inputs: PlanInputs,
+    settings: Settings,
+    timings: dict[str, float] | None = None,
+    progress: Progress | None = None,
+) -> PlanResult:
     timings = {} if timings is None else timings
     inventory = load_inventory(inputs, settings, timings, progress)
     pins = None
     pin_findings: list[Finding] = []
     if inputs.pins is not None:
         pins, pin_findings = read_pins(inputs.pins)
-    return plan_inventory(inventory, settings, pins=pins, pins_path=inputs.pins, extra_findings=pin_findings,
-                          timings=timings, progress=progress)
+    return plan_inventory(
+        inventory,
+        settings,
+        pins=pins,
+        pins_path=inputs.pins,
+        extra_findings=pin_findings,
+        timings=timings,
+        progress=progress,
+    )
 
 
 def plan_inventory(
@@ -179,8 +219,14 @@ def plan_inventory(
             at = lower.get_indexer(pins["server"].str.lower())
             unknown = pins["server"][at < 0]
             if len(unknown):
-                findings.append(Finding("pin-unknown-server", f"{len(unknown)} pinned servers are not in the inventory: "
-                                        + ", ".join(sorted(unknown)[:20]), file=display_path(pins_path or "")))
+                findings.append(
+                    Finding(
+                        "pin-unknown-server",
+                        f"{len(unknown)} pinned servers are not in the inventory: "
+                        + ", ".join(sorted(unknown)[:20]),
+                        file=display_path(pins_path or ""),
+                    )
+                )
             pin_series = pin_series.copy()
             pin_series.iloc[at[at >= 0]] = pins["wave"].to_numpy()[at >= 0]
         hub_mig = is_hub & migrating
@@ -189,7 +235,12 @@ def plan_inventory(
         if foundation:
             early = in_scope & (pin_series.fillna(99).to_numpy() < first_wave)
             if early.any():
-                findings.append(Finding("pin-foundation", f"{int(early.sum())} servers are pinned to the foundation wave, which holds only shared services; they move in wave {first_wave} instead"))
+                findings.append(
+                    Finding(
+                        "pin-foundation",
+                        f"{int(early.sum())} servers are pinned to the foundation wave, which holds only shared services; they move in wave {first_wave} instead",
+                    )
+                )
                 pin_series = pin_series.copy()
                 pin_series[early] = first_wave
         moves = build_groups(servers, graph.edges, in_scope, pin_series, planning, cap)
@@ -228,18 +279,33 @@ def plan_inventory(
         # Two-way pairs for condition 1 (same definition as in groups).
         fwd = pd.MultiIndex.from_arrays([es, ed])
         rev = pd.MultiIndex.from_arrays([ed, es])
-        strong = (edges["weight"].to_numpy() > planning.two_way_min_weight)
+        strong = edges["weight"].to_numpy() > planning.two_way_min_weight
         tw_mask = fwd.isin(rev[strong]) & strong & (es < ed) & in_scope[es] & in_scope[ed]
         two_way = edges[tw_mask]
         nonhub_edges = edges[in_scope[es] & in_scope[ed]]
-        violations = check_conditions(servers, server_wave, in_scope, instance, klass, nonhub_edges, two_way, groups,
-                                      group_wave, sg, cap, first_wave, planning.protected_waves)
+        violations = check_conditions(
+            servers,
+            server_wave,
+            in_scope,
+            instance,
+            klass,
+            nonhub_edges,
+            two_way,
+            groups,
+            group_wave,
+            sg,
+            cap,
+            first_wave,
+            planning.protected_waves,
+        )
 
         # Leave dates (when the server stops using the data center).
         leave = np.full(n, NEVER, dtype="datetime64[D]")
         mig_mask = in_scope & np.isfinite(server_wave)
         leave[mig_mask] = wave_end(server_wave[mig_mask])
-        first_end = ends[first_wave - 1] if len(dates) >= first_wave else np.datetime64(settings.calendar.start)
+        first_end = (
+            ends[first_wave - 1] if len(dates) >= first_wave else np.datetime64(settings.calendar.start)
+        )
         # Retired servers go once every migrating server that uses them (or shares their application) has moved.
         retire = (servers["disposition"].eq("retire").to_numpy()) & ~is_hub
         retained = servers["disposition"].eq("retain").to_numpy()
@@ -247,7 +313,9 @@ def plan_inventory(
         # A retired server is used by the servers that depend on it; a hub by every peer, in either direction
         # (a backup server connects to the servers it protects).
         use = pd.DataFrame({"dst": np.concatenate([ed, es]), "user": np.concatenate([es, ed])})
-        use = use[(retire[use["dst"].to_numpy()] & (np.arange(len(use)) < len(ed))) | is_hub[use["dst"].to_numpy()]]
+        use = use[
+            (retire[use["dst"].to_numpy()] & (np.arange(len(use)) < len(ed))) | is_hub[use["dst"].to_numpy()]
+        ]
         user = use["user"].to_numpy()
         use = use.assign(leave=leave[user], src_mig=in_scope[user], src_retained=stays[user])
         last_user = use[use["src_mig"]].groupby("dst")["leave"].max()
@@ -264,13 +332,23 @@ def plan_inventory(
         leave[r_idx] = r_dates
         blocked_retire = use[use["src_retained"] & retire[use["dst"].to_numpy()]]["dst"].unique()
         if len(blocked_retire):
-            findings.append(Finding("retire-in-use", f"{len(blocked_retire)} servers marked retire are still used by retained servers: "
-                                    + ", ".join(sorted(names[blocked_retire])[:20])))
+            findings.append(
+                Finding(
+                    "retire-in-use",
+                    f"{len(blocked_retire)} servers marked retire are still used by retained servers: "
+                    + ", ".join(sorted(names[blocked_retire])[:20]),
+                )
+            )
         # Shared services.
         hub_rows = []
         hub_ports = graph.ports[is_hub[graph.ports["dst"].to_numpy()]]
-        hub_top_ports = (hub_ports.dropna(subset=["port"]).groupby(["dst", "port"])["weight"].sum().reset_index()
-                         .sort_values(["dst", "weight", "port"], ascending=[True, False, True], kind="mergesort"))
+        hub_top_ports = (
+            hub_ports.dropna(subset=["port"])
+            .groupby(["dst", "port"])["weight"]
+            .sum()
+            .reset_index()
+            .sort_values(["dst", "weight", "port"], ascending=[True, False, True], kind="mergesort")
+        )
         for h in graph.hubs.itertuples(index=False):
             s = int(h.server)
             disp = servers["disposition"].iat[s]
@@ -288,20 +366,34 @@ def plan_inventory(
                     how += ", but retained servers still use it, so it stays"
                     decom = None
                 else:
-                    decom = max(ends[0], users_last) if users_last is not None and not pd.isna(users_last) else ends[0]
+                    decom = (
+                        max(ends[0], users_last)
+                        if users_last is not None and not pd.isna(users_last)
+                        else ends[0]
+                    )
                     leave[s] = decom
             else:
                 how = f"moved last, in wave {int(server_wave[s])}"
                 decom = wave_end(server_wave[s : s + 1])[0]
                 leave[s] = decom
             ports = hub_top_ports[hub_top_ports["dst"] == s]["port"].head(8).astype(int).tolist()
-            hub_rows.append({
-                "server": str(names[s]), "role": str(h.role), "detected_by": str(h.detected_by), "dependants": int(h.peers),
-                "applications": int(h.applications), "treatment": treatment if disp not in ("retain", "retire") else disp,
-                "handling": how, "wave": None if not np.isfinite(server_wave[s]) else int(server_wave[s]),
-                "decommission_date": None if decom is None or pd.isna(decom) else str(pd.Timestamp(decom).date()),
-                "top_ports": ports, "disposition": disp,
-            })
+            hub_rows.append(
+                {
+                    "server": str(names[s]),
+                    "role": str(h.role),
+                    "detected_by": str(h.detected_by),
+                    "dependants": int(h.peers),
+                    "applications": int(h.applications),
+                    "treatment": treatment if disp not in ("retain", "retire") else disp,
+                    "handling": how,
+                    "wave": None if not np.isfinite(server_wave[s]) else int(server_wave[s]),
+                    "decommission_date": None
+                    if decom is None or pd.isna(decom)
+                    else str(pd.Timestamp(decom).date()),
+                    "top_ports": ports,
+                    "disposition": disp,
+                }
+            )
         hub_rows.sort(key=lambda r: (-r["dependants"], r["server"]))
 
         # Cross-wave dependencies: temporary (both move, in different waves) and permanent (one side stays).
@@ -320,29 +412,65 @@ def plan_inventory(
             result = sizer(servers, settings.sizing)
             per_server_sizing = result.per_server
             findings.extend(getattr(result, "findings", ()))
-            sizing_doc = {"catalog": getattr(result, "catalog_info", {}), "assumptions": list(getattr(result, "assumptions", ()))}
+            sizing_doc = {
+                "catalog": getattr(result, "catalog_info", {}),
+                "assumptions": list(getattr(result, "assumptions", ())),
+            }
 
     with _stage("footprint", timings, progress):
         horizon = max(settings.target.by, dates[-1][1] if dates else settings.calendar.start)
-        horizon = max(horizon, pd.Timestamp(leave[leave < NEVER].max()).date() if (leave < NEVER).any() else horizon)
-        footprint, fp_findings = project(servers, inventory.hosts, leave, settings.calendar.start, horizon,
-                                         settings.target, settings.footprint)
+        horizon = max(
+            horizon, pd.Timestamp(leave[leave < NEVER].max()).date() if (leave < NEVER).any() else horizon
+        )
+        footprint, fp_findings = project(
+            servers,
+            inventory.hosts,
+            leave,
+            settings.calendar.start,
+            horizon,
+            settings.target,
+            settings.footprint,
+        )
         findings.extend(fp_findings)
 
     with _stage("assemble", timings, progress):
-        table = _server_table(servers, instance, klass, sg, groups, server_wave, starts, ends, leave, is_hub, per_server_sizing)
+        table = _server_table(
+            servers, instance, klass, sg, groups, server_wave, starts, ends, leave, is_hub, per_server_sizing
+        )
         document = _document(
-            settings=settings, inventory=inventory, servers=servers, table=table, groups=groups, group_wave=group_wave,
-            assignment=assignment, wave_kind=wave_kind, dates=dates, violations=violations, cross=cross,
-            hub_rows=hub_rows, footprint=footprint, findings=findings, graph=graph, has_cross=has_cross,
-            first_wave=first_wave, in_scope=in_scope, sizing_doc=sizing_doc, per_server_sizing=per_server_sizing,
+            settings=settings,
+            inventory=inventory,
+            servers=servers,
+            table=table,
+            groups=groups,
+            group_wave=group_wave,
+            assignment=assignment,
+            wave_kind=wave_kind,
+            dates=dates,
+            violations=violations,
+            cross=cross,
+            hub_rows=hub_rows,
+            footprint=footprint,
+            findings=findings,
+            graph=graph,
+            has_cross=has_cross,
+            first_wave=first_wave,
+            in_scope=in_scope,
+            sizing_doc=sizing_doc,
+            per_server_sizing=per_server_sizing,
             gedges=gedges,
         )
     return PlanResult(document=document, servers=table, timings=timings)
 
 
-def _cross_wave(servers: pd.DataFrame, graph: Any, wave: np.ndarray, in_scope: np.ndarray, stays: np.ndarray,
-                ends: np.ndarray) -> pd.DataFrame:
+def _cross_wave(
+    servers: pd.DataFrame,
+    graph: Any,
+    wave: np.ndarray,
+    in_scope: np.ndarray,
+    stays: np.ndarray,
+    ends: np.ndarray,
+) -> pd.DataFrame:
     edges = graph.edges
     s, d = edges["src"].to_numpy(), edges["dst"].to_numpy()
     ws, wd = wave[s], wave[d]
@@ -350,7 +478,18 @@ def _cross_wave(servers: pd.DataFrame, graph: Any, wave: np.ndarray, in_scope: n
     permanent = (in_scope[s] & stays[d]) | (stays[s] & in_scope[d])
     keep = temporary | permanent
     if not keep.any():
-        return pd.DataFrame(columns=["source", "target", "source_wave", "target_wave", "ports", "connections", "hybrid_days", "kind"])
+        return pd.DataFrame(
+            columns=[
+                "source",
+                "target",
+                "source_wave",
+                "target_wave",
+                "ports",
+                "connections",
+                "hybrid_days",
+                "kind",
+            ]
+        )
     sel = edges[keep].copy()
     sel["kind"] = np.where(temporary[keep], "temporary", "permanent")
     ports = graph.ports.merge(sel[["src", "dst"]], on=["src", "dst"])
@@ -362,24 +501,30 @@ def _cross_wave(servers: pd.DataFrame, graph: Any, wave: np.ndarray, in_scope: n
     e_d = np.where(np.isfinite(dw), ends[np.nan_to_num(dw, nan=1).astype(int) - 1], far)
     days = np.abs((e_s - e_d).astype("timedelta64[D]").astype(np.int64))
     names = servers["name"].to_numpy()
-    out = pd.DataFrame({
-        "source": names[sel["src"].to_numpy()],
-        "target": names[sel["dst"].to_numpy()],
-        "source_wave": pd.array(np.where(np.isfinite(sw), sw, np.nan), dtype="Float64").astype("Int64"),
-        "target_wave": pd.array(np.where(np.isfinite(dw), dw, np.nan), dtype="Float64").astype("Int64"),
-        "ports": [p if isinstance(p, list) else [] for p in sel["ports"]],
-        "connections": sel["weight"].to_numpy(float),
-        "hybrid_days": np.where(sel["kind"].to_numpy() == "temporary", days, -1),
-        "kind": sel["kind"].to_numpy(),
-    })
-    return out.sort_values(["kind", "connections", "source", "target"], ascending=[False, False, True, True], kind="mergesort").reset_index(drop=True)
+    out = pd.DataFrame(
+        {
+            "source": names[sel["src"].to_numpy()],
+            "target": names[sel["dst"].to_numpy()],
+            "source_wave": pd.array(np.where(np.isfinite(sw), sw, np.nan), dtype="Float64").astype("Int64"),
+            "target_wave": pd.array(np.where(np.isfinite(dw), dw, np.nan), dtype="Float64").astype("Int64"),
+            "ports": [p if isinstance(p, list) else [] for p in sel["ports"]],
+            "connections": sel["weight"].to_numpy(float),
+            "hybrid_days": np.where(sel["kind"].to_numpy() == "temporary", days, -1),
+            "kind": sel["kind"].to_numpy(),
+        }
+    )
+    return out.sort_values(
+        ["kind", "connections", "source", "target"], ascending=[False, False, True, True], kind="mergesort"
+    ).reset_index(drop=True)
 
 
 def _lists_by_pair(sel: pd.DataFrame, ports: pd.DataFrame) -> list[list[int]]:
     """The sorted port list of each (src, dst) row of ``sel``, without a Python call per group."""
     if is_reference():
         grouped = ports.groupby(["src", "dst"])["port"].agg(lambda p: sorted(int(x) for x in p))
-        return [grouped.get((s, d), []) for s, d in zip(sel["src"].tolist(), sel["dst"].tolist(), strict=True)]
+        return [
+            grouped.get((s, d), []) for s, d in zip(sel["src"].tolist(), sel["dst"].tolist(), strict=True)
+        ]
     key_sel = sel["src"].to_numpy(np.int64) * (1 << 32) + sel["dst"].to_numpy(np.int64)
     key_p = ports["src"].to_numpy(np.int64) * (1 << 32) + ports["dst"].to_numpy(np.int64)
     values = ports["port"].to_numpy(dtype=np.int64)
@@ -390,9 +535,19 @@ def _lists_by_pair(sel: pd.DataFrame, ports: pd.DataFrame) -> list[list[int]]:
     return [lookup.get(k, []) for k in key_sel.tolist()]
 
 
-def _server_table(servers: pd.DataFrame, instance: pd.Series, klass: pd.Series, sg: np.ndarray, groups: pd.DataFrame,
-                  wave: np.ndarray, starts: np.ndarray, ends: np.ndarray, leave: np.ndarray, is_hub: np.ndarray,
-                  sizing: pd.DataFrame | None) -> pd.DataFrame:
+def _server_table(
+    servers: pd.DataFrame,
+    instance: pd.Series,
+    klass: pd.Series,
+    sg: np.ndarray,
+    groups: pd.DataFrame,
+    wave: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    leave: np.ndarray,
+    is_hub: np.ndarray,
+    sizing: pd.DataFrame | None,
+) -> pd.DataFrame:
     ids = groups["id"].to_numpy() if len(groups) else np.array([], dtype=object)
     group_id = np.where(sg >= 0, ids[np.maximum(sg, 0)] if len(ids) else "", "")
     group_id = np.where(is_hub, "shared-services", group_id)
@@ -403,45 +558,68 @@ def _server_table(servers: pd.DataFrame, instance: pd.Series, klass: pd.Series, 
     if ok.any():
         ws[ok] = starts[wave[ok].astype(int) - 1].astype(str)
         we[ok] = ends[wave[ok].astype(int) - 1].astype(str)
-    table = pd.DataFrame({
-        "server": servers["name"].to_numpy(),
-        "application": servers["application"].to_numpy(),
-        "environment": servers["environment"].to_numpy(),
-        "move_group": group_id,
-        "wave": w,
-        "wave_start": ws,
-        "wave_end": we,
-        "disposition": servers["disposition"].to_numpy(),
-        "decommission_date": np.where(leave >= NEVER, "", leave.astype(str)),
-        "criticality": servers["criticality"].to_numpy(),
-        "host": servers["host"].to_numpy(),
-        "cluster": servers["cluster"].to_numpy(),
-        "cores": servers["cores"].to_numpy(),
-        "memory_gb": servers["memory_gb"].to_numpy(),
-        "storage_gb": servers["storage_gb"].to_numpy(),
-        "class": klass.to_numpy(),
-        "shared_service": is_hub,
-    })
+    table = pd.DataFrame(
+        {
+            "server": servers["name"].to_numpy(),
+            "application": servers["application"].to_numpy(),
+            "environment": servers["environment"].to_numpy(),
+            "move_group": group_id,
+            "wave": w,
+            "wave_start": ws,
+            "wave_end": we,
+            "disposition": servers["disposition"].to_numpy(),
+            "decommission_date": np.where(leave >= NEVER, "", leave.astype(str)),
+            "criticality": servers["criticality"].to_numpy(),
+            "host": servers["host"].to_numpy(),
+            "cluster": servers["cluster"].to_numpy(),
+            "cores": servers["cores"].to_numpy(),
+            "memory_gb": servers["memory_gb"].to_numpy(),
+            "storage_gb": servers["storage_gb"].to_numpy(),
+            "class": klass.to_numpy(),
+            "shared_service": is_hub,
+        }
+    )
     if sizing is not None:
         for col in sizing.columns:
             table[col] = sizing[col].array
-    return table.sort_values(["wave", "move_group", "server"], na_position="last", kind="mergesort").reset_index(drop=True)
+    return table.sort_values(
+        ["wave", "move_group", "server"], na_position="last", kind="mergesort"
+    ).reset_index(drop=True)
 
 
-SIZING_FIELDS = ("azure_size", "azure_vcpus", "azure_memory_gb", "sizing_basis", "readiness", "readiness_reason", "monthly_cost")
+SIZING_FIELDS = (
+    "azure_size",
+    "azure_vcpus",
+    "azure_memory_gb",
+    "sizing_basis",
+    "readiness",
+    "readiness_reason",
+    "monthly_cost",
+)
 
 
 def _server_records(table: pd.DataFrame, sizing: pd.DataFrame | None) -> list[dict[str, Any]]:
     """plan.json ``servers``: built column-wise, then turned into records once."""
-    frame = pd.DataFrame({
-        "name": table["server"], "application": table["application"], "environment": table["environment"],
-        "move_group": table["move_group"].replace("", None), "wave": table["wave"].astype(object),
-        "wave_start": table["wave_start"].replace("", None), "wave_end": table["wave_end"].replace("", None),
-        "disposition": table["disposition"], "decommission_date": table["decommission_date"].replace("", None),
-        "host": table["host"], "cluster": table["cluster"],
-        "cores": table["cores"].round(3), "memory_gb": table["memory_gb"].round(3), "storage_gb": table["storage_gb"].round(3),
-        "criticality": table["criticality"], "shared_service": table["shared_service"].astype(bool),
-    })
+    frame = pd.DataFrame(
+        {
+            "name": table["server"],
+            "application": table["application"],
+            "environment": table["environment"],
+            "move_group": table["move_group"].replace("", None),
+            "wave": table["wave"].astype(object),
+            "wave_start": table["wave_start"].replace("", None),
+            "wave_end": table["wave_end"].replace("", None),
+            "disposition": table["disposition"],
+            "decommission_date": table["decommission_date"].replace("", None),
+            "host": table["host"],
+            "cluster": table["cluster"],
+            "cores": table["cores"].round(3),
+            "memory_gb": table["memory_gb"].round(3),
+            "storage_gb": table["storage_gb"].round(3),
+            "criticality": table["criticality"],
+            "shared_service": table["shared_service"].astype(bool),
+        }
+    )
     extra = list(sizing.columns) if sizing is not None else []
     for col in dict.fromkeys(list(SIZING_FIELDS) + extra):
         frame[col] = table[col] if col in table.columns else None
@@ -449,7 +627,12 @@ def _server_records(table: pd.DataFrame, sizing: pd.DataFrame | None) -> list[di
     return frame.to_dict(orient="records")  # object columns hold plain Python values
 
 
-COST_KEYS = {"monthly_cost": "monthly_payg", "monthly_cost_ahb": "monthly_ahb", "monthly_cost_1y": "monthly_1y", "monthly_cost_3y": "monthly_3y"}
+COST_KEYS = {
+    "monthly_cost": "monthly_payg",
+    "monthly_cost_ahb": "monthly_ahb",
+    "monthly_cost_1y": "monthly_1y",
+    "monthly_cost_3y": "monthly_3y",
+}
 
 
 def wave_cost(rows: pd.DataFrame, currency: str) -> dict[str, Any]:
@@ -503,28 +686,42 @@ def _document(**k: Any) -> dict[str, Any]:
         has_deps[graph.edges["dst"].to_numpy()] = True
     if len(graph.external):
         has_deps[graph.external["server"].to_numpy()] = True
-    attrs = servers[["name", "criticality", "cpu_util_pct", "memory_util_pct", "application", "power_state"]].assign(has_cross=has_cross, has_deps=has_deps)
+    attrs = servers[
+        ["name", "criticality", "cpu_util_pct", "memory_util_pct", "application", "power_state"]
+    ].assign(has_cross=has_cross, has_deps=has_deps)
     wave_of = pd.Series(table["wave"].to_numpy(), index=table["server"].to_numpy())
     attrs["wave"] = wave_of.reindex(attrs["name"]).to_numpy()
 
     gw = pd.Series(group_wave, dtype="Int64") if len(groups) else pd.Series([], dtype="Int64")
-    groups = groups.assign(wave=gw.to_numpy() if len(groups) else [], pinned=groups["pin"].notna() if len(groups) else [])
+    groups = groups.assign(
+        wave=gw.to_numpy() if len(groups) else [], pinned=groups["pin"].notna() if len(groups) else []
+    )
     viol_by_wave: dict[int, int] = {}
     for v in violations:
         for w in set(v.waves):
             viol_by_wave[w] = viol_by_wave.get(w, 0) + 1
 
     waves_doc = []
-    cost_cols = [c for c in ("monthly_cost", "monthly_cost_1y", "monthly_cost_3y", "monthly_cost_ahb") if per_server_sizing is not None and c in table.columns]
+    cost_cols = [
+        c
+        for c in ("monthly_cost", "monthly_cost_1y", "monthly_cost_3y", "monthly_cost_ahb")
+        if per_server_sizing is not None and c in table.columns
+    ]
     rows_by_wave = {int(w): idx for w, idx in table.groupby("wave", sort=True).indices.items()}
-    groups_by_wave = {int(w): idx for w, idx in groups.groupby("wave", sort=True).indices.items()} if len(groups) else {}
+    groups_by_wave = (
+        {int(w): idx for w, idx in groups.groupby("wave", sort=True).indices.items()} if len(groups) else {}
+    )
     attrs_by_wave = {int(w): idx for w, idx in attrs.groupby("wave", sort=True).indices.items()}
     empty = np.zeros(0, dtype=np.int64)
     for w in sorted(rows_by_wave):
         rows = table.iloc[rows_by_wave[w]]
         g_in = groups.iloc[groups_by_wave.get(w, empty)]
         members = attrs.iloc[attrs_by_wave.get(w, empty)]
-        fill = max(len(rows) / cap.max_servers, rows["cores"].sum() / cap.max_vcpus, rows["storage_gb"].sum() / cap.max_storage_gb)
+        fill = max(
+            len(rows) / cap.max_servers,
+            rows["cores"].sum() / cap.max_vcpus,
+            rows["storage_gb"].sum() / cap.max_storage_gb,
+        )
         kind = wave_kind.get(w, "prod")
         start, end = dates[w - 1]
         entry: dict[str, Any] = {
@@ -537,7 +734,8 @@ def _document(**k: Any) -> dict[str, Any]:
             "vcpus": _num(rows["cores"].sum()),
             "memory_gb": _num(rows["memory_gb"].sum()),
             "storage_gb": _num(rows["storage_gb"].sum()),
-            "move_groups": sorted(g_in["id"].tolist()) + (["shared-services"] if (rows["move_group"] == "shared-services").any() else []),
+            "move_groups": sorted(g_in["id"].tolist())
+            + (["shared-services"] if (rows["move_group"] == "shared-services").any() else []),
             "applications": sorted({a for a in rows["application"] if a}),
             "environments": sorted({e for e in rows["environment"] if e}),
             "utilisation": _num(fill),
@@ -551,37 +749,78 @@ def _document(**k: Any) -> dict[str, Any]:
 
     mg_doc = []
     server_names = table["server"].to_numpy(dtype=object)
-    members_of = {gid: sorted(server_names[idx].tolist()) for gid, idx in table.groupby("move_group").indices.items()}
+    members_of = {
+        gid: sorted(server_names[idx].tolist()) for gid, idx in table.groupby("move_group").indices.items()
+    }
     for g in groups.itertuples(index=False):
         members = members_of.get(g.id, [])
-        mg_doc.append({
-            "id": g.id, "name": g.name, "wave": None if pd.isna(g.wave) else int(g.wave),
-            "class": g.klass, "servers": sorted(members), "servers_count": int(g.servers_count),
-            "applications": list(g.applications), "environments": list(g.environments),
-            "vcpus": _num(g.cores), "memory_gb": _num(g.memory_gb), "storage_gb": _num(g.storage_gb),
-            "criticality": ["low", "medium", "high", "critical"][int(g.crit)],
-            "complexity": ["low", "medium", "high"][int(g.complexity)], "complexity_source": g.complexity_source,
-            "pinned_wave": None if pd.isna(g.pin) else int(g.pin),
-            "split": None if not g.split_from else {"from": g.split_from, "part": int(g.split_part), "of": int(g.split_of),
-                                                    "cut_weight": _num(g.split_cut_weight), "cut_edges": int(g.split_cut_edges)},
-        })
+        mg_doc.append(
+            {
+                "id": g.id,
+                "name": g.name,
+                "wave": None if pd.isna(g.wave) else int(g.wave),
+                "class": g.klass,
+                "servers": sorted(members),
+                "servers_count": int(g.servers_count),
+                "applications": list(g.applications),
+                "environments": list(g.environments),
+                "vcpus": _num(g.cores),
+                "memory_gb": _num(g.memory_gb),
+                "storage_gb": _num(g.storage_gb),
+                "criticality": ["low", "medium", "high", "critical"][int(g.crit)],
+                "complexity": ["low", "medium", "high"][int(g.complexity)],
+                "complexity_source": g.complexity_source,
+                "pinned_wave": None if pd.isna(g.pin) else int(g.pin),
+                "split": None
+                if not g.split_from
+                else {
+                    "from": g.split_from,
+                    "part": int(g.split_part),
+                    "of": int(g.split_of),
+                    "cut_weight": _num(g.split_cut_weight),
+                    "cut_edges": int(g.split_cut_edges),
+                },
+            }
+        )
     mg_doc.sort(key=lambda m: m["id"])
 
-    cross_frame = pd.DataFrame({
-        "source": cross["source"], "target": cross["target"],
-        "source_wave": cross["source_wave"].astype(object), "target_wave": cross["target_wave"].astype(object),
-        "ports": cross["ports"], "connections": cross["connections"].astype(float).round(3),
-        "hybrid_days": cross["hybrid_days"].where(cross["hybrid_days"] >= 0).astype("Int64").astype(object) if len(cross) else cross["hybrid_days"],
-        "kind": cross["kind"],
-    })
+    cross_frame = pd.DataFrame(
+        {
+            "source": cross["source"],
+            "target": cross["target"],
+            "source_wave": cross["source_wave"].astype(object),
+            "target_wave": cross["target_wave"].astype(object),
+            "ports": cross["ports"],
+            "connections": cross["connections"].astype(float).round(3),
+            "hybrid_days": cross["hybrid_days"]
+            .where(cross["hybrid_days"] >= 0)
+            .astype("Int64")
+            .astype(object)
+            if len(cross)
+            else cross["hybrid_days"],
+            "kind": cross["kind"],
+        }
+    )
     cross_doc = cross_frame.astype(object).where(cross_frame.notna(), None).to_dict(orient="records")
     external = graph.external
     ext_doc = []
     if len(external):
         ext = external.assign(server_name=servers["name"].to_numpy()[external["server"].to_numpy()])
-        for r in ext.sort_values(["kind", "weight", "server_name", "address"], ascending=[True, False, True, True], kind="mergesort").itertuples(index=False):
-            ext_doc.append({"server": r.server_name, "address": r.address, "kind": r.kind, "direction": r.direction,
-                            "ports": list(r.ports), "connections": _num(r.weight)})
+        for r in ext.sort_values(
+            ["kind", "weight", "server_name", "address"],
+            ascending=[True, False, True, True],
+            kind="mergesort",
+        ).itertuples(index=False):
+            ext_doc.append(
+                {
+                    "server": r.server_name,
+                    "address": r.address,
+                    "kind": r.kind,
+                    "direction": r.direction,
+                    "ports": list(r.ports),
+                    "connections": _num(r.weight),
+                }
+            )
 
     servers_doc = _server_records(table, per_server_sizing)
 
@@ -608,7 +847,11 @@ def _document(**k: Any) -> dict[str, Any]:
     }
     if "monthly_cost" in table.columns and per_server_sizing is not None:
         mig = table["wave"].notna()
-        summary["monthly_cost"] = None if table.loc[mig, "monthly_cost"].isna().all() else _num(table.loc[mig, "monthly_cost"].sum())
+        summary["monthly_cost"] = (
+            None
+            if table.loc[mig, "monthly_cost"].isna().all()
+            else _num(table.loc[mig, "monthly_cost"].sum())
+        )
 
     assumptions = list(inventory.assumptions) + _assumptions(settings, k["first_wave"], dates, footprint)
     unique_findings = sorted(set(k["findings"]), key=lambda f: (f.code, f.file, f.row or 0, f.message))
@@ -628,8 +871,15 @@ def _document(**k: Any) -> dict[str, Any]:
         "violations": [v.to_dict() for v in violations],
         "move_group_dependencies": _group_dependencies(k["gedges"], groups),
         "splits": sorted(
-            ({"groups": sorted(groups["id"].iat[i] for i in members), "parts": parts, "cut_weight": _num(cw), "cut_edges": ce}
-             for members, parts, cw, ce in k["assignment"].units_split),
+            (
+                {
+                    "groups": sorted(groups["id"].iat[i] for i in members),
+                    "parts": parts,
+                    "cut_weight": _num(cw),
+                    "cut_edges": ce,
+                }
+                for members, parts, cw, ce in k["assignment"].units_split
+            ),
             key=lambda sp: sp["groups"],
         ),
         "footprint": fp,
@@ -646,8 +896,13 @@ def _group_dependencies(gedges: pd.DataFrame, groups: pd.DataFrame) -> list[dict
     if not len(gedges):
         return []
     ids = groups["id"].to_numpy()
-    frame = pd.DataFrame({"source": ids[gedges["src"].to_numpy()], "target": ids[gedges["dst"].to_numpy()],
-                          "connections": gedges["weight"].astype(float).round(3)})
+    frame = pd.DataFrame(
+        {
+            "source": ids[gedges["src"].to_numpy()],
+            "target": ids[gedges["dst"].to_numpy()],
+            "connections": gedges["weight"].astype(float).round(3),
+        }
+    )
     return frame.sort_values(["source", "target"], kind="mergesort").to_dict(orient="records")
 
 
@@ -662,27 +917,37 @@ def _cost_doc(table: pd.DataFrame, fp: dict[str, Any], settings: Settings) -> di
     for point in fp["timeline"]:
         month = pd.Period(point["month"], "M")
         landed = by_month[by_month.index <= month]
-        timeline.append({"month": point["month"], "monthly_payg": _num(landed.iat[-1]) if len(landed) else 0.0})
+        timeline.append(
+            {"month": point["month"], "monthly_payg": _num(landed.iat[-1]) if len(landed) else 0.0}
+        )
     return {"totals": totals, "run_rate": timeline}
 
 
-def _assumptions(settings: Settings, first_wave: int, dates: list[tuple[dt.date, dt.date]], footprint: Any) -> list[str]:
+def _assumptions(
+    settings: Settings, first_wave: int, dates: list[tuple[dt.date, dt.date]], footprint: Any
+) -> list[str]:
     cal, cap, plan = settings.calendar, settings.capacity, settings.planning
     out = [
         f"Waves last {cal.wave_weeks} weeks and start every {cal.cadence_weeks} weeks from {cal.start.isoformat()}; a wave that would overlap a freeze window starts the day after it.",
         f"Each wave moves at most {cap.max_servers} servers, {cap.max_vcpus:g} vCPU and {cap.max_storage_gb:g} GiB of provisioned storage"
         + (", and move groups are spread evenly over the waves a class needs." if cap.balance else "."),
-        "A move group is one application in one environment" + (" (prod and dev/test of an application are planned apart)" if plan.group_by_environment else "")
+        "A move group is one application in one environment"
+        + (" (prod and dev/test of an application are planned apart)" if plan.group_by_environment else "")
         + "; servers with traffic in both directions join one move group.",
         f"High-criticality and high-complexity move groups stay out of the first {plan.protected_waves} migration waves; complexity comes from the inventory or, when missing, from size (>= {plan.complexity_servers} servers) and coupling (>= {plan.complexity_partners} partner groups).",
-        "Environments " + ", ".join(sorted(set(plan.nonprod_environments))) + " are dev/test; every other environment, and an empty one, is production.",
+        "Environments "
+        + ", ".join(sorted(set(plan.nonprod_environments)))
+        + " are dev/test; every other environment, and an empty one, is production.",
         "Retired servers are decommissioned without migration once the last migrating server that uses them (or shares their application) has moved; retained servers never move and keep their hosts.",
         f"A cluster keeps today's consolidation ratio plus {settings.footprint.ha_reserve_hosts} spare host(s): it frees a host when its remaining VMs fit on fewer hosts"
-        + ("" if settings.footprint.consolidate else " (consolidation disabled: only empty hosts are freed)") + "; a standalone host is freed when its last VM leaves.",
+        + ("" if settings.footprint.consolidate else " (consolidation disabled: only empty hosts are freed)")
+        + "; a standalone host is freed when its last VM leaves.",
         "Servers leave the data center at the end of their wave (cut-over done).",
     ]
     if first_wave == 2:
-        out.append("Shared services are extended to Azure in a foundation wave (wave 1) before any workload moves.")
+        out.append(
+            "Shared services are extended to Azure in a foundation wave (wave 1) before any workload moves."
+        )
     skipped = freezes_skipped(dates, cal)
     if skipped:
         out.append("Freeze windows inside the schedule: " + "; ".join(skipped) + ".")

@@ -76,8 +76,16 @@ def wave_confidence(members: pd.DataFrame) -> Score:
     score = 100.0
     reasons: list[str] = []
     checks = (
-        (~members["has_deps"], 40, "have no observed dependencies (missing dependency data would hide links)"),
-        (members["cpu_util_pct"].isna() | members["memory_util_pct"].isna(), 20, "have no utilisation data (sized as on premises)"),
+        (
+            ~members["has_deps"],
+            40,
+            "have no observed dependencies (missing dependency data would hide links)",
+        ),
+        (
+            members["cpu_util_pct"].isna() | members["memory_util_pct"].isna(),
+            20,
+            "have no utilisation data (sized as on premises)",
+        ),
         (members["application"].eq(""), 20, "have no application"),
         (members["criticality"].eq(""), 10, "have no criticality"),
         (members["power_state"].eq("off"), 10, "are powered off"),

@@ -36,18 +36,34 @@ SERVER_COLUMNS: tuple[Column, ...] = (
     Column("storage_gb", "float", True, "GiB", "Provisioned storage, all disks."),
     Column("cpu_util_pct", "float", False, "%", "CPU utilisation percentile (for example p95), 0-100."),
     Column("memory_util_pct", "float", False, "%", "Memory utilisation percentile (for example p95), 0-100."),
-    Column("environment", "str", False, "", "prod, dev, test, uat, staging, dr, ... (normalised to lower case)."),
+    Column(
+        "environment", "str", False, "", "prod, dev, test, uat, staging, dr, ... (normalised to lower case)."
+    ),
     Column("application", "str", False, "", "Application the server belongs to."),
     Column("criticality", "str", False, "", "low, medium, high or critical."),
-    Column("complexity", "str", False, "", "low, medium or high; derived from size and dependencies when empty."),
+    Column(
+        "complexity", "str", False, "", "low, medium or high; derived from size and dependencies when empty."
+    ),
     Column("host", "str", False, "", "Hypervisor host the VM runs on; empty for a physical server."),
     Column("cluster", "str", False, "", "Hypervisor cluster."),
     Column("datacenter", "str", False, "", "Data center."),
     Column("rack", "str", False, "", "Rack of the physical server (or of its host)."),
     Column("power_w", "float", False, "W", "Power draw of a physical server (hosts: see the hosts table)."),
-    Column("disposition", "str", False, "", "rehost, replatform, refactor, repurchase, retire or retain (default rehost)."),
+    Column(
+        "disposition",
+        "str",
+        False,
+        "",
+        "rehost, replatform, refactor, repurchase, retire or retain (default rehost).",
+    ),
     Column("pinned_wave", "int", False, "", "Wave number the server must move in."),
-    Column("role", "str", False, "", "'shared' forces a shared-service hub, 'app' forbids it; infrastructure roles (dns, domain-controller, ...) count as shared."),
+    Column(
+        "role",
+        "str",
+        False,
+        "",
+        "'shared' forces a shared-service hub, 'app' forbids it; infrastructure roles (dns, domain-controller, ...) count as shared.",
+    ),
     Column("disks_gb", "str", False, "GiB", "Per-disk sizes separated by ';' (first is the OS disk)."),
     Column("iops", "float", False, "IOPS", "Total disk operations per second (read + write)."),
     Column("throughput_mbps", "float", False, "MB/s", "Total disk throughput (read + write)."),
@@ -62,7 +78,9 @@ DEPENDENCY_COLUMNS: tuple[Column, ...] = (
     Column("protocol", "str", False, "", "tcp, udp, ..."),
     Column("weight", "float", False, "", "Connections or bytes; 1 per row when empty."),
     Column("source_ip", "str", False, "", "Source address, used when the name does not match the inventory."),
-    Column("target_ip", "str", False, "", "Destination address, used when the name does not match the inventory."),
+    Column(
+        "target_ip", "str", False, "", "Destination address, used when the name does not match the inventory."
+    ),
     Column("source_process", "str", False, "", "Client process."),
     Column("target_process", "str", False, "", "Listening process."),
 )
@@ -94,10 +112,34 @@ def required_columns(table: str) -> list[str]:
 
 SHARED_ROLES = frozenset(
     {
-        "shared", "shared-service", "shared_service", "hub", "infrastructure", "infra",
-        "domain-controller", "domain_controller", "dc", "ad", "dns", "dhcp", "ntp", "monitoring",
-        "backup", "patching", "wsus", "sccm", "antivirus", "av", "logging", "siem", "proxy", "pki",
-        "jump", "bastion", "file-share", "print",
+        "shared",
+        "shared-service",
+        "shared_service",
+        "hub",
+        "infrastructure",
+        "infra",
+        "domain-controller",
+        "domain_controller",
+        "dc",
+        "ad",
+        "dns",
+        "dhcp",
+        "ntp",
+        "monitoring",
+        "backup",
+        "patching",
+        "wsus",
+        "sccm",
+        "antivirus",
+        "av",
+        "logging",
+        "siem",
+        "proxy",
+        "pki",
+        "jump",
+        "bastion",
+        "file-share",
+        "print",
     }
 )
 NOT_SHARED_ROLES = frozenset({"app", "application", "none", "no", "not-shared"})

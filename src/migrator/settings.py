@@ -57,8 +57,13 @@ class CalendarSettings(_Section):
 class CapacitySettings(_Section):
     max_servers: int = Field(50, ge=1, description="Most servers one wave may move.")
     max_vcpus: float = Field(400, gt=0, description="Most vCPUs one wave may move.")
-    max_storage_gb: float = Field(40_000, gt=0, description="Most provisioned storage (GiB) one wave may move.")
-    balance: bool = Field(True, description="Spread move groups evenly over the waves a class needs instead of filling each wave to the limit.")
+    max_storage_gb: float = Field(
+        40_000, gt=0, description="Most provisioned storage (GiB) one wave may move."
+    )
+    balance: bool = Field(
+        True,
+        description="Spread move groups evenly over the waves a class needs instead of filling each wave to the limit.",
+    )
 
 
 class TargetSettings(_Section):
@@ -72,24 +77,63 @@ class TargetSettings(_Section):
 
 class PlanningSettings(_Section):
     group_by_environment: bool = Field(
-        True, description="An application's prod and dev/test servers form separate move groups (conditions 2 and 5)."
+        True,
+        description="An application's prod and dev/test servers form separate move groups (conditions 2 and 5).",
     )
     two_way_min_weight: float = Field(
-        0.0, ge=0, description="A pair with traffic both ways is a strong two-way dependency (condition 1) when each direction's weight exceeds this."
+        0.0,
+        ge=0,
+        description="A pair with traffic both ways is a strong two-way dependency (condition 1) when each direction's weight exceeds this.",
     )
-    protected_waves: int = Field(2, ge=0, description="High-criticality and high-complexity applications stay out of this many first migration waves.")
+    protected_waves: int = Field(
+        2,
+        ge=0,
+        description="High-criticality and high-complexity applications stay out of this many first migration waves.",
+    )
     nonprod_environments: tuple[str, ...] = Field(
-        ("dev", "development", "test", "testing", "qa", "uat", "staging", "stage", "sandbox", "lab", "training", "preprod", "pre-prod", "sit", "nonprod", "non-prod"),
+        (
+            "dev",
+            "development",
+            "test",
+            "testing",
+            "qa",
+            "uat",
+            "staging",
+            "stage",
+            "sandbox",
+            "lab",
+            "training",
+            "preprod",
+            "pre-prod",
+            "sit",
+            "nonprod",
+            "non-prod",
+        ),
         description="Environments planned as dev/test; every other environment (and an empty one) counts as production.",
     )
-    complexity_servers: int = Field(15, ge=1, description="A move group with at least this many servers is high complexity (when no complexity column says otherwise).")
-    complexity_partners: int = Field(8, ge=1, description="A move group depending on (or depended on by) at least this many other move groups is high complexity.")
+    complexity_servers: int = Field(
+        15,
+        ge=1,
+        description="A move group with at least this many servers is high complexity (when no complexity column says otherwise).",
+    )
+    complexity_partners: int = Field(
+        8,
+        ge=1,
+        description="A move group depending on (or depended on by) at least this many other move groups is high complexity.",
+    )
 
 
 class SharedServiceSettings(_Section):
-    detect: bool = Field(True, description="Detect shared-service hubs from the dependency graph (the role column always wins).")
-    min_applications: int = Field(5, ge=2, description="A hub talks to servers of at least this many applications...")
-    application_share: float = Field(0.5, ge=0, le=1, description="...and of at least this share of all applications.")
+    detect: bool = Field(
+        True,
+        description="Detect shared-service hubs from the dependency graph (the role column always wins).",
+    )
+    min_applications: int = Field(
+        5, ge=2, description="A hub talks to servers of at least this many applications..."
+    )
+    application_share: float = Field(
+        0.5, ge=0, le=1, description="...and of at least this share of all applications."
+    )
     min_dependants: int = Field(10, ge=1, description="A hub has at least this many distinct peers.")
     treatment: Literal["foundation", "last", "retain"] = Field(
         "foundation",
@@ -98,8 +142,13 @@ class SharedServiceSettings(_Section):
 
 
 class FootprintSettings(_Section):
-    ha_reserve_hosts: int = Field(1, ge=0, description="Spare hosts a cluster keeps while it runs any VM (N+1).")
-    consolidate: bool = Field(True, description="Free hosts when a cluster's remaining VMs fit on fewer hosts at today's consolidation ratio.")
+    ha_reserve_hosts: int = Field(
+        1, ge=0, description="Spare hosts a cluster keeps while it runs any VM (N+1)."
+    )
+    consolidate: bool = Field(
+        True,
+        description="Free hosts when a cluster's remaining VMs fit on fewer hosts at today's consolidation ratio.",
+    )
 
 
 def _sub_settings() -> dict[str, type[BaseModel]]:
@@ -208,7 +257,12 @@ def _describe(error: ValidationError, source: str) -> ConfigError:
     key = ".".join(str(p) for p in first["loc"])
     if first["type"] == "extra_forbidden":
         msg = f"unknown setting '{key}'"
-        return ConfigError(msg, file=source or None, column=key, expected="a key documented in the README's configuration table")
+        return ConfigError(
+            msg,
+            file=source or None,
+            column=key,
+            expected="a key documented in the README's configuration table",
+        )
     return ConfigError(f"setting '{key}': {first['msg']}", file=source or None, column=key)
 
 

@@ -22,17 +22,50 @@ from migrator.schema import (
 )
 
 _DISPOSITION_ALIASES = {
-    "": "rehost", "lift-and-shift": "rehost", "lift and shift": "rehost", "migrate": "rehost", "move": "rehost",
-    "re-host": "rehost", "re-platform": "replatform", "re-factor": "refactor", "rearchitect": "refactor",
-    "re-architect": "refactor", "rebuild": "refactor", "re-purchase": "repurchase", "replace": "repurchase",
-    "saas": "repurchase", "decommission": "retire", "decom": "retire", "keep": "retain", "stay": "retain",
+    "": "rehost",
+    "lift-and-shift": "rehost",
+    "lift and shift": "rehost",
+    "migrate": "rehost",
+    "move": "rehost",
+    "re-host": "rehost",
+    "re-platform": "replatform",
+    "re-factor": "refactor",
+    "rearchitect": "refactor",
+    "re-architect": "refactor",
+    "rebuild": "refactor",
+    "re-purchase": "repurchase",
+    "replace": "repurchase",
+    "saas": "repurchase",
+    "decommission": "retire",
+    "decom": "retire",
+    "keep": "retain",
+    "stay": "retain",
     "revisit": "retain",
 }
-_CRITICALITY_ALIASES = {"med": "medium", "moderate": "medium", "mission-critical": "critical", "mission critical": "critical",
-                        "business-critical": "high", "business critical": "high", "1": "critical", "2": "high", "3": "medium", "4": "low"}
+_CRITICALITY_ALIASES = {
+    "med": "medium",
+    "moderate": "medium",
+    "mission-critical": "critical",
+    "mission critical": "critical",
+    "business-critical": "high",
+    "business critical": "high",
+    "1": "critical",
+    "2": "high",
+    "3": "medium",
+    "4": "low",
+}
 _COMPLEXITY_ALIASES = {"med": "medium", "moderate": "medium", "simple": "low", "complex": "high"}
-_ENV_ALIASES = {"production": "prod", "prd": "prod", "development": "dev", "testing": "test", "staging": "staging",
-                "acceptance": "uat", "qa": "qa", "pre-production": "preprod", "pre-prod": "preprod"}
+_ENV_ALIASES = {
+    "production": "prod",
+    "prd": "prod",
+    "development": "dev",
+    "testing": "test",
+    "staging": "staging",
+    "acceptance": "uat",
+    "qa": "qa",
+    "pre-production": "preprod",
+    "pre-prod": "preprod",
+}
 _TRUE = {"true", "yes", "y", "1", "t", "x"}
 _FALSE = {"false", "no", "n", "0", "f", ""}
 
@@ -81,8 +114,15 @@ def _text(series: pd.Series, as_object: bool = True) -> pd.Series:
     return text.astype(object) if as_object else text
 
 
-def _numbers(frame: pd.DataFrame, column: str, *, required: bool, minimum: float | None = 0.0,
-             maximum: float | None = None, integer: bool = False) -> pd.Series:
+def _numbers(
+    frame: pd.DataFrame,
+    column: str,
+    *,
+    required: bool,
+    minimum: float | None = 0.0,
+    maximum: float | None = None,
+    integer: bool = False,
+) -> pd.Series:
     raw = frame[column]
     if pd.api.types.is_numeric_dtype(raw):
         values = pd.to_numeric(raw, errors="coerce").astype(float)
@@ -103,11 +143,19 @@ def _numbers(frame: pd.DataFrame, column: str, *, required: bool, minimum: float
     if maximum is not None:
         _raise_bad(frame, values > maximum, column, "out of range", f"a number <= {maximum:g}")
     if integer:
-        _raise_bad(frame, values.notna() & (values != np.floor(values)), column, "not a whole number", "a whole number")
+        _raise_bad(
+            frame,
+            values.notna() & (values != np.floor(values)),
+            column,
+            "not a whole number",
+            "a whole number",
+        )
     return values
 
 
-def _choice(frame: pd.DataFrame, column: str, allowed: Sequence[str], aliases: dict[str, str], default: str = "") -> pd.Series:
+def _choice(
+    frame: pd.DataFrame, column: str, allowed: Sequence[str], aliases: dict[str, str], default: str = ""
+) -> pd.Series:
     values = _text(frame[column]).str.lower()
     values = values.replace(aliases)
     values = values.where(values.ne(""), default)
@@ -127,10 +175,16 @@ def _stack(results: Sequence[ReadResult], table: str) -> pd.DataFrame:
         for col in names:
             if col not in frame.columns:
                 frame[col] = ""
-        rows = frame["source_row"].to_numpy() if "source_row" in frame.columns else np.arange(len(frame)) + 1 + res.row_offset
+        rows = (
+            frame["source_row"].to_numpy()
+            if "source_row" in frame.columns
+            else np.arange(len(frame)) + 1 + res.row_offset
+        )
         extra = [c for c in ("folder", "annotation") if c in frame.columns]
         frame = frame[names + extra]
-        frame["_file"] = str(res.path)  # as given: error messages name it; findings shorten it with display_path
+        frame["_file"] = str(
+            res.path
+        )  # as given: error messages name it; findings shorten it with display_path
         frame["_row"] = rows
         frames.append(frame)
     if not frames:
@@ -152,7 +206,9 @@ def _bools(frame: pd.DataFrame, column: str) -> pd.Series:
 def validate_servers(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     out["name"] = _text(frame["name"])
-    _raise_bad(frame.assign(name=out["name"]), out["name"].eq(""), "name", "server name missing", "a non-empty name")
+    _raise_bad(
+        frame.assign(name=out["name"]), out["name"].eq(""), "name", "server name missing", "a non-empty name"
+    )
     for col in ("ip", "os", "application", "host", "cluster", "datacenter", "rack", "role", "disks_gb"):
         out[col] = _text(frame[col])
     out["role"] = out["role"].str.lower()
@@ -164,8 +220,14 @@ def validate_servers(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFra
     if unknown.any():
         per_file = frame.loc[unknown, "_file"].value_counts().sort_index()
         for file, count in per_file.items():
-            findings.append(Finding("storage-unknown", f"{count} servers have no storage size; it counts as 0 in wave totals and sizing",
-                                    display_path(str(file)), column="storage_gb"))
+            findings.append(
+                Finding(
+                    "storage-unknown",
+                    f"{count} servers have no storage size; it counts as 0 in wave totals and sizing",
+                    display_path(str(file)),
+                    column="storage_gb",
+                )
+            )
     out["storage_gb"] = storage.fillna(0.0)
     out["cpu_util_pct"] = _numbers(frame, "cpu_util_pct", required=False, minimum=0, maximum=100)
     out["memory_util_pct"] = _numbers(frame, "memory_util_pct", required=False, minimum=0, maximum=100)
@@ -177,8 +239,21 @@ def validate_servers(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFra
     out["disposition"] = _choice(frame, "disposition", DISPOSITIONS, _DISPOSITION_ALIASES, default="rehost")
     out["criticality"] = _choice(frame, "criticality", CRITICALITY_LEVELS, _CRITICALITY_ALIASES)
     out["complexity"] = _choice(frame, "complexity", COMPLEXITY_LEVELS, _COMPLEXITY_ALIASES)
-    power_state = _text(frame["power_state"]).str.lower().replace(
-        {"poweredon": "on", "poweredoff": "off", "running": "on", "stopped": "off", "suspended": "off", "true": "on", "false": "off"})
+    power_state = (
+        _text(frame["power_state"])
+        .str.lower()
+        .replace(
+            {
+                "poweredon": "on",
+                "poweredoff": "off",
+                "running": "on",
+                "stopped": "off",
+                "suspended": "off",
+                "true": "on",
+                "false": "off",
+            }
+        )
+    )
     out["power_state"] = power_state.astype(object)
     out["template"] = _bools(frame, "template")
     for col in ("folder", "annotation"):
@@ -196,11 +271,22 @@ def validate_servers(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFra
             first_row = int(out.loc[key.eq(key.iat[i]), "_row"].iat[0])
             raise InputError(
                 f"duplicate server name {out['name'].iat[i]!r} (first seen on row {first_row})",
-                file=out["_file"].iat[i], row=int(out["_row"].iat[i]), column="name", expected="unique server names")
+                file=out["_file"].iat[i],
+                row=int(out["_row"].iat[i]),
+                column="name",
+                expected="unique server names",
+            )
         later = key.duplicated(keep="first")
         for i in np.flatnonzero(later.to_numpy()).tolist():
-            findings.append(Finding("duplicate-server", f"server {out['name'].iat[i]!r} is also in an earlier file; the first one is kept",
-                                    display_path(str(out["_file"].iat[i])), int(out["_row"].iat[i]), "name"))
+            findings.append(
+                Finding(
+                    "duplicate-server",
+                    f"server {out['name'].iat[i]!r} is also in an earlier file; the first one is kept",
+                    display_path(str(out["_file"].iat[i])),
+                    int(out["_row"].iat[i]),
+                    "name",
+                )
+            )
         out = out[~later]
     # Duplicate IPs (across or within files) are reported, not fatal: NAT and clusters make them legitimate.
     ips = out.loc[out["ip"].ne(""), ["name", "ip", "_file", "_row"]]
@@ -212,16 +298,36 @@ def validate_servers(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFra
             grouped = dups.groupby("ip", sort=True)["name"].agg(lambda s: sorted(set(s)))
             for ip, names in grouped.head(50).items():
                 if len(names) > 1:
-                    findings.append(Finding("duplicate-ip", f"IP {ip} is given for several servers: {', '.join(names)}", column="ip"))
+                    findings.append(
+                        Finding(
+                            "duplicate-ip",
+                            f"IP {ip} is given for several servers: {', '.join(names)}",
+                            column="ip",
+                        )
+                    )
     templates = out["template"]
     if templates.any():
-        findings.append(Finding("template", f"{int(templates.sum())} VM templates are not planned: "
-                                + ", ".join(sorted(out.loc[templates, 'name'])[:20]) + (" ..." if templates.sum() > 20 else ""), column="template"))
+        findings.append(
+            Finding(
+                "template",
+                f"{int(templates.sum())} VM templates are not planned: "
+                + ", ".join(sorted(out.loc[templates, "name"])[:20])
+                + (" ..." if templates.sum() > 20 else ""),
+                column="template",
+            )
+        )
         out = out[~templates]
     off = out["power_state"].eq("off")
     if off.any():
-        findings.append(Finding("powered-off", f"{int(off.sum())} servers are powered off; they are planned as their disposition says, check whether they should be retired: "
-                                + ", ".join(sorted(out.loc[off, 'name'])[:20]) + (" ..." if off.sum() > 20 else ""), column="power_state"))
+        findings.append(
+            Finding(
+                "powered-off",
+                f"{int(off.sum())} servers are powered off; they are planned as their disposition says, check whether they should be retired: "
+                + ", ".join(sorted(out.loc[off, "name"])[:20])
+                + (" ..." if off.sum() > 20 else ""),
+                column="power_state",
+            )
+        )
     return out.reset_index(drop=True)
 
 
@@ -230,9 +336,19 @@ def validate_dependencies(frame: pd.DataFrame) -> pd.DataFrame:
     for col in ("source", "target", "protocol", "source_ip", "target_ip", "source_process", "target_process"):
         out[col] = _text(frame[col], as_object=False)
     out["protocol"] = out["protocol"].str.lower()
-    no_end = (out["source"].eq("") & out["source_ip"].eq("")) | (out["target"].eq("") & out["target_ip"].eq(""))
-    _raise_bad(frame.assign(source=out["source"]), no_end, "source", "dependency without a source or target", "a server name or IP at both ends")
-    out["port"] = _numbers(frame, "port", required=False, minimum=0, maximum=65535, integer=True).astype("Int64")
+    no_end = (out["source"].eq("") & out["source_ip"].eq("")) | (
+        out["target"].eq("") & out["target_ip"].eq("")
+    )
+    _raise_bad(
+        frame.assign(source=out["source"]),
+        no_end,
+        "source",
+        "dependency without a source or target",
+        "a server name or IP at both ends",
+    )
+    out["port"] = _numbers(frame, "port", required=False, minimum=0, maximum=65535, integer=True).astype(
+        "Int64"
+    )
     weight = _numbers(frame, "weight", required=False, minimum=0)
     out["weight"] = weight.fillna(1.0)
     out["_file"] = frame["_file"]
@@ -244,7 +360,13 @@ def validate_hosts(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     for col in ("host", "cluster", "datacenter", "rack"):
         out[col] = _text(frame[col])
-    _raise_bad(frame.assign(host=out["host"]), out["host"].eq(""), "host", "host name missing", "a non-empty host name")
+    _raise_bad(
+        frame.assign(host=out["host"]),
+        out["host"].eq(""),
+        "host",
+        "host name missing",
+        "a non-empty host name",
+    )
     for col in ("cores", "memory_gb", "power_w"):
         out[col] = _numbers(frame, col, required=False, minimum=0)
     out["_file"] = frame["_file"]
@@ -253,8 +375,13 @@ def validate_hosts(frame: pd.DataFrame) -> pd.DataFrame:
     dup = key.duplicated(keep="first")
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InputError(f"duplicate host {out['host'].iat[i]!r}", file=out["_file"].iat[i], row=int(out["_row"].iat[i]), column="host",
-                         expected="one row per host")
+        raise InputError(
+            f"duplicate host {out['host'].iat[i]!r}",
+            file=out["_file"].iat[i],
+            row=int(out["_row"].iat[i]),
+            column="host",
+            expected="one row per host",
+        )
     return out.reset_index(drop=True)
 
 
@@ -265,7 +392,9 @@ def validate(results: Sequence[ReadResult]) -> Inventory:
         findings.extend(replace(f, file=display_path(f.file)) if f.file else f for f in res.findings)
     servers_raw = _stack(results, "servers")
     if servers_raw.empty:
-        raise InputError("no servers found in the inventory files", expected="at least one servers file with data rows")
+        raise InputError(
+            "no servers found in the inventory files", expected="at least one servers file with data rows"
+        )
     servers = validate_servers(servers_raw, findings)
     dependencies = validate_dependencies(_stack(results, "dependencies"))
     hosts = validate_hosts(_stack(results, "hosts"))
@@ -276,5 +405,11 @@ def validate(results: Sequence[ReadResult]) -> Inventory:
             if frame is not None:
                 files.append(InputFile(display_path(res.path), res.format, table, len(frame)))
     assumptions = tuple(dict.fromkeys(a for res in results for a in res.assumptions))
-    return Inventory(servers=servers, dependencies=dependencies, hosts=hosts, files=tuple(files),
-                     findings=tuple(findings), assumptions=assumptions)
+    return Inventory(
+        servers=servers,
+        dependencies=dependencies,
+        hosts=hosts,
+        files=tuple(files),
+        findings=tuple(findings),
+        assumptions=assumptions,
+    )

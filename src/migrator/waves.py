@@ -29,7 +29,9 @@ class WaveAssignment:
     group_wave: np.ndarray  # wave number per move group
     group_unit: np.ndarray  # scheduling unit per move group (groups that had to share a wave)
     wave_class: dict[int, str]
-    units_split: tuple[tuple[tuple[int, ...], int, float, int], ...]  # (groups in the cyclic set, parts, cut weight, cut edges)
+    units_split: tuple[
+        tuple[tuple[int, ...], int, float, int], ...
+    ]  # (groups in the cyclic set, parts, cut weight, cut edges)
 
 
 def group_edges(server_group: np.ndarray, edges: pd.DataFrame) -> pd.DataFrame:
@@ -41,7 +43,9 @@ def group_edges(server_group: np.ndarray, edges: pd.DataFrame) -> pd.DataFrame:
     return frame.groupby(["src", "dst"], sort=True)["weight"].sum().reset_index()
 
 
-def _units(groups: pd.DataFrame, gedges: pd.DataFrame, cap: CapacitySettings) -> tuple[np.ndarray, list[tuple[tuple[int, ...], int, float, int]]]:
+def _units(
+    groups: pd.DataFrame, gedges: pd.DataFrame, cap: CapacitySettings
+) -> tuple[np.ndarray, list[tuple[tuple[int, ...], int, float, int]]]:
     """Scheduling units: strongly connected sets of groups (they must share a wave), split by pin and by capacity."""
     ng = len(groups)
     scc = strong_components(ng, gedges["src"].to_numpy(), gedges["dst"].to_numpy())
@@ -63,7 +67,9 @@ def _units(groups: pd.DataFrame, gedges: pd.DataFrame, cap: CapacitySettings) ->
             local[members] = np.arange(len(members))
             ls, ld = local[gedges["src"].to_numpy()], local[gedges["dst"].to_numpy()]
             inside = (ls >= 0) & (ld >= 0)
-            part = partition(len(members), ls[inside], ld[inside], gedges["weight"].to_numpy()[inside], load[members])
+            part = partition(
+                len(members), ls[inside], ld[inside], gedges["weight"].to_numpy()[inside], load[members]
+            )
             for p in range(1, part.k):
                 unit[members[part.parts == p]] = next_unit
                 next_unit += 1
@@ -123,7 +129,11 @@ def schedule(
             uedges = uedges[~cyc | consistent]
     # Pinned units do not wait for their targets; units depending on them do wait for them.
     pinned = pin >= 0
-    waiting = np.bincount(uedges["src"], minlength=nu).astype(np.int64) if len(uedges) else np.zeros(nu, dtype=np.int64)
+    waiting = (
+        np.bincount(uedges["src"], minlength=nu).astype(np.int64)
+        if len(uedges)
+        else np.zeros(nu, dtype=np.int64)
+    )
     dependants: dict[int, list[int]] = {}
     if len(uedges):
         for d, s in zip(uedges["dst"].to_numpy().tolist(), uedges["src"].to_numpy().tolist(), strict=True):
@@ -137,7 +147,9 @@ def schedule(
         soft[klass] = np.minimum(1.0, total / waves_needed * 1.08) if cap.balance else np.ones(3)
         soft[klass] = np.maximum(soft[klass], 1e-9)
 
-    heaps: dict[tuple[str, bool], list[tuple[int, int]]] = {(k, h): [] for k in ("nonprod", "prod") for h in (False, True)}
+    heaps: dict[tuple[str, bool], list[tuple[int, int]]] = {
+        (k, h): [] for k in ("nonprod", "prod") for h in (False, True)
+    }
 
     def push(u: int) -> None:
         heapq.heappush(heaps[("prod" if is_prod[u] else "nonprod", bool(held[u]))], (int(rank[u]), u))
@@ -215,8 +227,12 @@ def schedule(
                 u = -1
                 while affine:
                     _, a = heapq.heappop(affine)
-                    if (unit_wave[a] < 0 and bool(is_prod[a]) == (klass == "prod") and not (protected and held[a])
-                            and ((used + uload[a]) <= limit + 1e-9).all()):
+                    if (
+                        unit_wave[a] < 0
+                        and bool(is_prod[a]) == (klass == "prod")
+                        and not (protected and held[a])
+                        and ((used + uload[a]) <= limit + 1e-9).all()
+                    ):
                         u = a
                         break
                 if u < 0:
@@ -243,4 +259,6 @@ def schedule(
             place(u, w)
         w += 1
     group_wave = unit_wave[unit]
-    return WaveAssignment(group_wave=group_wave, group_unit=unit, wave_class=wave_class, units_split=tuple(splits))
+    return WaveAssignment(
+        group_wave=group_wave, group_unit=unit, wave_class=wave_class, units_split=tuple(splits)
+    )

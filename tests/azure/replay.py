@@ -64,14 +64,25 @@ class ReplayTransport(HttpTransport):
             if route.times > 0 and route.method == request.method and re.search(route.url, request.url):
                 route.times -= 1
                 return _response(request, route.status, route.body, route.headers)
-        return _response(request, 404, {"error": {"code": "NoRecording", "message": f"no recorded response for {request.url}"}}, {})
+        return _response(
+            request,
+            404,
+            {"error": {"code": "NoRecording", "message": f"no recorded response for {request.url}"}},
+            {},
+        )
 
 
 def _response(request: Any, status: int, body: Any, headers: dict[str, str]) -> HttpResponseImpl:
     data = json.dumps(body).encode()
-    resp = HttpResponseImpl(request=request, internal_response=None, status_code=status, reason="recorded",
-                            content_type="application/json", headers={"Content-Type": "application/json", **headers},
-                            stream_download_generator=None)
+    resp = HttpResponseImpl(
+        request=request,
+        internal_response=None,
+        status_code=status,
+        reason="recorded",
+        content_type="application/json",
+        headers={"Content-Type": "application/json", **headers},
+        stream_download_generator=None,
+    )
     resp._content = data  # noqa: SLF001 - a fully read, closed response
     resp._is_closed = True  # noqa: SLF001
     resp._is_stream_consumed = True  # noqa: SLF001

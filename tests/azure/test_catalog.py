@@ -26,7 +26,9 @@ def test_unverifiable_equal_prices_are_unknown_not_trusted() -> None:
 
 def test_subscription_restrictions_do_not_empty_eastus() -> None:
     cat = load_catalog("eastus")
-    assert cat.stats["subscription_restricted"] == len(cat.sizes)  # every size carries NotAvailableForSubscription
+    assert cat.stats["subscription_restricted"] == len(
+        cat.sizes
+    )  # every size carries NotAvailableForSubscription
     assert len(cat.sizes) > 1000
 
 

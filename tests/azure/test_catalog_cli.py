@@ -18,7 +18,11 @@ runner = CliRunner()
 
 
 def test_show_filters_by_series_and_vcpus() -> None:
-    result = runner.invoke(app, ["catalog", "show", "--series", "Dsv5", "--max-vcpus", "4"], env={"NO_COLOR": "1", "COLUMNS": "200"})
+    result = runner.invoke(
+        app,
+        ["catalog", "show", "--series", "Dsv5", "--max-vcpus", "4"],
+        env={"NO_COLOR": "1", "COLUMNS": "200"},
+    )
     assert result.exit_code == 0, result.output
     assert "Standard_D2s_v5" in result.output and "Standard_D4s_v5" in result.output
     assert "Standard_D8s_v5" not in result.output and "Standard_E2s_v5" not in result.output
@@ -42,8 +46,12 @@ def test_refresh_writes_a_catalog_sizing_can_use(tmp_path: Path, monkeypatch: py
 
 def test_refresh_network_failure_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     def down(url: str) -> dict[str, Any]:
-        raise live.RefreshError("cannot read https://prices.azure.com/api/retail/prices: [Errno -3] Temporary failure in name resolution")
+        raise live.RefreshError(
+            "cannot read https://prices.azure.com/api/retail/prices: [Errno -3] Temporary failure in name resolution"
+        )
 
     monkeypatch.setattr(live, "http_fetch", down)
-    result = runner.invoke(app, ["catalog", "refresh", "--region", "westeurope", "--out", str(tmp_path / "c.json.gz")])
+    result = runner.invoke(
+        app, ["catalog", "refresh", "--region", "westeurope", "--out", str(tmp_path / "c.json.gz")]
+    )
     assert result.exit_code == 2 and "Traceback" not in result.output and "cannot read" in result.output

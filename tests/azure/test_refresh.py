@@ -11,24 +11,62 @@ from migrator.azure.refresh import RefreshError, refresh, vm_prices
 from tests.azure.replay import SUBSCRIPTION, FakeCredential, ReplayTransport, Route
 
 
-def _meter(sku: str, product: str, price: float, kind: str = "Consumption", term: str = "", unit: str = "1 Hour") -> dict[str, Any]:
-    m = {"armRegionName": "swedencentral", "armSkuName": sku, "skuName": sku.removeprefix("Standard_").replace("_", " "),
-         "meterName": sku.removeprefix("Standard_").replace("_", " "), "productName": product, "retailPrice": price, "unitPrice": price,
-         "unitOfMeasure": unit, "type": kind}
+def _meter(
+    sku: str, product: str, price: float, kind: str = "Consumption", term: str = "", unit: str = "1 Hour"
+) -> dict[str, Any]:
+    m = {
+        "armRegionName": "swedencentral",
+        "armSkuName": sku,
+        "skuName": sku.removeprefix("Standard_").replace("_", " "),
+        "meterName": sku.removeprefix("Standard_").replace("_", " "),
+        "productName": product,
+        "retailPrice": price,
+        "unitPrice": price,
+        "unitOfMeasure": unit,
+        "type": kind,
+    }
     if term:
         m["reservationTerm"] = term
     return m
 
 
-PAGE1 = {"Items": [_meter("Standard_D2s_v5", "Virtual Machines Dsv5 Series", 0.1),
-                   _meter("Standard_D2s_v5", "Virtual Machines Dsv5 Series Windows", 0.19)],
-         "NextPageLink": "https://prices.azure.com/api/retail/prices?page=2"}
-PAGE2 = {"Items": [_meter("Standard_D2s_v5", "Virtual Machines Dsv5 Series", 876.0, kind="Reservation", term="1 Year", unit="1 Hour"),
-                   {**_meter("Standard_D2s_v5", "Virtual Machines Dsv5 Series", 0.02), "skuName": "D2s v5 Spot", "meterName": "D2s v5 Spot"},
-                   _meter("Standard_D4s_v5", "Virtual Machines Dsv5 Series", 0.2)],
-         "NextPageLink": None}
-DISKS = {"Items": [{"meterName": "P10 LRS Disk", "unitOfMeasure": "1/Month", "retailPrice": 19.71, "productName": "Premium SSD Managed Disks"}],
-         "NextPageLink": None}
+PAGE1 = {
+    "Items": [
+        _meter("Standard_D2s_v5", "Virtual Machines Dsv5 Series", 0.1),
+        _meter("Standard_D2s_v5", "Virtual Machines Dsv5 Series Windows", 0.19),
+    ],
+    "NextPageLink": "https://prices.azure.com/api/retail/prices?page=2",
+}
+PAGE2 = {
+    "Items": [
+        _meter(
+            "Standard_D2s_v5",
+            "Virtual Machines Dsv5 Series",
+            876.0,
+            kind="Reservation",
+            term="1 Year",
+            unit="1 Hour",
+        ),
+        {
+            **_meter("Standard_D2s_v5", "Virtual Machines Dsv5 Series", 0.02),
+            "skuName": "D2s v5 Spot",
+            "meterName": "D2s v5 Spot",
+        },
+        _meter("Standard_D4s_v5", "Virtual Machines Dsv5 Series", 0.2),
+    ],
+    "NextPageLink": None,
+}
+DISKS = {
+    "Items": [
+        {
+            "meterName": "P10 LRS Disk",
+            "unitOfMeasure": "1/Month",
+            "retailPrice": 19.71,
+            "productName": "Premium SSD Managed Disks",
+        }
+    ],
+    "NextPageLink": None,
+}
 
 
 def _fetch(calls: list[str]):
@@ -41,6 +79,7 @@ def _fetch(calls: list[str]):
         if "swedencentral" in url:
             return PAGE1
         return {"Items": [], "NextPageLink": None}
+
     return fetch
 
 
@@ -70,23 +109,67 @@ def test_windows_and_linux_told_apart_by_product_name() -> None:
 
 
 def test_capabilities_from_the_resource_skus_api_through_the_real_client() -> None:
-    skus = {"value": [{
-        "resourceType": "virtualMachines", "name": "Standard_D2s_v5", "tier": "Standard", "size": "D2s_v5", "family": "standardDSv5Family",
-        "locations": ["swedencentral"], "locationInfo": [{"location": "swedencentral", "zones": ["1", "2", "3"]}],
-        "capabilities": [{"name": "vCPUs", "value": "2"}, {"name": "MemoryGB", "value": "8"}, {"name": "MaxDataDiskCount", "value": "4"},
-                         {"name": "PremiumIO", "value": "True"}, {"name": "CpuArchitectureType", "value": "x64"}],
-        "restrictions": [{"type": "Location", "values": ["swedencentral"], "reasonCode": "NotAvailableForSubscription"}]},
-        {"resourceType": "disks", "name": "Premium_LRS", "locations": ["swedencentral"]}],
-        "nextLink": f"https://management.azure.com/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Compute/skus?page=2"}
-    page2 = {"value": [{"resourceType": "virtualMachines", "name": "Standard_D4s_v5", "family": "standardDSv5Family", "locations": ["swedencentral"],
-                        "locationInfo": [{"location": "swedencentral", "zones": []}],
-                        "capabilities": [{"name": "vCPUs", "value": "4"}, {"name": "MemoryGB", "value": "16"}], "restrictions": []}]}
-    transport = ReplayTransport([Route("GET", r"skus\?page=2", 200, page2), Route("GET", r"/providers/Microsoft.Compute/skus", 200, skus)])
-    doc = refresh("swedencentral", fetch=_fetch([]), subscription=SUBSCRIPTION, credential=FakeCredential(), transport=transport,
-                  today=dt.date(2026, 11, 24))
+    skus = {
+        "value": [
+            {
+                "resourceType": "virtualMachines",
+                "name": "Standard_D2s_v5",
+                "tier": "Standard",
+                "size": "D2s_v5",
+                "family": "standardDSv5Family",
+                "locations": ["swedencentral"],
+                "locationInfo": [{"location": "swedencentral", "zones": ["1", "2", "3"]}],
+                "capabilities": [
+                    {"name": "vCPUs", "value": "2"},
+                    {"name": "MemoryGB", "value": "8"},
+                    {"name": "MaxDataDiskCount", "value": "4"},
+                    {"name": "PremiumIO", "value": "True"},
+                    {"name": "CpuArchitectureType", "value": "x64"},
+                ],
+                "restrictions": [
+                    {
+                        "type": "Location",
+                        "values": ["swedencentral"],
+                        "reasonCode": "NotAvailableForSubscription",
+                    }
+                ],
+            },
+            {"resourceType": "disks", "name": "Premium_LRS", "locations": ["swedencentral"]},
+        ],
+        "nextLink": f"https://management.azure.com/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Compute/skus?page=2",
+    }
+    page2 = {
+        "value": [
+            {
+                "resourceType": "virtualMachines",
+                "name": "Standard_D4s_v5",
+                "family": "standardDSv5Family",
+                "locations": ["swedencentral"],
+                "locationInfo": [{"location": "swedencentral", "zones": []}],
+                "capabilities": [{"name": "vCPUs", "value": "4"}, {"name": "MemoryGB", "value": "16"}],
+                "restrictions": [],
+            }
+        ]
+    }
+    transport = ReplayTransport(
+        [
+            Route("GET", r"skus\?page=2", 200, page2),
+            Route("GET", r"/providers/Microsoft.Compute/skus", 200, skus),
+        ]
+    )
+    doc = refresh(
+        "swedencentral",
+        fetch=_fetch([]),
+        subscription=SUBSCRIPTION,
+        credential=FakeCredential(),
+        transport=transport,
+        today=dt.date(2026, 11, 24),
+    )
     sizes = {s["name"]: s for s in doc["sizes"]}
     assert set(sizes) == {"Standard_D2s_v5", "Standard_D4s_v5"}
     assert sizes["Standard_D2s_v5"]["restrictions"] == ["NotAvailableForSubscription"]
     assert sizes["Standard_D2s_v5"]["regional_restriction"] is False
-    assert sizes["Standard_D2s_v5"]["zones"] == ["1", "2", "3"] and sizes["Standard_D4s_v5"]["memory_gb"] == 16.0
+    assert (
+        sizes["Standard_D2s_v5"]["zones"] == ["1", "2", "3"] and sizes["Standard_D4s_v5"]["memory_gb"] == 16.0
+    )
     assert len(transport.requests) == 2

@@ -13,12 +13,35 @@ from tests.conftest import inventory, server
 
 
 def _catalog() -> Catalog:
-    def size(name: str, v: int, m: float, disks: int, linux: float, windows: float, **extra: object) -> dict[str, object]:
-        return {"name": name, "family": "x", "vcpus": v, "memory_gb": m, "max_data_disks": disks, "premium_io": True,
-                "hyperv_generations": "V1,V2", "arch": "x64", "zones": [], "restrictions": [], "linux": linux, "windows": windows,
-                "linux_1y": extra.get("l1"), "linux_3y": None, "windows_1y": None, "windows_3y": None, "price_note": ""}
+    def size(
+        name: str, v: int, m: float, disks: int, linux: float, windows: float, **extra: object
+    ) -> dict[str, object]:
+        return {
+            "name": name,
+            "family": "x",
+            "vcpus": v,
+            "memory_gb": m,
+            "max_data_disks": disks,
+            "premium_io": True,
+            "hyperv_generations": "V1,V2",
+            "arch": "x64",
+            "zones": [],
+            "restrictions": [],
+            "linux": linux,
+            "windows": windows,
+            "linux_1y": extra.get("l1"),
+            "linux_3y": None,
+            "windows_1y": None,
+            "windows_3y": None,
+            "price_note": "",
+        }
+
     doc = {
-        "region": "testregion", "currency": "USD", "snapshot": {"prices": "2026-08-01", "skus": "2026-08-01"}, "sources": ["test"], "stats": {},
+        "region": "testregion",
+        "currency": "USD",
+        "snapshot": {"prices": "2026-08-01", "skus": "2026-08-01"},
+        "sources": ["test"],
+        "stats": {},
         "sizes": [
             size("Standard_D2s_v5", 2, 8, 4, 0.10, 0.20, l1=0.06),
             size("Standard_D4s_v5", 4, 16, 8, 0.20, 0.40, l1=0.12),
@@ -28,8 +51,23 @@ def _catalog() -> Catalog:
             size("Standard_F2s_v2", 2, 4, 4, 0.09, 0.18),
             size("Standard_M64s", 64, 1024, 64, 5.0, 7.0),  # not an allowed series
         ],
-        "disks": [{"type": "Premium_LRS", "tier": t, "label": "Premium SSD", "max_size_gib": s, "iops": i, "mbps": mb, "monthly_price": None}
-                  for t, s, i, mb in (("P10", 128, 500, 100), ("P15", 256, 1100, 125), ("P20", 512, 2300, 150), ("P30", 1024, 5000, 200))],
+        "disks": [
+            {
+                "type": "Premium_LRS",
+                "tier": t,
+                "label": "Premium SSD",
+                "max_size_gib": s,
+                "iops": i,
+                "mbps": mb,
+                "monthly_price": None,
+            }
+            for t, s, i, mb in (
+                ("P10", 128, 500, 100),
+                ("P15", 256, 1100, 125),
+                ("P20", 512, 2300, 150),
+                ("P30", 1024, 5000, 200),
+            )
+        ],
     }
     return _from_document(doc, "test catalog")
 
@@ -50,14 +88,21 @@ def test_performance_sizing_with_comfort_factor() -> None:
 
 
 def test_fallback_to_as_on_premises_and_partial() -> None:
-    rows = _size(server("a", cores=2, mem=8, os="Ubuntu"), server("b", cores=8, mem=8, cpu_util_pct=10, os="Ubuntu"))
-    assert rows.iloc[0]["sizing_basis"] == "as on premises" and rows.iloc[0]["azure_size"] == "Standard_D2s_v5"
+    rows = _size(
+        server("a", cores=2, mem=8, os="Ubuntu"), server("b", cores=8, mem=8, cpu_util_pct=10, os="Ubuntu")
+    )
+    assert (
+        rows.iloc[0]["sizing_basis"] == "as on premises" and rows.iloc[0]["azure_size"] == "Standard_D2s_v5"
+    )
     assert rows.iloc[1]["sizing_basis"].startswith("performance (partial")
     assert rows.iloc[1]["azure_size"] == "Standard_D2s_v5"  # 8 x 10% x 1.3 -> 2 vCPU; 8 GiB as on premises
 
 
 def test_cheapest_feasible_differs_by_os_price() -> None:
-    rows = _size(server("l", cores=2, mem=4, os="Red Hat Enterprise Linux 8"), server("w", cores=2, mem=4, os="Windows Server 2022"))
+    rows = _size(
+        server("l", cores=2, mem=4, os="Red Hat Enterprise Linux 8"),
+        server("w", cores=2, mem=4, os="Windows Server 2022"),
+    )
     assert rows["azure_size"].tolist() == ["Standard_F2s_v2", "Standard_F2s_v2"]
     assert rows["monthly_cost"].tolist() == [round(0.09 * 730, 2), round(0.18 * 730, 2)]
 
@@ -69,8 +114,10 @@ def test_data_disk_count_drives_the_size() -> None:
 
 
 def test_disk_tiers_by_size_and_iops() -> None:
-    rows = _size(server("a", cores=2, mem=4, os="Ubuntu", disks_gb="100;300;1000"),
-                 server("b", cores=2, mem=4, os="Ubuntu", disks_gb="100;100", iops=4000))
+    rows = _size(
+        server("a", cores=2, mem=4, os="Ubuntu", disks_gb="100;300;1000"),
+        server("b", cores=2, mem=4, os="Ubuntu", disks_gb="100;100", iops=4000),
+    )
     assert rows.iloc[0]["disk_tiers"] == "P10;P20;P30"
     assert rows.iloc[1]["disk_tiers"] == "P20;P20"  # 2,000 IOPS per disk needs P20 although 100 GiB fits P10
     assert np.isnan(rows.iloc[0]["monthly_storage_cost"])  # no disk prices known: unknown, not zero
@@ -85,12 +132,25 @@ def test_readiness_reasons() -> None:
         server("disk", cores=2, mem=4, os="Ubuntu", disks_gb="128;40000"),
         server("nos", cores=2, mem=4, os=""),
         server("gone", cores=2, mem=4, os="Ubuntu", disposition="retire"),
-    ).set_index(inventory([server(n) for n in ("eos", "old", "x86", "huge", "disk", "nos", "gone")]).servers["name"])
-    assert rows.loc["eos", "readiness"] == "Ready with conditions" and "end of support" in rows.loc["eos", "readiness_reason"]
+    ).set_index(
+        inventory([server(n) for n in ("eos", "old", "x86", "huge", "disk", "nos", "gone")]).servers["name"]
+    )
+    assert (
+        rows.loc["eos", "readiness"] == "Ready with conditions"
+        and "end of support" in rows.loc["eos", "readiness_reason"]
+    )
     assert rows.loc["old", "readiness"] == "Not ready"
-    assert rows.loc["x86", "readiness"] == "Ready with conditions" and "32-bit" in rows.loc["x86", "readiness_reason"]
-    assert rows.loc["huge", "readiness"] == "Not ready" and "no size of the allowed series fits" in rows.loc["huge", "readiness_reason"]
-    assert rows.loc["disk", "readiness"] == "Not ready" and "40000 GiB" in rows.loc["disk", "readiness_reason"]
+    assert (
+        rows.loc["x86", "readiness"] == "Ready with conditions"
+        and "32-bit" in rows.loc["x86", "readiness_reason"]
+    )
+    assert (
+        rows.loc["huge", "readiness"] == "Not ready"
+        and "no size of the allowed series fits" in rows.loc["huge", "readiness_reason"]
+    )
+    assert (
+        rows.loc["disk", "readiness"] == "Not ready" and "40000 GiB" in rows.loc["disk", "readiness_reason"]
+    )
     assert rows.loc["nos", "readiness"] == "Unknown"
     assert rows.loc["gone", "readiness"] == "Not applicable" and pd.isna(rows.loc["gone", "azure_size"])
 
@@ -99,17 +159,27 @@ def test_reservation_price_unknown_stays_unknown_and_ahb() -> None:
     rows = _size(server("a", cores=2, mem=8, os="Ubuntu"), server("b", cores=8, mem=32, os="Ubuntu"))
     assert rows.iloc[0]["monthly_cost_1y"] == round(0.06 * 730, 2)
     assert np.isnan(rows.iloc[1]["monthly_cost_1y"])  # D8s_v5 has no reservation price in this catalog
-    w = _size(server("w", cores=2, mem=8, os="Windows Server 2019"), settings=SizingSettings(families=("Dsv5",), windows_licences_owned=True)).iloc[0]
+    w = _size(
+        server("w", cores=2, mem=8, os="Windows Server 2019"),
+        settings=SizingSettings(families=("Dsv5",), windows_licences_owned=True),
+    ).iloc[0]
     assert w["monthly_cost"] == round(0.20 * 730, 2) and w["monthly_cost_ahb"] == round(0.10 * 730, 2)
 
 
 def test_every_chosen_size_meets_the_requirement_on_the_real_catalog() -> None:
     rng = np.random.default_rng(3)
     n = 2000
-    servers = [server(f"s{i}", cores=int(rng.choice([1, 2, 4, 8, 16, 32])), mem=float(rng.choice([2, 4, 8, 16, 64, 256])),
-                      cpu_util_pct=float(rng.uniform(1, 100)) if rng.random() < 0.7 else "",
-                      memory_util_pct=float(rng.uniform(1, 100)) if rng.random() < 0.7 else "",
-                      os=str(rng.choice(["Windows Server 2019", "Ubuntu 22.04"]))) for i in range(n)]
+    servers = [
+        server(
+            f"s{i}",
+            cores=int(rng.choice([1, 2, 4, 8, 16, 32])),
+            mem=float(rng.choice([2, 4, 8, 16, 64, 256])),
+            cpu_util_pct=float(rng.uniform(1, 100)) if rng.random() < 0.7 else "",
+            memory_util_pct=float(rng.uniform(1, 100)) if rng.random() < 0.7 else "",
+            os=str(rng.choice(["Windows Server 2019", "Ubuntu 22.04"])),
+        )
+        for i in range(n)
+    ]
     inv = inventory(servers)
     cat = load_catalog("westeurope")
     per = size_servers(inv.servers, SizingSettings(), cat).per_server
@@ -117,17 +187,32 @@ def test_every_chosen_size_meets_the_requirement_on_the_real_catalog() -> None:
     assert len(chosen) > n * 0.95
     sizes = cat.sizes.set_index("name")
     assert (sizes.loc[chosen["azure_size"], "vcpus"].to_numpy() >= chosen["required_vcpus"].to_numpy()).all()
-    assert (sizes.loc[chosen["azure_size"], "memory_gb"].to_numpy() >= chosen["required_memory_gb"].to_numpy() - 1e-9).all()
+    assert (
+        sizes.loc[chosen["azure_size"], "memory_gb"].to_numpy()
+        >= chosen["required_memory_gb"].to_numpy() - 1e-9
+    ).all()
     # ... and is the cheapest such size of the allowed series (spot check one server by brute force).
     r = chosen.iloc[0]
     allowed = cat.sizes[cat.sizes["series"].isin(SizingSettings().families)]
     col = "windows" if r["os_type"] == "windows" else "linux"
-    feasible = allowed[(allowed["vcpus"] >= r["required_vcpus"]) & (allowed["memory_gb"] >= r["required_memory_gb"]) & allowed[col].notna()]
+    feasible = allowed[
+        (allowed["vcpus"] >= r["required_vcpus"])
+        & (allowed["memory_gb"] >= r["required_memory_gb"])
+        & allowed[col].notna()
+    ]
     assert sizes.loc[r["azure_size"], col] == feasible[col].min()
 
 
-@pytest.mark.parametrize(("name", "series"), [("Standard_D4s_v5", "Dsv5"), ("Standard_E20ads_v5", "Eadsv5"), ("Standard_F8s_v2", "Fsv2"),
-                                              ("Standard_E4-2s_v5", ""), ("Standard_NC4as_T4_v3", "")])
+@pytest.mark.parametrize(
+    ("name", "series"),
+    [
+        ("Standard_D4s_v5", "Dsv5"),
+        ("Standard_E20ads_v5", "Eadsv5"),
+        ("Standard_F8s_v2", "Fsv2"),
+        ("Standard_E4-2s_v5", ""),
+        ("Standard_NC4as_T4_v3", ""),
+    ],
+)
 def test_series_of(name: str, series: str) -> None:
     assert series_of(name) == series
 
@@ -136,7 +221,9 @@ def test_regionally_restricted_sizes_are_skipped_subscription_ones_are_not() -> 
     cat = _catalog()
     sizes = cat.sizes.copy()
     sizes["regional_restriction"] = sizes["name"].eq("Standard_F2s_v2")
-    sizes.loc[sizes["name"].eq("Standard_D2s_v5"), "restrictions"] = pd.Series([["NotAvailableForSubscription"]] * 1, index=sizes.index[sizes["name"].eq("Standard_D2s_v5")])
+    sizes.loc[sizes["name"].eq("Standard_D2s_v5"), "restrictions"] = pd.Series(
+        [["NotAvailableForSubscription"]] * 1, index=sizes.index[sizes["name"].eq("Standard_D2s_v5")]
+    )
     restricted = Catalog(**{**cat.__dict__, "sizes": sizes})
     inv = inventory([server("l", cores=2, mem=4, os="Ubuntu")])
     row = size_servers(inv.servers, SETTINGS, restricted).per_server.iloc[0]

@@ -25,21 +25,47 @@ _register()
 
 def _plan() -> dict[str, Any]:
     def srv(name: str, wave: int, size: str, vcpus: int, disposition: str = "rehost") -> dict[str, Any]:
-        return {"name": name, "wave": wave, "azure_size": size, "azure_vcpus": vcpus, "disposition": disposition}
+        return {
+            "name": name,
+            "wave": wave,
+            "azure_size": size,
+            "azure_vcpus": vcpus,
+            "disposition": disposition,
+        }
+
     return {
-        "schema_version": "1.0", "settings": {"sizing": {"region": "westeurope"}},
-        "waves": [{"number": 1, "start": "2027-01-04", "end": "2027-01-31"}, {"number": 2, "start": "2027-02-01", "end": "2027-02-28"},
-                  {"number": 3, "start": "2027-03-01", "end": "2027-03-28"}, {"number": 4, "start": "2027-04-01", "end": "2027-04-28"}],
-        "servers": [srv("web01", 1, "Standard_D2s_v5", 2), srv("db01", 1, "Standard_E4s_v5", 4), srv("app01", 2, "Standard_D4s_v5", 4),
-                    srv("batch01", 2, "Standard_D4s_v5", 4), srv("lost01", 2, "Standard_D2s_v5", 2),
-                    srv("api01", 3, "Standard_D8s_v5", 8), srv("api02", 3, "Standard_E8s_v5", 8),
-                    srv("big01", 4, "Standard_M64s", 64), srv("odd01", 4, "Standard_X1_v9", 1), srv("api03", 4, "Standard_D4s_v5", 4),
-                    {"name": "old01", "wave": None, "azure_size": None, "disposition": "retire"}],
+        "schema_version": "1.0",
+        "settings": {"sizing": {"region": "westeurope"}},
+        "waves": [
+            {"number": 1, "start": "2027-01-04", "end": "2027-01-31"},
+            {"number": 2, "start": "2027-02-01", "end": "2027-02-28"},
+            {"number": 3, "start": "2027-03-01", "end": "2027-03-28"},
+            {"number": 4, "start": "2027-04-01", "end": "2027-04-28"},
+        ],
+        "servers": [
+            srv("web01", 1, "Standard_D2s_v5", 2),
+            srv("db01", 1, "Standard_E4s_v5", 4),
+            srv("app01", 2, "Standard_D4s_v5", 4),
+            srv("batch01", 2, "Standard_D4s_v5", 4),
+            srv("lost01", 2, "Standard_D2s_v5", 2),
+            srv("api01", 3, "Standard_D8s_v5", 8),
+            srv("api02", 3, "Standard_E8s_v5", 8),
+            srv("big01", 4, "Standard_M64s", 64),
+            srv("odd01", 4, "Standard_X1_v9", 1),
+            srv("api03", 4, "Standard_D4s_v5", 4),
+            {"name": "old01", "wave": None, "azure_size": None, "disposition": "retire"},
+        ],
     }
 
 
 def _routes(**override: list[Route]) -> list[Route]:
-    return override.get("vms", [Route("GET", r"skiptoken=page2", 200, VMS["page2"]), Route("GET", r"/virtualMachines\?", 200, VMS["page1"])]) + [
+    return override.get(
+        "vms",
+        [
+            Route("GET", r"skiptoken=page2", 200, VMS["page2"]),
+            Route("GET", r"/virtualMachines\?", 200, VMS["page1"]),
+        ],
+    ) + [
         Route("GET", r"/providers/Microsoft.Compute/skus", 200, SKUS),
         Route("GET", r"/locations/westeurope/usages", 200, USAGES),
     ]
@@ -49,7 +75,9 @@ def _client(routes: list[Route]) -> tuple[Any, ReplayTransport]:
     from azure.mgmt.compute import ComputeManagementClient
 
     transport = ReplayTransport(routes)
-    return ComputeManagementClient(FakeCredential(), SUBSCRIPTION, transport=transport, retry_total=2, retry_backoff_factor=0), transport
+    return ComputeManagementClient(
+        FakeCredential(), SUBSCRIPTION, transport=transport, retry_total=2, retry_backoff_factor=0
+    ), transport
 
 
 CONN = Connection(SUBSCRIPTION)
@@ -78,9 +106,15 @@ def test_landing_checks_sizes_and_quota_per_wave() -> None:
     assert ("size-unavailable", 4) in blocking  # Standard_X1_v9 is not offered
     assert ("size-restricted", 4) in blocking  # M64s: Location restriction for this subscription
     # DSv5: 24 limit, 14 in use -> 10 free; wave 3 adds 8 (fits), wave 4 adds 4 more -> 12 > 10
-    quota = sorted(f.message.split(" brings ")[1].split(" to ")[0] for f in res.findings if f.kind == "quota" and f.severity == "blocking")
+    quota = sorted(
+        f.message.split(" brings ")[1].split(" to ")[0]
+        for f in res.findings
+        if f.kind == "quota" and f.severity == "blocking"
+    )
     assert quota == ["standardDSv5Family", "standardMSFamily", "total regional vCPUs"]
-    assert all(f.wave == 4 for f in res.findings if f.kind == "quota")  # wave 3 (8 more DSv5 vCPUs) still fits
+    assert all(
+        f.wave == 4 for f in res.findings if f.kind == "quota"
+    )  # wave 3 (8 more DSv5 vCPUs) still fits
     warnings = {f.kind for f in res.findings if f.severity == "warning"}
     assert "zone-restricted" in warnings  # E8s_v5 restricted in zone 2 only
     assert res.blocking == 5
@@ -99,10 +133,17 @@ def test_no_credentials_and_expired_login_are_one_line() -> None:
         check_plan(_plan(), client, CONN, dt.date(2027, 3, 1))
 
 
-@pytest.mark.parametrize(("status", "body", "expected"), [
-    (403, {"error": {"code": "AuthorizationFailed", "message": "no access"}}, "needs the Reader role"),
-    (404, {"error": {"code": "SubscriptionNotFound", "message": "The subscription could not be found."}}, "not found, or not visible"),
-])
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (403, {"error": {"code": "AuthorizationFailed", "message": "no access"}}, "needs the Reader role"),
+        (
+            404,
+            {"error": {"code": "SubscriptionNotFound", "message": "The subscription could not be found."}},
+            "not found, or not visible",
+        ),
+    ],
+)
 def test_permission_and_missing_subscription(status: int, body: dict[str, Any], expected: str) -> None:
     client, _ = _client([Route("GET", r"/virtualMachines", status, body)])
     with pytest.raises(AzureAccessError, match=expected):
@@ -110,11 +151,32 @@ def test_permission_and_missing_subscription(status: int, body: dict[str, Any], 
 
 
 def test_throttling_is_retried_with_retry_after_then_reported() -> None:
-    throttle = Route("GET", r"/virtualMachines", 429, {"error": {"code": "TooManyRequests", "message": "slow down"}}, {"Retry-After": "0"}, times=1)
-    client, transport = _client(_routes(vms=[throttle, Route("GET", r"skiptoken=page2", 200, VMS["page2"]), Route("GET", r"/virtualMachines\?", 200, VMS["page1"])]))
+    throttle = Route(
+        "GET",
+        r"/virtualMachines",
+        429,
+        {"error": {"code": "TooManyRequests", "message": "slow down"}},
+        {"Retry-After": "0"},
+        times=1,
+    )
+    client, transport = _client(
+        _routes(
+            vms=[
+                throttle,
+                Route("GET", r"skiptoken=page2", 200, VMS["page2"]),
+                Route("GET", r"/virtualMachines\?", 200, VMS["page1"]),
+            ]
+        )
+    )
     res = check_plan(_plan(), client, CONN, dt.date(2027, 3, 1))
     assert len(res.reconciliation) > 0 and len(transport.requests) >= 4
-    always = Route("GET", r"/virtualMachines", 429, {"error": {"code": "TooManyRequests", "message": "slow down"}}, {"Retry-After": "0"})
+    always = Route(
+        "GET",
+        r"/virtualMachines",
+        429,
+        {"error": {"code": "TooManyRequests", "message": "slow down"}},
+        {"Retry-After": "0"},
+    )
     client, _ = _client([always])
     with pytest.raises(AzureAccessError, match=r"throttling requests .*HTTP 429"):
         check_plan(_plan(), client, CONN, dt.date(2027, 3, 1))
@@ -127,8 +189,12 @@ def test_sovereign_cloud_and_custom_endpoint() -> None:
     transport = ReplayTransport(_routes())
     client = arm.compute_client(conn, FakeCredential(), transport=transport)
     check_plan(_plan(), client, conn, dt.date(2027, 3, 1))
-    first_calls = [url for _, url in transport.requests if "skiptoken" not in url]  # the recorded nextLink names the public cloud
-    assert first_calls and all(url.startswith("https://management.local.azurestack.external/") for url in first_calls)
+    first_calls = [
+        url for _, url in transport.requests if "skiptoken" not in url
+    ]  # the recorded nextLink names the public cloud
+    assert first_calls and all(
+        url.startswith("https://management.local.azurestack.external/") for url in first_calls
+    )
 
 
 def test_cli_writes_reports_and_gates_on_blocking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,7 +202,18 @@ def test_cli_writes_reports_and_gates_on_blocking(tmp_path: Path, monkeypatch: p
     plan.write_text(json.dumps(_plan()))
     monkeypatch.setattr(arm, "CLIENT_FACTORY", lambda conn: _client(_routes())[0])
     runner = CliRunner()
-    args = ["azure", "check", "--plan", str(plan), "--subscription", SUBSCRIPTION, "--as-of", "2027-03-01", "--out", str(tmp_path / "out")]
+    args = [
+        "azure",
+        "check",
+        "--plan",
+        str(plan),
+        "--subscription",
+        SUBSCRIPTION,
+        "--as-of",
+        "2027-03-01",
+        "--out",
+        str(tmp_path / "out"),
+    ]
     ok = runner.invoke(app, args, env={"NO_COLOR": "1"})
     assert ok.exit_code == 0, ok.output
     assert "5 blocking" in ok.output
@@ -156,5 +233,7 @@ def test_cli_bad_plan_and_options(tmp_path: Path) -> None:
     bad.write_text("{}")
     result = runner.invoke(app, ["azure", "check", "--plan", str(bad), "--subscription", SUBSCRIPTION])
     assert result.exit_code == 2 and "not a plan.json" in result.output
-    result = runner.invoke(app, ["azure", "check", "--plan", str(bad), "--subscription", SUBSCRIPTION, "--auth", "magic"])
+    result = runner.invoke(
+        app, ["azure", "check", "--plan", str(bad), "--subscription", SUBSCRIPTION, "--auth", "magic"]
+    )
     assert result.exit_code == 2 and "--auth must be one of" in result.output

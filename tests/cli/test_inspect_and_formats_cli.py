@@ -34,7 +34,13 @@ def test_inspect_bad_file_exits_2_with_row_and_column(tmp_path: Path) -> None:
 def test_inspect_lists_formats() -> None:
     result = runner.invoke(app, ["inspect", "--formats"])
     assert result.exit_code == 0
-    for name in ("native", "rvtools", "azure-migrate-csv", "azure-migrate-dependencies", "azure-migrate-discovery-report"):
+    for name in (
+        "native",
+        "rvtools",
+        "azure-migrate-csv",
+        "azure-migrate-dependencies",
+        "azure-migrate-discovery-report",
+    ):
         assert name in result.output
 
 
@@ -48,22 +54,41 @@ def test_plan_from_rvtools_workbook_and_dependency_export(tmp_path: Path) -> Non
         "2026-01-01 06:00,sample-web-01,10.10.1.10,nginx,nginx,,8.8.8.8,,,53\n"
     )
     out = tmp_path / "plan"
-    result = runner.invoke(app, ["plan", str(DATA / "rvtools-small-complete.xlsx"), "--deps", str(deps), "--out", str(out),
-                                 "--max-servers", "1", "--quiet"])
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            str(DATA / "rvtools-small-complete.xlsx"),
+            "--deps",
+            str(deps),
+            "--out",
+            str(out),
+            "--max-servers",
+            "1",
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads((out / "plan.json").read_text())
     waves = {s["name"]: s["wave"] for s in doc["servers"]}
     assert waves["sample-db-01"] < waves["sample-web-01"]  # matched by IP: the database moves first
-    assert doc["external_endpoints"][0]["address"] == "8.8.8.8" and doc["external_endpoints"][0]["kind"] == "internet"
+    assert (
+        doc["external_endpoints"][0]["address"] == "8.8.8.8"
+        and doc["external_endpoints"][0]["kind"] == "internet"
+    )
     assert {i["format"] for i in doc["inputs"]} == {"rvtools", "azure-migrate-dependencies"}
     assert doc["footprint"]["metric"] == "hosts"
 
 
 def test_several_inventories_with_duplicates_are_reported(tmp_path: Path) -> None:
     extra = tmp_path / "physical.csv"
-    extra.write_text("name,ip,cores,memory_gb,storage_gb\nsample-db-01,10.10.2.20,8,64,500\nbare01,10.10.9.9,16,128,2000\n")
+    extra.write_text(
+        "name,ip,cores,memory_gb,storage_gb\nsample-db-01,10.10.2.20,8,64,500\nbare01,10.10.9.9,16,128,2000\n"
+    )
     out = tmp_path / "plan"
-    result = runner.invoke(app, ["plan", str(DATA / "rvtools-small-complete.xlsx"), str(extra), "--out", str(out), "--quiet"])
+    result = runner.invoke(
+        app, ["plan", str(DATA / "rvtools-small-complete.xlsx"), str(extra), "--out", str(out), "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads((out / "plan.json").read_text())
     codes = {f["code"] for f in doc["findings"]}

@@ -14,8 +14,15 @@ from tests.conftest import SAMPLE, server, write_csv
 
 _register()
 runner = CliRunner()
-SAMPLE_ARGS = [str(SAMPLE / "servers.csv"), "--deps", str(SAMPLE / "dependencies.csv"), "--hosts", str(SAMPLE / "hosts.csv"),
-               "--config", str(SAMPLE / "migrator.toml")]
+SAMPLE_ARGS = [
+    str(SAMPLE / "servers.csv"),
+    "--deps",
+    str(SAMPLE / "dependencies.csv"),
+    "--hosts",
+    str(SAMPLE / "hosts.csv"),
+    "--config",
+    str(SAMPLE / "migrator.toml"),
+]
 
 
 def _plan(*args: str) -> object:
@@ -45,7 +52,9 @@ def test_plan_json_follows_its_schema(sample_plan: Path) -> None:
 
 def test_waves_csv_has_one_row_per_server(sample_plan: Path) -> None:
     lines = (sample_plan / "waves.csv").read_text().splitlines()
-    assert lines[0].startswith("server,application,environment,move_group,wave,wave_start,wave_end,disposition")
+    assert lines[0].startswith(
+        "server,application,environment,move_group,wave,wave_start,wave_end,disposition"
+    )
     assert len(lines) - 1 == json.loads((sample_plan / "plan.json").read_text())["summary"]["servers"]
 
 
@@ -58,7 +67,9 @@ def test_same_inputs_give_byte_identical_files(sample_plan: Path, tmp_path: Path
 def test_committed_sample_plan_is_current() -> None:
     """plans/sample is regenerated with the README command; this fails when it is stale."""
     result = _plan(*SAMPLE_ARGS, "--out", str(SAMPLE.parents[1] / "plans" / "sample"), "--check", "--quiet")
-    assert result.exit_code == 0, "plans/sample is stale: rerun the README quick-start command\n" + result.output
+    assert result.exit_code == 0, (
+        "plans/sample is stale: rerun the README quick-start command\n" + result.output
+    )
 
 
 def test_check_reports_stale_files_and_writes_nothing(sample_plan: Path, tmp_path: Path) -> None:
@@ -97,7 +108,9 @@ def test_gates_exit_1_only_when_asked(tmp_path: Path) -> None:
     assert _plan(*args, "--target-reduction", "0.95").exit_code == 0
     missed = _plan(*args, "--target-reduction", "0.95", "--fail-on", "target")
     assert missed.exit_code == 1 and "footprint target is not met" in missed.output
-    assert _plan(*args, "--fail-on", "critical").exit_code == 1  # the sample's capacity forces application splits
+    assert (
+        _plan(*args, "--fail-on", "critical").exit_code == 1
+    )  # the sample's capacity forces application splits
 
 
 def test_pins_from_an_edited_waves_csv_are_kept(sample_plan: Path, tmp_path: Path) -> None:
@@ -114,7 +127,10 @@ def test_pins_from_an_edited_waves_csv_are_kept(sample_plan: Path, tmp_path: Pat
         edited.append(",".join(cells))
     (tmp_path / "waves.csv").write_text("\n".join(edited) + "\n")
     out = tmp_path / "replan"
-    assert _plan(*SAMPLE_ARGS, "--out", str(out), "--pins", str(tmp_path / "waves.csv"), "--quiet").exit_code == 0
+    assert (
+        _plan(*SAMPLE_ARGS, "--out", str(out), "--pins", str(tmp_path / "waves.csv"), "--quiet").exit_code
+        == 0
+    )
     doc = json.loads((out / "plan.json").read_text())
     assert {s["name"]: s["wave"] for s in doc["servers"]}[target] == 18
     # Everything else keeps its wave too.
@@ -141,7 +157,10 @@ def test_pins_survive_formula_escaping(tmp_path: Path) -> None:
         if cells[0] == "'=calc01":
             cells[i_wave] = "7"
     (tmp_path / "edited.csv").write_text("\n".join(",".join(c) for c in lines) + "\n")
-    assert _plan(str(servers), "--out", str(out), "--pins", str(tmp_path / "edited.csv"), "--quiet").exit_code == 0
+    assert (
+        _plan(str(servers), "--out", str(out), "--pins", str(tmp_path / "edited.csv"), "--quiet").exit_code
+        == 0
+    )
     doc = json.loads((out / "plan.json").read_text())
     assert {s["name"]: s["wave"] for s in doc["servers"]}["=calc01"] == 7
 
@@ -158,5 +177,7 @@ def test_bad_pins_file_names_row_and_column(tmp_path: Path) -> None:
     result = _plan(*SAMPLE_ARGS, "--out", str(tmp_path / "o"), "--pins", str(pins))
     assert result.exit_code == 2
     assert "row 3, column 'wave': not a wave number: 'soon'" in result.output
-    assert str(tmp_path) in result.output  # messages keep the path as given; plan files never hold absolute paths
+    assert (
+        str(tmp_path) in result.output
+    )  # messages keep the path as given; plan files never hold absolute paths
     assert not (tmp_path / "o").exists()

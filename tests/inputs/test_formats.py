@@ -16,12 +16,14 @@ RVTOOLS = DATA / "rvtools-small-complete.xlsx"
 DISCOVERY = DATA / "azure-migrate-discovery-report-294.xlsx"
 DEPS = DATA / "azure-migrate-dependency-export-sample.csv"
 
-AZMIG_HEADER = ("*Server name,IP addresses,*Cores,*Memory (In MB),*OS name,OS version,OS architecture,Server type,Hypervisor,"
-                "CPU utilization percentage,Memory utilization percentage,Network adapters,Network In throughput,Network Out throughput,"
-                "Boot type,Number of disks,Storage in use (In GB),Disk 1 size (In GB),Disk 1 read throughput (MB per second),"
-                "Disk 1 write throughput (MB per second),Disk 1 read ops (operations per second),Disk 1 write ops (operations per second),"
-                "Disk 2 size (In GB),Disk 2 read throughput (MB per second),Disk 2 write throughput (MB per second),"
-                "Disk 2 read ops (operations per second),Disk 2 write ops (operations per second)")
+AZMIG_HEADER = (
+    "*Server name,IP addresses,*Cores,*Memory (In MB),*OS name,OS version,OS architecture,Server type,Hypervisor,"
+    "CPU utilization percentage,Memory utilization percentage,Network adapters,Network In throughput,Network Out throughput,"
+    "Boot type,Number of disks,Storage in use (In GB),Disk 1 size (In GB),Disk 1 read throughput (MB per second),"
+    "Disk 1 write throughput (MB per second),Disk 1 read ops (operations per second),Disk 1 write ops (operations per second),"
+    "Disk 2 size (In GB),Disk 2 read throughput (MB per second),Disk 2 write throughput (MB per second),"
+    "Disk 2 read ops (operations per second),Disk 2 write ops (operations per second)"
+)
 
 
 def test_rvtools_workbook_real_file() -> None:
@@ -73,7 +75,7 @@ def test_dependency_export_repeated_slots_and_new_layout(tmp_path: Path) -> None
 
 def test_azure_migrate_csv_template_with_bom_units_and_disks(tmp_path: Path) -> None:
     p = tmp_path / "import.csv"
-    body = "srv1,\"10.0.0.5,10.0.1.5\",4,16384,Windows Server 2019,Datacenter,64-bit,Virtual,VMware,35,60,1,,,BIOS,2,80,128,10,5,100,50,512,20,10,300,100\n"
+    body = 'srv1,"10.0.0.5,10.0.1.5",4,16384,Windows Server 2019,Datacenter,64-bit,Virtual,VMware,35,60,1,,,BIOS,2,80,128,10,5,100,50,512,20,10,300,100\n'
     p.write_bytes(codecs.BOM_UTF8 + (AZMIG_HEADER + "\n" + body).encode())
     res = read_file(p)
     assert res.format == "azure-migrate-csv"
@@ -86,16 +88,18 @@ def test_azure_migrate_csv_template_with_bom_units_and_disks(tmp_path: Path) -> 
 
 def test_azure_migrate_csv_missing_mandatory_column(tmp_path: Path) -> None:
     p = tmp_path / "import.csv"
-    p.write_text(AZMIG_HEADER.replace("*Cores,", "") .replace(",*Memory", ",*Memory") + "\n")
+    p.write_text(AZMIG_HEADER.replace("*Cores,", "").replace(",*Memory", ",*Memory") + "\n")
     with pytest.raises(InputError):
         read_file(p, "azure-migrate-csv")
 
 
 def test_rvtools_csv_european_semicolon_decimal_comma_latin1(tmp_path: Path) -> None:
     p = tmp_path / "vInfo.csv"
-    text = "VM;Powerstate;Template;CPUs;Memory;Provisioned MB;Host;Cluster;Annotation\n" \
-           "srv-münchen;poweredOn;False;2;4096;102400,5;esx01;cl1;Zähler\n" \
-           "tmpl-w2k19;poweredOff;True;2;4096;40960;esx01;cl1;\n"
+    text = (
+        "VM;Powerstate;Template;CPUs;Memory;Provisioned MB;Host;Cluster;Annotation\n"
+        "srv-münchen;poweredOn;False;2;4096;102400,5;esx01;cl1;Zähler\n"
+        "tmpl-w2k19;poweredOff;True;2;4096;40960;esx01;cl1;\n"
+    )
     p.write_bytes(text.encode("latin-1"))
     res = read_file(p)
     assert res.format == "rvtools"
@@ -115,10 +119,14 @@ def test_native_csv_in_utf16_and_bom(tmp_path: Path, encoding: str) -> None:
 
 def test_number_with_unit_is_named(tmp_path: Path) -> None:
     p = tmp_path / "vInfo.csv"
-    p.write_text("VM,Powerstate,CPUs,Memory,Provisioned MiB\nvm1,poweredOn,2,4096,100\nvm2,poweredOn,2,4 GB,100\n")
+    p.write_text(
+        "VM,Powerstate,CPUs,Memory,Provisioned MiB\nvm1,poweredOn,2,4096,100\nvm2,poweredOn,2,4 GB,100\n"
+    )
     with pytest.raises(InputError) as err:
         read_file(p)
-    assert str(err.value).endswith("vInfo.csv, row 3, column 'Memory': not a number (a number with a unit in it): '4 GB' (expected a plain number)")
+    assert str(err.value).endswith(
+        "vInfo.csv, row 3, column 'Memory': not a number (a number with a unit in it): '4 GB' (expected a plain number)"
+    )
 
 
 def test_truncated_row_and_wrong_delimiter(tmp_path: Path) -> None:

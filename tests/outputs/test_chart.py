@@ -16,18 +16,35 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def _footprint(months: int = 36, baseline: float = 120.0) -> dict[str, Any]:
-    timeline = [{"month": f"{2027 + m // 12}-{m % 12 + 1:02d}", "remaining": round(baseline * max(0.15, 1 - m / 30), 2),
-                 "reduction": round(min(0.85, m / 30), 4)} for m in range(months)]
-    return {"metric": "hosts", "unit": "hosts", "baseline": baseline, "timeline": timeline,
-            "target": {"reduction": 0.6, "by": "2028-12-31", "met": True, "reached_on": "2028-06", "max_achievable": 0.85,
-                       "minimum_remaining": baseline * 0.15}}
+    timeline = [
+        {
+            "month": f"{2027 + m // 12}-{m % 12 + 1:02d}",
+            "remaining": round(baseline * max(0.15, 1 - m / 30), 2),
+            "reduction": round(min(0.85, m / 30), 4),
+        }
+        for m in range(months)
+    ]
+    return {
+        "metric": "hosts",
+        "unit": "hosts",
+        "baseline": baseline,
+        "timeline": timeline,
+        "target": {
+            "reduction": 0.6,
+            "by": "2028-12-31",
+            "met": True,
+            "reached_on": "2028-06",
+            "max_achievable": 0.85,
+            "minimum_remaining": baseline * 0.15,
+        },
+    }
 
 
 def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     out, pos = [], 8
     while pos < len(data):
-        length = int.from_bytes(data[pos:pos + 4], "big")
-        out.append((data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]))
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        out.append((data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]))
         pos += 12 + length
     return out
 
@@ -54,24 +71,35 @@ def test_png_holds_no_date_or_software_version() -> None:
     kinds = {kind for kind, _ in _chunks(burndown_png_bytes(_footprint()))}
     assert kinds >= {b"IHDR", b"IDAT", b"IEND"}
     assert b"tIME" not in kinds
-    texts = b" ".join(body for kind, body in _chunks(burndown_png_bytes(_footprint())) if kind in (b"tEXt", b"iTXt", b"zTXt"))
+    texts = b" ".join(
+        body
+        for kind, body in _chunks(burndown_png_bytes(_footprint()))
+        if kind in (b"tEXt", b"iTXt", b"zTXt")
+    )
     assert b"Software" not in texts and b"matplotlib version" not in texts
 
 
 def test_same_bytes_in_a_fresh_process() -> None:
-    code = ("import sys; from migrator.outputs.chart import burndown_png_bytes; from tests.outputs.test_chart import _footprint; "
-            "sys.stdout.buffer.write(burndown_png_bytes(_footprint()))")
+    code = (
+        "import sys; from migrator.outputs.chart import burndown_png_bytes; from tests.outputs.test_chart import _footprint; "
+        "sys.stdout.buffer.write(burndown_png_bytes(_footprint()))"
+    )
     root = Path(__file__).resolve().parents[2]
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, check=True, timeout=120).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, check=True, timeout=120
+    ).stdout
     assert out == burndown_png_bytes(_footprint())
 
 
-@pytest.mark.parametrize("footprint", [
-    _footprint(months=0),
-    _footprint(months=1),
-    _footprint(months=240, baseline=1_234_567.0),
-    {**_footprint(), "target": {**_footprint()["target"], "met": False, "reached_on": None}},
-])
+@pytest.mark.parametrize(
+    "footprint",
+    [
+        _footprint(months=0),
+        _footprint(months=1),
+        _footprint(months=240, baseline=1_234_567.0),
+        {**_footprint(), "target": {**_footprint()["target"], "met": False, "reached_on": None}},
+    ],
+)
 def test_edge_cases_still_give_a_png(footprint: dict[str, Any]) -> None:
     data = burndown_png_bytes(footprint)
     from PIL import Image

@@ -40,15 +40,18 @@ def test_a_table_keeps_its_columns_whatever_the_text() -> None:
 
 
 def test_md_text_defuses_html_and_markdown() -> None:
-    assert md_text("<b>bold</b> *x* [l](u) `c` _u_") == "&lt;b&gt;bold&lt;/b&gt; \\*x\\* \\[l\\](u) \\`c\\` \\_u\\_"
+    assert (
+        md_text("<b>bold</b> *x* [l](u) `c` _u_")
+        == "&lt;b&gt;bold&lt;/b&gt; \\*x\\* \\[l\\](u) \\`c\\` \\_u\\_"
+    )
     assert "\n" not in md_text("two\nlines")
 
 
 def test_mermaid_label_leaves_no_syntax_character() -> None:
-    nasty = 'a "q" ]; click n0 call evil() | {b} (c) `d` <script> & %%comment #1 \'s\'\nnext'
+    nasty = "a \"q\" ]; click n0 call evil() | {b} (c) `d` <script> & %%comment #1 's'\nnext"
     label = mermaid_label(nasty)
     # every character Mermaid reads is an entity such as #34; ; the only '#' and ';' left are those entities
-    assert not set(label) & set('"[](){}|`<>&%\':\n')
+    assert not set(label) & set("\"[](){}|`<>&%':\n")
     assert re.sub(r"#\d+;", "", label).count("#") == 0 and re.sub(r"#\d+;", "", label).count(";") == 0
     assert "#34;q#34;" in label and "#60;script#62;" in label and "next" in label
 
@@ -56,7 +59,7 @@ def test_mermaid_label_leaves_no_syntax_character() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
         ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
         ("+1+1", "'+1+1"),
         ("-2+3", "'-2+3"),

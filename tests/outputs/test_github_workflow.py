@@ -33,9 +33,18 @@ def test_triggers_permissions_and_comment_by_marker(workflow: dict[str, Any]) ->
     on = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 reads the key 'on' as true
     assert "inventories/**" in on["pull_request"]["paths"] and "inventories/**" in on["push"]["paths"]
     assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
-    (script,) = [s["with"]["script"] for s in _steps(workflow) if str(s.get("uses", "")).startswith("actions/github-script@")]
+    (script,) = [
+        s["with"]["script"]
+        for s in _steps(workflow)
+        if str(s.get("uses", "")).startswith("actions/github-script@")
+    ]
     assert f"'{MARKER}'" in script  # the same marker migrator diff writes first
-    assert "startsWith(marker)" in script and "updateComment" in script and "createComment" in script and "paginate" in script
+    assert (
+        "startsWith(marker)" in script
+        and "updateComment" in script
+        and "createComment" in script
+        and "paginate" in script
+    )
 
 
 def test_gates_fail_the_job_and_the_diff_is_posted_first(workflow: dict[str, Any]) -> None:
@@ -44,13 +53,17 @@ def test_gates_fail_the_job_and_the_diff_is_posted_first(workflow: dict[str, Any
     check = next(i for i, r in runs if "--check" in r and "$PLAN_DIR" in r)
     target = next(i for i, r in runs if "--fail-on target" in r)
     diff = next(i for i, r in runs if "migrator diff" in r)
-    comment = next(i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("actions/github-script@"))
+    comment = next(
+        i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("actions/github-script@")
+    )
     assert diff < comment < check < target  # a stale plan or a missed target still gets its comment
     assert "continue-on-error" not in steps[check] and "continue-on-error" not in steps[target]
     assert steps[target]["if"] == "${{ !cancelled() }}"  # both verdicts show on one run
 
 
-def test_every_migrator_command_of_the_workflow_runs(workflow: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_migrator_command_of_the_workflow_runs(
+    workflow: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The `migrator` lines of the run steps, with the sample inventory and /tmp paths moved into tmp_path."""
     _register()
     runner = CliRunner()

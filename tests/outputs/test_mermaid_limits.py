@@ -59,15 +59,30 @@ def plan() -> dict[str, Any]:
     waves = []
     for i in range(WAVES):
         s = start + dt.timedelta(days=7 * i)
-        waves.append({
-            "number": i + 1, "name": f"Wave {i + 1}", "kind": ("foundation", "nonprod", "prod")[min(i, 2) if i < 3 else 1 + i % 2],
-            "start": s.isoformat(), "end": (s + dt.timedelta(days=13)).isoformat(), "servers": per_wave,
-            "vcpus": per_wave * 4.0, "memory_gb": per_wave * 16.0, "storage_gb": per_wave * 200.0,
-            "move_groups": [f"MG-{i * groups_per_wave + g + 1:04d}" for g in range(groups_per_wave)],
-            "risk": {"level": ("low", "medium", "high")[i % 3], "score": i % 100, "reasons": []},
-        })
-    move_groups = [{"id": f"MG-{g + 1:04d}", "name": f"app-{g % 700} | <team {g % 13}> \"prod\"", "wave": g // groups_per_wave + 1,
-                    "servers_count": per_wave // groups_per_wave} for g in range(GROUPS)]
+        waves.append(
+            {
+                "number": i + 1,
+                "name": f"Wave {i + 1}",
+                "kind": ("foundation", "nonprod", "prod")[min(i, 2) if i < 3 else 1 + i % 2],
+                "start": s.isoformat(),
+                "end": (s + dt.timedelta(days=13)).isoformat(),
+                "servers": per_wave,
+                "vcpus": per_wave * 4.0,
+                "memory_gb": per_wave * 16.0,
+                "storage_gb": per_wave * 200.0,
+                "move_groups": [f"MG-{i * groups_per_wave + g + 1:04d}" for g in range(groups_per_wave)],
+                "risk": {"level": ("low", "medium", "high")[i % 3], "score": i % 100, "reasons": []},
+            }
+        )
+    move_groups = [
+        {
+            "id": f"MG-{g + 1:04d}",
+            "name": f'app-{g % 700} | <team {g % 13}> "prod"',
+            "wave": g // groups_per_wave + 1,
+            "servers_count": per_wave // groups_per_wave,
+        }
+        for g in range(GROUPS)
+    ]
     edges = []
     seen = set()
     while len(edges) < EDGES:
@@ -75,12 +90,29 @@ def plan() -> dict[str, Any]:
         if a == b or (a, b) in seen:
             continue
         seen.add((a, b))
-        edges.append({"source": f"MG-{a + 1:04d}", "target": f"MG-{b + 1:04d}", "connections": float(rnd.randrange(1, 5_000_000))})
+        edges.append(
+            {
+                "source": f"MG-{a + 1:04d}",
+                "target": f"MG-{b + 1:04d}",
+                "connections": float(rnd.randrange(1, 5_000_000)),
+            }
+        )
     baseline = 1_234_567.0  # kW of a very large estate: values Python would print with an exponent
-    timeline = [{"month": f"{2027 + m // 12}-{m % 12 + 1:02d}", "remaining": round(baseline * (1 - m / (MONTHS + 20)), 3),
-                 "reduction": round(m / (MONTHS + 20), 4)} for m in range(MONTHS)]
-    return {"servers": SERVERS, "waves": waves, "move_groups": move_groups, "move_group_dependencies": edges,
-            "footprint": {"unit": "kW", "baseline": baseline, "timeline": timeline, "target": {"reduction": 0.6}}}
+    timeline = [
+        {
+            "month": f"{2027 + m // 12}-{m % 12 + 1:02d}",
+            "remaining": round(baseline * (1 - m / (MONTHS + 20)), 3),
+            "reduction": round(m / (MONTHS + 20), 4),
+        }
+        for m in range(MONTHS)
+    ]
+    return {
+        "servers": SERVERS,
+        "waves": waves,
+        "move_groups": move_groups,
+        "move_group_dependencies": edges,
+        "footprint": {"unit": "kW", "baseline": baseline, "timeline": timeline, "target": {"reduction": 0.6}},
+    }
 
 
 def test_gantt_of_500_waves_is_capped_and_announced(plan: dict[str, Any]) -> None:
@@ -92,7 +124,11 @@ def test_gantt_of_500_waves_is_capped_and_announced(plan: dict[str, Any]) -> Non
     # the twin has every wave, with the same dates the chart draws
     rows = gantt_rows(plan["waves"])
     assert len(rows) == WAVES and list(GANTT_HEADERS)[0] == "Wave"
-    drawn = {int(m.group(1)): (m.group(2), int(m.group(3))) for m in (re.search(r":(?:crit, )?w(\d+), (\S+), (\d+)d", t) for t in tasks) if m}
+    drawn = {
+        int(m.group(1)): (m.group(2), int(m.group(3)))
+        for m in (re.search(r":(?:crit, )?w(\d+), (\S+), (\d+)d", t) for t in tasks)
+        if m
+    }
     for number, kind, start, _end, days, servers, _risk in rows[:MAX_GANTT_TASKS]:
         assert drawn[number] == (start, days) and servers == SERVERS // WAVES and kind
     assert gantt_table(plan["waves"]).count("\n") == WAVES + 2
@@ -119,7 +155,10 @@ def test_every_wave_dependency_diagram_within_limits(plan: dict[str, Any]) -> No
 
 
 def test_estate_wide_diagram_keeps_the_heaviest_500_edges(plan: dict[str, Any]) -> None:
-    edges = [{"source": e["source"], "target": e["target"], "weight": e["connections"]} for e in plan["move_group_dependencies"]]
+    edges = [
+        {"source": e["source"], "target": e["target"], "weight": e["connections"]}
+        for e in plan["move_group_dependencies"]
+    ]
     nodes = [{"id": g["id"], "label": g["name"]} for g in plan["move_groups"]]
     text, shown = dependency_flowchart(nodes, edges, max_edges=100_000, max_nodes=100_000)
     (block,) = _within_limits(text)
@@ -128,7 +167,9 @@ def test_estate_wide_diagram_keeps_the_heaviest_500_edges(plan: dict[str, Any]) 
     assert re.search(r"_and [\d,]+ more dependencies between [\d,]+ more nodes", text)
     # the labels carried pipes, angle brackets and quotes: none of them is raw inside the block
     assert "<team" not in block and '"prod"' not in block and "app-1 |" not in block
-    assert dependency_table(nodes, edges, shown, limit=100).count("\n|") == 101 and "more dependencies" in dependency_table(nodes, edges, shown)
+    assert dependency_table(nodes, edges, shown, limit=100).count(
+        "\n|"
+    ) == 101 and "more dependencies" in dependency_table(nodes, edges, shown)
     assert list(DEPENDENCY_HEADERS)[-1] == "In the diagram"
 
 
@@ -158,14 +199,27 @@ def test_burndown_xychart_numbers_parse_and_months_are_sampled(plan: dict[str, A
     assert burndown_table(fp["timeline"], target, "kW").startswith("| Month | Remaining (kW) | Target (kW) |")
 
 
-@pytest.mark.parametrize(("value", "text"), [(1e6, "1000000"), (1234567.891, "1234567.891"), (48000.0, "48000"), (0.5, "0.5"),
-                                             (-0.0, "0"), (1e-9, "0"), (float("nan"), "0"), (2.5e-4, "0.00025")])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1e6, "1000000"),
+        (1234567.891, "1234567.891"),
+        (48000.0, "48000"),
+        (0.5, "0.5"),
+        (-0.0, "0"),
+        (1e-9, "0"),
+        (float("nan"), "0"),
+        (2.5e-4, "0.00025"),
+    ],
+)
 def test_mermaid_number(value: float, text: str) -> None:
     assert mermaid_number(value) == text and XY_NUMBER.match(text)
 
 
 def test_gantt_keeps_waves_of_an_unlisted_kind() -> None:
-    waves = [{"number": 1, "kind": "pilot", "start": "2027-01-04", "end": "2027-01-10", "servers": 3},
-             {"number": 2, "kind": "prod", "start": "2027-01-11", "end": "2027-01-17", "servers": 4}]
+    waves = [
+        {"number": 1, "kind": "pilot", "start": "2027-01-04", "end": "2027-01-10", "servers": 3},
+        {"number": 2, "kind": "prod", "start": "2027-01-11", "end": "2027-01-17", "servers": 4},
+    ]
     text = gantt(waves)
     assert "section pilot" in text and ":w1, 2027-01-04, 7d" in text and ":w2, 2027-01-11, 7d" in text

@@ -29,12 +29,24 @@ def test_markdown_cell_escaping() -> None:
 
 def test_csv_formula_injection_is_defused() -> None:
     assert [csv_cell(v) for v in ("=HYPERLINK(1)", "+1+1", "-cmd", "@SUM(A1)", "-12.5", "web01", 3.5)] == [
-        "'=HYPERLINK(1)", "'+1+1", "'-cmd", "'@SUM(A1)", "-12.5", "web01", 3.5]
+        "'=HYPERLINK(1)",
+        "'+1+1",
+        "'-cmd",
+        "'@SUM(A1)",
+        "-12.5",
+        "web01",
+        3.5,
+    ]
 
 
 def test_mermaid_labels_cannot_break_the_diagram() -> None:
     label = mermaid_label('app "x"]; click n0 call evil()')
-    assert '"' not in label and "]" not in label and ";" not in label.replace("#", "").replace("&", "") or label.count(";") == label.count("#")
+    assert (
+        '"' not in label
+        and "]" not in label
+        and ";" not in label.replace("#", "").replace("&", "")
+        or label.count(";") == label.count("#")
+    )
 
 
 def test_inventory_text_is_escaped_in_the_plan_and_waves_csv() -> None:
@@ -51,10 +63,17 @@ def test_inventory_text_is_escaped_in_the_plan_and_waves_csv() -> None:
 @pytest.fixture(scope="module")
 def big_plan() -> dict:
     estate = generate_estate(10_000, seed=11)
-    results = [ReadResult(path="servers.csv", format="native", servers=estate.servers.astype(str).replace({"nan": ""})),
-               ReadResult(path="dependencies.csv", format="native", dependencies=estate.dependencies.astype(str)),
-               ReadResult(path="hosts.csv", format="native", hosts=estate.hosts.astype(str))]
-    doc = plan_inventory(validate(results), load_settings(None, {"capacity": {"max_servers": 60, "max_vcpus": 600}}, environ={})).document
+    results = [
+        ReadResult(
+            path="servers.csv", format="native", servers=estate.servers.astype(str).replace({"nan": ""})
+        ),
+        ReadResult(path="dependencies.csv", format="native", dependencies=estate.dependencies.astype(str)),
+        ReadResult(path="hosts.csv", format="native", hosts=estate.hosts.astype(str)),
+    ]
+    doc = plan_inventory(
+        validate(results),
+        load_settings(None, {"capacity": {"max_servers": 60, "max_vcpus": 600}}, environ={}),
+    ).document
     validate_document(doc)  # a large, generated plan follows the published schema too
     return doc
 
@@ -70,7 +89,17 @@ def test_every_mermaid_block_within_github_limits_on_10000_servers(big_plan: dic
 
 
 def test_builders_cap_and_announce() -> None:
-    waves = [{"number": i, "kind": "prod", "start": "2027-01-04", "end": "2027-01-17", "servers": 5, "risk": {"level": "low"}} for i in range(1, 1001)]
+    waves = [
+        {
+            "number": i,
+            "kind": "prod",
+            "start": "2027-01-04",
+            "end": "2027-01-17",
+            "servers": 5,
+            "risk": {"level": "low"},
+        }
+        for i in range(1, 1001)
+    ]
     text = gantt(waves)
     assert len(text) <= MAX_CHARS + 200 and "and 600 more waves" in text
     nodes = [{"id": str(i), "label": f"group {i}"} for i in range(2000)]
@@ -78,7 +107,9 @@ def test_builders_cap_and_announce() -> None:
     diagram, shown = dependency_flowchart(nodes, edges, max_edges=10_000, max_nodes=10_000)
     assert len(shown) <= MAX_EDGES and diagram.count("-->") == len(shown)
     assert shown[0]["weight"] == 1999.0  # the heaviest edges are kept
-    timeline = [{"month": f"{2027 + i // 12}-{i % 12 + 1:02d}", "remaining": 100 - i * 0.1} for i in range(600)]
+    timeline = [
+        {"month": f"{2027 + i // 12}-{i % 12 + 1:02d}", "remaining": 100 - i * 0.1} for i in range(600)
+    ]
     chart = xychart_burndown(timeline, 40, "kW")
     assert chart.count(",") < 400 and "months shown" in chart
 

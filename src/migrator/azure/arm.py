@@ -61,8 +61,13 @@ def compute_client(conn: Connection, credential: Any, **kwargs: Any) -> Any:
     from azure.mgmt.compute import ComputeManagementClient
 
     kwargs.setdefault("retry_total", 3)
-    return ComputeManagementClient(credential, conn.subscription, base_url=conn.endpoint,
-                                   credential_scopes=[conn.endpoint + "/.default"], **kwargs)
+    return ComputeManagementClient(
+        credential,
+        conn.subscription,
+        base_url=conn.endpoint,
+        credential_scopes=[conn.endpoint + "/.default"],
+        **kwargs,
+    )
 
 
 def _default_factory(conn: Connection) -> Any:
@@ -82,21 +87,33 @@ def describe_error(exc: BaseException, conn: Connection, action: str) -> AzureAc
         CredentialUnavailableError = ClientAuthenticationError  # type: ignore[misc,assignment]  # noqa: N806
     first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
     if isinstance(exc, CredentialUnavailableError):
-        return AzureAccessError(f"no Azure credentials found for --auth {conn.auth}: sign in with 'az login' or choose another --auth ({first})")
+        return AzureAccessError(
+            f"no Azure credentials found for --auth {conn.auth}: sign in with 'az login' or choose another --auth ({first})"
+        )
     if isinstance(exc, ClientAuthenticationError):
-        return AzureAccessError(f"Azure sign-in failed or expired (--auth {conn.auth}): sign in again with 'az login' ({first})")
+        return AzureAccessError(
+            f"Azure sign-in failed or expired (--auth {conn.auth}): sign in again with 'az login' ({first})"
+        )
     if isinstance(exc, HttpResponseError):
         status = getattr(exc, "status_code", None)
         code = getattr(getattr(exc, "error", None), "code", None) or ""
         if status == 403:
-            return AzureAccessError(f"permission denied while {action}: the identity needs the Reader role on subscription {conn.subscription} ({code or 'AuthorizationFailed'})")
+            return AzureAccessError(
+                f"permission denied while {action}: the identity needs the Reader role on subscription {conn.subscription} ({code or 'AuthorizationFailed'})"
+            )
         if status == 404 and "Subscription" in code:
-            return AzureAccessError(f"subscription {conn.subscription} not found, or not visible to this identity ({code})")
+            return AzureAccessError(
+                f"subscription {conn.subscription} not found, or not visible to this identity ({code})"
+            )
         if status == 429:
             retry = (getattr(getattr(exc, "response", None), "headers", {}) or {}).get("Retry-After", "?")
-            return AzureAccessError(f"Azure is throttling requests while {action} (HTTP 429, still after retries); try again in {retry} s")
+            return AzureAccessError(
+                f"Azure is throttling requests while {action} (HTTP 429, still after retries); try again in {retry} s"
+            )
         if status == 401:
-            return AzureAccessError(f"Azure refused the token while {action} (HTTP 401): sign in again with 'az login'")
+            return AzureAccessError(
+                f"Azure refused the token while {action} (HTTP 401): sign in again with 'az login'"
+            )
         return AzureAccessError(f"Azure answered HTTP {status} while {action}: {code or first}")
     if isinstance(exc, ServiceRequestError):
         return AzureAccessError(f"cannot reach {conn.endpoint} while {action}: {first}")

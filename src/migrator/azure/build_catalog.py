@@ -34,7 +34,11 @@ def _raw_prices(path: Path | None) -> dict[str, dict[str, float]]:
             continue
         if not product.startswith("Virtual Machines"):
             continue
-        size = sku.removeprefix("Standard_").replace(" ", "_") if sku.startswith("Standard_") else meter["meterName"].replace(" ", "_")
+        size = (
+            sku.removeprefix("Standard_").replace(" ", "_")
+            if sku.startswith("Standard_")
+            else meter["meterName"].replace(" ", "_")
+        )
         kind = "windows" if product.endswith("Windows") else "linux"
         out.setdefault(size, {})[kind] = float(meter["retailPrice"])
     return out
@@ -49,10 +53,20 @@ def build(shared: Path, region: str) -> dict[str, Any]:
     raw_name = REGIONS[region]
     raw = _raw_prices(cat / "retail-prices-raw" / raw_name if raw_name else None)
     reserved_path = cat / "reserved" / f"prices_{region}.json"
-    reserved = json.loads(reserved_path.read_text())["currencies"]["USD"]["vm_prices"] if reserved_path.exists() else {}
+    reserved = (
+        json.loads(reserved_path.read_text())["currencies"]["USD"]["vm_prices"]
+        if reserved_path.exists()
+        else {}
+    )
     sizes = []
-    stats = {"sizes": 0, "linux_fixed_from_meters": 0, "linux_dropped_unverified": 0, "windows_fixed_from_meters": 0, "no_price": 0,
-             "subscription_restricted": 0}
+    stats = {
+        "sizes": 0,
+        "linux_fixed_from_meters": 0,
+        "linux_dropped_unverified": 0,
+        "windows_fixed_from_meters": 0,
+        "no_price": 0,
+        "subscription_restricted": 0,
+    }
     for s in sorted(skus["skus"], key=lambda x: x["name"]):
         short = s["name"].removeprefix("Standard_")
         p = prices["prices"].get(short, {})
@@ -61,7 +75,9 @@ def build(shared: Path, region: str) -> dict[str, Any]:
         meter = raw.get(short, {})
         if meter:
             if "linux" in meter and linux is not None and abs(meter["linux"] - linux) > 1e-9:
-                note.append(f"linux price {linux} in the price file replaced by the retail meter {meter['linux']}")
+                note.append(
+                    f"linux price {linux} in the price file replaced by the retail meter {meter['linux']}"
+                )
                 linux = meter["linux"]
                 stats["linux_fixed_from_meters"] += 1
             if "windows" in meter and windows is not None and abs(meter["windows"] - windows) > 1e-9:
@@ -70,8 +86,15 @@ def build(shared: Path, region: str) -> dict[str, Any]:
                 stats["windows_fixed_from_meters"] += 1
             linux = meter.get("linux", linux) if linux is None else linux
             windows = meter.get("windows", windows) if windows is None else windows
-        if linux is not None and windows is not None and abs(linux - windows) < 1e-12 and "linux" not in meter:
-            note.append("linux price equals the windows price and no retail meter confirms it: linux price unknown")
+        if (
+            linux is not None
+            and windows is not None
+            and abs(linux - windows) < 1e-12
+            and "linux" not in meter
+        ):
+            note.append(
+                "linux price equals the windows price and no retail meter confirms it: linux price unknown"
+            )
             linux = None
             stats["linux_dropped_unverified"] += 1
         if linux is None and windows is None:
@@ -80,15 +103,27 @@ def build(shared: Path, region: str) -> dict[str, Any]:
         restricted = [x for x in s.get("restrictions") or []]
         if restricted:
             stats["subscription_restricted"] += 1
-        sizes.append({
-            "name": s["name"], "family": s["family"], "vcpus": int(s["vCPUs"]), "memory_gb": float(s["memoryGB"]),
-            "max_data_disks": int(s.get("maxDataDisks") or 0), "premium_io": bool(s.get("premiumIO")),
-            "hyperv_generations": s.get("hyperVGenerations", ""), "arch": s.get("cpuArchitecture", "x64"),
-            "zones": sorted(s.get("zones") or []), "restrictions": sorted(set(restricted)),
-            "linux": linux, "windows": windows,
-            "linux_1y": r.get("linux_1yr"), "linux_3y": r.get("linux_3yr"), "windows_1y": r.get("windows_1yr"), "windows_3y": r.get("windows_3yr"),
-            "price_note": "; ".join(note),
-        })
+        sizes.append(
+            {
+                "name": s["name"],
+                "family": s["family"],
+                "vcpus": int(s["vCPUs"]),
+                "memory_gb": float(s["memoryGB"]),
+                "max_data_disks": int(s.get("maxDataDisks") or 0),
+                "premium_io": bool(s.get("premiumIO")),
+                "hyperv_generations": s.get("hyperVGenerations", ""),
+                "arch": s.get("cpuArchitecture", "x64"),
+                "zones": sorted(s.get("zones") or []),
+                "restrictions": sorted(set(restricted)),
+                "linux": linux,
+                "windows": windows,
+                "linux_1y": r.get("linux_1yr"),
+                "linux_3y": r.get("linux_3yr"),
+                "windows_1y": r.get("windows_1yr"),
+                "windows_3y": r.get("windows_3yr"),
+                "price_note": "; ".join(note),
+            }
+        )
         stats["sizes"] += 1
     disk_rows = []
     if disks:
@@ -98,18 +133,41 @@ def build(shared: Path, region: str) -> dict[str, Any]:
             if key in seen:
                 continue
             seen.add(key)
-            disk_rows.append({"type": d["name"], "tier": d["size"], "label": d.get("tierLabel", ""), "max_size_gib": int(d["maxSizeGiB"]),
-                              "iops": int(d.get("maxIOPS") or 0), "mbps": float(d.get("maxThroughputMBps") or 0), "monthly_price": None})
+            disk_rows.append(
+                {
+                    "type": d["name"],
+                    "tier": d["size"],
+                    "label": d.get("tierLabel", ""),
+                    "max_size_gib": int(d["maxSizeGiB"]),
+                    "iops": int(d.get("maxIOPS") or 0),
+                    "mbps": float(d.get("maxThroughputMBps") or 0),
+                    "monthly_price": None,
+                }
+            )
     return {
         "region": region,
         "currency": "USD",
-        "snapshot": {"skus": skus["lastUpdated"][:10], "prices": prices["lastUpdated"][:10],
-                     "retail_meters": "2026-08-22" if raw else None, "reservations": "2026-08-03" if reserved else None,
-                     "disks": disks["lastUpdated"][:10] if disks else None},
+        "snapshot": {
+            "skus": skus["lastUpdated"][:10],
+            "prices": prices["lastUpdated"][:10],
+            "retail_meters": "2026-08-22" if raw else None,
+            "reservations": "2026-08-03" if reserved else None,
+            "disks": disks["lastUpdated"][:10] if disks else None,
+        },
         "sources": [
             "ARM resource SKUs and per-size retail prices: DarrenJohns/djtools-azure-vm-sku-locator data/ @f31f817 (MIT)",
-            *(["Retail Prices API meters: andy-diericks/azure-pricing-radar data/latest/ @cf741f2 (MIT)"] if raw else []),
-            *(["1/3-year reservation rates (Dsv5, Esv5 only): KimTholstorf/azure-rvtools-cost-estimator docs/prices/ @b4a0138 (MIT)"] if reserved else []),
+            *(
+                ["Retail Prices API meters: andy-diericks/azure-pricing-radar data/latest/ @cf741f2 (MIT)"]
+                if raw
+                else []
+            ),
+            *(
+                [
+                    "1/3-year reservation rates (Dsv5, Esv5 only): KimTholstorf/azure-rvtools-cost-estimator docs/prices/ @b4a0138 (MIT)"
+                ]
+                if reserved
+                else []
+            ),
         ],
         "stats": stats,
         "sizes": sizes,

@@ -36,7 +36,9 @@ def series_of(name: str) -> str:
 class Catalog:
     region: str
     currency: str
-    sizes: pd.DataFrame  # one row per size: name, series, vcpus, memory_gb, max_data_disks, premium_io, linux, windows, ...
+    sizes: (
+        pd.DataFrame
+    )  # one row per size: name, series, vcpus, memory_gb, max_data_disks, premium_io, linux, windows, ...
     disks: pd.DataFrame  # type, tier, max_size_gib, iops, mbps, monthly_price
     snapshot: dict[str, Any]
     sources: tuple[str, ...]
@@ -45,8 +47,15 @@ class Catalog:
     origin: str
 
     def info(self) -> dict[str, Any]:
-        return {"region": self.region, "currency": self.currency, "snapshot": self.snapshot, "sources": list(self.sources),
-                "stats": self.stats, "disk_prices": self.disk_prices, "origin": self.origin}
+        return {
+            "region": self.region,
+            "currency": self.currency,
+            "snapshot": self.snapshot,
+            "sources": list(self.sources),
+            "stats": self.stats,
+            "disk_prices": self.disk_prices,
+            "origin": self.origin,
+        }
 
 
 def _from_document(doc: dict[str, Any], origin: str) -> Catalog:
@@ -54,11 +63,22 @@ def _from_document(doc: dict[str, Any], origin: str) -> Catalog:
     sizes["series"] = sizes["name"].map(series_of)
     for col in ("linux", "windows", "linux_1y", "linux_3y", "windows_1y", "windows_3y"):
         sizes[col] = pd.to_numeric(sizes[col], errors="coerce").astype(float)
-    disks = pd.DataFrame(doc.get("disks") or [], columns=["type", "tier", "label", "max_size_gib", "iops", "mbps", "monthly_price"])
+    disks = pd.DataFrame(
+        doc.get("disks") or [],
+        columns=["type", "tier", "label", "max_size_gib", "iops", "mbps", "monthly_price"],
+    )
     disks["monthly_price"] = pd.to_numeric(disks["monthly_price"], errors="coerce").astype(float)
-    return Catalog(region=doc["region"], currency=doc.get("currency", "USD"), sizes=sizes, disks=disks,
-                   snapshot=doc.get("snapshot", {}), sources=tuple(doc.get("sources", ())), stats=doc.get("stats", {}),
-                   disk_prices=doc.get("disk_prices", ""), origin=origin)
+    return Catalog(
+        region=doc["region"],
+        currency=doc.get("currency", "USD"),
+        sizes=sizes,
+        disks=disks,
+        snapshot=doc.get("snapshot", {}),
+        sources=tuple(doc.get("sources", ())),
+        stats=doc.get("stats", {}),
+        disk_prices=doc.get("disk_prices", ""),
+        origin=origin,
+    )
 
 
 def read_catalog_file(path: str | Path) -> Catalog:
@@ -85,7 +105,9 @@ def load_catalog(region: str, path: str = "") -> Catalog:
             raise InputError(f"catalog is for region '{cat.region}', not '{region}'", file=path)
         return cat
     if region not in BUNDLED_REGIONS:
-        raise InputError(f"no bundled catalog for region '{region}'",
-                         expected=f"one of {', '.join(BUNDLED_REGIONS)}, or run 'migrator catalog refresh --region {region}' and set sizing.catalog")
+        raise InputError(
+            f"no bundled catalog for region '{region}'",
+            expected=f"one of {', '.join(BUNDLED_REGIONS)}, or run 'migrator catalog refresh --region {region}' and set sizing.catalog",
+        )
     data = resources.files("migrator").joinpath(f"data/catalog-{region}.json.gz").read_bytes()
     return _from_document(json.loads(gzip.decompress(data)), f"bundled snapshot ({region})")

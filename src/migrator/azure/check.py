@@ -29,7 +29,13 @@ class CheckFinding:
     server: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "severity": self.severity, "message": self.message, "wave": self.wave, "server": self.server}
+        return {
+            "kind": self.kind,
+            "severity": self.severity,
+            "message": self.message,
+            "wave": self.wave,
+            "server": self.server,
+        }
 
 
 @dataclass(frozen=True)
@@ -53,11 +59,19 @@ class CheckResult:
         for r in self.reconciliation:
             counts[r["status"]] += 1
         return {
-            "as_of": self.as_of.isoformat(), "subscription": self.subscription, "region": self.region,
-            "due_waves": list(self.due_waves), "upcoming_waves": list(self.upcoming_waves),
-            "summary": {"blocking": self.blocking, "warnings": sum(1 for f in self.findings if f.severity == "warning"),
-                        "reconciliation": dict(sorted(counts.items()))},
-            "reconciliation": list(self.reconciliation), "quota": list(self.quota), "sizes": list(self.sizes),
+            "as_of": self.as_of.isoformat(),
+            "subscription": self.subscription,
+            "region": self.region,
+            "due_waves": list(self.due_waves),
+            "upcoming_waves": list(self.upcoming_waves),
+            "summary": {
+                "blocking": self.blocking,
+                "warnings": sum(1 for f in self.findings if f.severity == "warning"),
+                "reconciliation": dict(sorted(counts.items())),
+            },
+            "reconciliation": list(self.reconciliation),
+            "quota": list(self.quota),
+            "sizes": list(self.sizes),
             "findings": [f.to_dict() for f in self.findings],
         }
 
@@ -82,7 +96,11 @@ def collect(client: Any, conn: Connection, region: str) -> tuple[list[Any], list
     except Exception as exc:
         raise describe_error(exc, conn, "listing virtual machines") from None
     try:
-        skus = [s for s in client.resource_skus.list(filter=f"location eq '{region}'") if s.resource_type == "virtualMachines"]
+        skus = [
+            s
+            for s in client.resource_skus.list(filter=f"location eq '{region}'")
+            if s.resource_type == "virtualMachines"
+        ]
     except Exception as exc:
         raise describe_error(exc, conn, "reading the Compute resource SKUs") from None
     try:
@@ -92,8 +110,14 @@ def collect(client: Any, conn: Connection, region: str) -> tuple[list[Any], list
     return vms, skus, usage
 
 
-def check_plan(plan: dict[str, Any], client: Any, conn: Connection, as_of: dt.date, region: str | None = None,
-               match_tag: str | None = None) -> CheckResult:
+def check_plan(
+    plan: dict[str, Any],
+    client: Any,
+    conn: Connection,
+    as_of: dt.date,
+    region: str | None = None,
+    match_tag: str | None = None,
+) -> CheckResult:
     region = (region or ((plan.get("settings") or {}).get("sizing") or {}).get("region") or "").lower()
     if not region:
         raise AzureAccessError("the plan names no target region: pass --region")
@@ -102,7 +126,11 @@ def check_plan(plan: dict[str, Any], client: Any, conn: Connection, as_of: dt.da
     waves = {w["number"]: w for w in plan.get("waves", [])}
     due = sorted(n for n, w in waves.items() if dt.date.fromisoformat(w["end"]) <= as_of)
     upcoming = sorted(n for n, w in waves.items() if dt.date.fromisoformat(w["end"]) > as_of)
-    moving = [s for s in plan.get("servers", []) if s.get("wave") is not None and s.get("disposition") not in ("retire", "retain")]
+    moving = [
+        s
+        for s in plan.get("servers", [])
+        if s.get("wave") is not None and s.get("disposition") not in ("retire", "retain")
+    ]
 
     # --- reconciliation -----------------------------------------------------------------------------------------
     by_name: dict[str, Any] = {}
@@ -119,35 +147,83 @@ def check_plan(plan: dict[str, Any], client: Any, conn: Connection, as_of: dt.da
             matched_ids.add(vm.id)
         if s["wave"] not in due:
             if vm is not None:
-                recon.append({"server": s["name"], "wave": s["wave"], "status": "early", "planned_size": s.get("azure_size"),
-                              "actual_size": _value(vm.hardware_profile.vm_size) if vm.hardware_profile else None, "power_state": _power_state(vm),
-                              "vm": vm.name, "location": vm.location})
+                recon.append(
+                    {
+                        "server": s["name"],
+                        "wave": s["wave"],
+                        "status": "early",
+                        "planned_size": s.get("azure_size"),
+                        "actual_size": _value(vm.hardware_profile.vm_size) if vm.hardware_profile else None,
+                        "power_state": _power_state(vm),
+                        "vm": vm.name,
+                        "location": vm.location,
+                    }
+                )
             continue
-        row = {"server": s["name"], "wave": s["wave"], "planned_size": s.get("azure_size"), "actual_size": None, "power_state": None,
-               "vm": None, "location": None}
+        row = {
+            "server": s["name"],
+            "wave": s["wave"],
+            "planned_size": s.get("azure_size"),
+            "actual_size": None,
+            "power_state": None,
+            "vm": None,
+            "location": None,
+        }
         if vm is None:
             row["status"] = "missing"
-            findings.append(CheckFinding("missing", "warning", f"{s['name']} was due in wave {s['wave']} (ended {waves[s['wave']]['end']}) but no Azure VM matches it",
-                                         s["wave"], s["name"]))
+            findings.append(
+                CheckFinding(
+                    "missing",
+                    "warning",
+                    f"{s['name']} was due in wave {s['wave']} (ended {waves[s['wave']]['end']}) but no Azure VM matches it",
+                    s["wave"],
+                    s["name"],
+                )
+            )
         else:
             actual = _value(vm.hardware_profile.vm_size) if vm.hardware_profile else None
             row.update(actual_size=actual, power_state=_power_state(vm), vm=vm.name, location=vm.location)
             planned = s.get("azure_size")
             if planned and actual and actual.lower() != planned.lower():
                 row["status"] = "size-drift"
-                findings.append(CheckFinding("size-drift", "warning", f"{s['name']} runs as {actual}, the plan says {planned}", s["wave"], s["name"]))
+                findings.append(
+                    CheckFinding(
+                        "size-drift",
+                        "warning",
+                        f"{s['name']} runs as {actual}, the plan says {planned}",
+                        s["wave"],
+                        s["name"],
+                    )
+                )
             else:
                 row["status"] = "landed"
             if row["power_state"] in ("deallocated", "stopped"):
-                findings.append(CheckFinding("stopped", "warning", f"{s['name']} landed but its VM {vm.name} is {row['power_state']}", s["wave"], s["name"]))
+                findings.append(
+                    CheckFinding(
+                        "stopped",
+                        "warning",
+                        f"{s['name']} landed but its VM {vm.name} is {row['power_state']}",
+                        s["wave"],
+                        s["name"],
+                    )
+                )
         recon.append(row)
     planned_names = {s["name"].lower() for s in plan.get("servers", [])}
     for vm in sorted(vms, key=lambda v: v.name.lower()):
         if vm.id in matched_ids or (vm.location or "").lower() != region or vm.name.lower() in planned_names:
             continue
-        recon.append({"server": None, "wave": None, "status": "unplanned", "planned_size": None,
-                      "actual_size": _value(vm.hardware_profile.vm_size) if vm.hardware_profile else None,
-                      "power_state": _power_state(vm), "vm": vm.name, "location": vm.location})
+        recon.append(
+            {
+                "server": None,
+                "wave": None,
+                "status": "unplanned",
+                "planned_size": None,
+                "actual_size": _value(vm.hardware_profile.vm_size) if vm.hardware_profile else None,
+                "power_state": _power_state(vm),
+                "vm": vm.name,
+                "location": vm.location,
+            }
+        )
         findings.append(CheckFinding("unplanned", "info", f"Azure VM {vm.name} in {region} is in no plan"))
 
     # --- can the next waves land: sizes -------------------------------------------------------------------------
@@ -163,8 +239,24 @@ def check_plan(plan: dict[str, Any], client: Any, conn: Connection, as_of: dt.da
         sku = sku_by_name.get(size.lower())
         wave = first_wave_of[size]
         if sku is None:
-            size_rows.append({"size": size, "first_wave": wave, "available": False, "family": None, "zones": [], "restrictions": []})
-            findings.append(CheckFinding("size-unavailable", "blocking", f"{size} (first needed in wave {wave}) is not offered in {region}", wave))
+            size_rows.append(
+                {
+                    "size": size,
+                    "first_wave": wave,
+                    "available": False,
+                    "family": None,
+                    "zones": [],
+                    "restrictions": [],
+                }
+            )
+            findings.append(
+                CheckFinding(
+                    "size-unavailable",
+                    "blocking",
+                    f"{size} (first needed in wave {wave}) is not offered in {region}",
+                    wave,
+                )
+            )
             continue
         family_of[size] = sku.family or ""
         caps = {c.name: c.value for c in (sku.capabilities or [])}
@@ -179,16 +271,40 @@ def check_plan(plan: dict[str, Any], client: Any, conn: Connection, as_of: dt.da
             if kind == "Location":
                 blocked = True
             elif kind == "Zone":
-                for info in r.restriction_info.zones if r.restriction_info and r.restriction_info.zones else []:
+                for info in (
+                    r.restriction_info.zones if r.restriction_info and r.restriction_info.zones else []
+                ):
                     restricted_zones.add(info)
-        size_rows.append({"size": size, "first_wave": wave, "available": not blocked, "family": sku.family, "zones": zones,
-                          "restricted_zones": sorted(restricted_zones), "restrictions": reasons})
+        size_rows.append(
+            {
+                "size": size,
+                "first_wave": wave,
+                "available": not blocked,
+                "family": sku.family,
+                "zones": zones,
+                "restricted_zones": sorted(restricted_zones),
+                "restrictions": reasons,
+            }
+        )
         if blocked:
-            findings.append(CheckFinding("size-restricted", "blocking",
-                                         f"{size} (first needed in wave {wave}) is restricted for this subscription in {region} ({', '.join(reasons)}): "
-                                         "request access or choose another size", wave))
+            findings.append(
+                CheckFinding(
+                    "size-restricted",
+                    "blocking",
+                    f"{size} (first needed in wave {wave}) is restricted for this subscription in {region} ({', '.join(reasons)}): "
+                    "request access or choose another size",
+                    wave,
+                )
+            )
         elif restricted_zones:
-            findings.append(CheckFinding("zone-restricted", "warning", f"{size} is restricted in zones {', '.join(sorted(restricted_zones))} of {region}", wave))
+            findings.append(
+                CheckFinding(
+                    "zone-restricted",
+                    "warning",
+                    f"{size} is restricted in zones {', '.join(sorted(restricted_zones))} of {region}",
+                    wave,
+                )
+            )
 
     # --- quota: cumulative vCPUs per family and in total, wave by wave -----------------------------------------------
     usage_by = {(_value(u.name.value) or "").lower(): u for u in usage if u.name is not None}
@@ -209,18 +325,41 @@ def check_plan(plan: dict[str, Any], client: Any, conn: Connection, as_of: dt.da
             if u is None:
                 if fam not in short_reported:
                     short_reported.add(fam)
-                    findings.append(CheckFinding("quota", "warning", f"no quota reported for {label} in {region}", wave))
+                    findings.append(
+                        CheckFinding("quota", "warning", f"no quota reported for {label} in {region}", wave)
+                    )
                 continue
             free = float(u.limit) - float(u.current_value)
-            row = {"wave": wave, "family": label, "needed_cumulative": need[fam], "in_use": float(u.current_value), "limit": float(u.limit),
-                   "shortfall": max(0.0, need[fam] - free)}
+            row = {
+                "wave": wave,
+                "family": label,
+                "needed_cumulative": need[fam],
+                "in_use": float(u.current_value),
+                "limit": float(u.limit),
+                "shortfall": max(0.0, need[fam] - free),
+            }
             quota_rows.append(row)
             if row["shortfall"] > 0 and fam not in short_reported:
                 short_reported.add(fam)
-                findings.append(CheckFinding("quota", "blocking",
-                                             f"wave {wave} brings {label} to {need[fam]:g} new vCPUs, {row['shortfall']:g} more than the free quota "
-                                             f"({u.limit:g} limit, {u.current_value:g} in use): request a quota increase before wave {wave}", wave))
+                findings.append(
+                    CheckFinding(
+                        "quota",
+                        "blocking",
+                        f"wave {wave} brings {label} to {need[fam]:g} new vCPUs, {row['shortfall']:g} more than the free quota "
+                        f"({u.limit:g} limit, {u.current_value:g} in use): request a quota increase before wave {wave}",
+                        wave,
+                    )
+                )
     order = {"blocking": 0, "warning": 1, "info": 2}
     findings.sort(key=lambda f: (order[f.severity], f.wave or 0, f.kind, f.server or "", f.message))
-    return CheckResult(as_of=as_of, subscription=conn.subscription, region=region, due_waves=tuple(due), upcoming_waves=tuple(upcoming),
-                       reconciliation=tuple(recon), quota=tuple(quota_rows), sizes=tuple(size_rows), findings=tuple(findings))
+    return CheckResult(
+        as_of=as_of,
+        subscription=conn.subscription,
+        region=region,
+        due_waves=tuple(due),
+        upcoming_waves=tuple(upcoming),
+        reconciliation=tuple(recon),
+        quota=tuple(quota_rows),
+        sizes=tuple(size_rows),
+        findings=tuple(findings),
+    )

@@ -63,7 +63,11 @@ def vm_prices(items: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for it in items:
         product, sku, meter = it.get("productName", ""), it.get("skuName", ""), it.get("meterName", "")
-        if "Cloud Services" in product or re.search(r"(Spot|Low Priority)$", sku) or re.search(r"(Spot|Low Priority)$", meter):
+        if (
+            "Cloud Services" in product
+            or re.search(r"(Spot|Low Priority)$", sku)
+            or re.search(r"(Spot|Low Priority)$", meter)
+        ):
             continue
         os_kind = "windows" if product.endswith("Windows") else "linux"
         size = _size_name(it)
@@ -98,7 +102,9 @@ def disk_prices(items: list[dict[str, Any]]) -> dict[tuple[str, str], float]:
     return out
 
 
-def sku_capabilities(region: str, subscription: str, credential: Any, **client_kwargs: Any) -> list[dict[str, Any]]:
+def sku_capabilities(
+    region: str, subscription: str, credential: Any, **client_kwargs: Any
+) -> list[dict[str, Any]]:
     """Resource SKUs of the region through the real ComputeManagementClient (lazily imported)."""
     from azure.mgmt.compute import ComputeManagementClient
 
@@ -109,15 +115,33 @@ def sku_capabilities(region: str, subscription: str, credential: Any, **client_k
             continue
         caps = {c.name: c.value for c in (sku.capabilities or [])}
         zones = sorted({z for li in (sku.location_info or []) for z in (li.zones or [])})
-        restrictions = sorted({str(getattr(r.reason_code, "value", r.reason_code)) for r in (sku.restrictions or []) if r.reason_code})
-        regional = any(getattr(r.type, "value", r.type) == "Location" and getattr(r.reason_code, "value", r.reason_code) != "NotAvailableForSubscription"
-                       for r in (sku.restrictions or []))
-        sizes.append({
-            "name": sku.name, "family": sku.family or "", "vcpus": int(float(caps.get("vCPUs") or 0)), "memory_gb": float(caps.get("MemoryGB") or 0),
-            "max_data_disks": int(float(caps.get("MaxDataDiskCount") or 0)), "premium_io": caps.get("PremiumIO", "False") == "True",
-            "hyperv_generations": caps.get("HyperVGenerations", ""), "arch": caps.get("CpuArchitectureType", "x64"),
-            "zones": zones, "restrictions": restrictions, "regional_restriction": regional,
-        })
+        restrictions = sorted(
+            {
+                str(getattr(r.reason_code, "value", r.reason_code))
+                for r in (sku.restrictions or [])
+                if r.reason_code
+            }
+        )
+        regional = any(
+            getattr(r.type, "value", r.type) == "Location"
+            and getattr(r.reason_code, "value", r.reason_code) != "NotAvailableForSubscription"
+            for r in (sku.restrictions or [])
+        )
+        sizes.append(
+            {
+                "name": sku.name,
+                "family": sku.family or "",
+                "vcpus": int(float(caps.get("vCPUs") or 0)),
+                "memory_gb": float(caps.get("MemoryGB") or 0),
+                "max_data_disks": int(float(caps.get("MaxDataDiskCount") or 0)),
+                "premium_io": caps.get("PremiumIO", "False") == "True",
+                "hyperv_generations": caps.get("HyperVGenerations", ""),
+                "arch": caps.get("CpuArchitectureType", "x64"),
+                "zones": zones,
+                "restrictions": restrictions,
+                "regional_restriction": regional,
+            }
+        )
     return sizes
 
 
@@ -127,20 +151,45 @@ def _bundled_capabilities() -> dict[str, dict[str, Any]]:
     caps: dict[str, dict[str, Any]] = {}
     for region in BUNDLED_REGIONS:
         for row in load_catalog(region).sizes.to_dict(orient="records"):
-            caps.setdefault(row["name"], {k: row[k] for k in ("name", "family", "vcpus", "memory_gb", "max_data_disks", "premium_io",
-                                                               "hyperv_generations", "arch")} | {"zones": [], "restrictions": []})
+            caps.setdefault(
+                row["name"],
+                {
+                    k: row[k]
+                    for k in (
+                        "name",
+                        "family",
+                        "vcpus",
+                        "memory_gb",
+                        "max_data_disks",
+                        "premium_io",
+                        "hyperv_generations",
+                        "arch",
+                    )
+                }
+                | {"zones": [], "restrictions": []},
+            )
     return caps
 
 
-def refresh(region: str, fetch: Fetch = http_fetch, subscription: str | None = None, credential: Any = None,
-            today: dt.date | None = None, **client_kwargs: Any) -> dict[str, Any]:
+def refresh(
+    region: str,
+    fetch: Fetch = http_fetch,
+    subscription: str | None = None,
+    credential: Any = None,
+    today: dt.date | None = None,
+    **client_kwargs: Any,
+) -> dict[str, Any]:
     """A catalog document for ``region`` (the same shape as the bundled snapshots)."""
     today = today or dt.date.today()
     vm_items = retail_items(region, "serviceName eq 'Virtual Machines'", fetch)
     if not vm_items:
-        raise RefreshError(f"the Retail Prices API has no Virtual Machines prices for region '{region}' (is the name right?)")
+        raise RefreshError(
+            f"the Retail Prices API has no Virtual Machines prices for region '{region}' (is the name right?)"
+        )
     prices = vm_prices(vm_items)
-    disk_items = retail_items(region, "serviceName eq 'Storage' and contains(productName, 'Managed Disks')", fetch)
+    disk_items = retail_items(
+        region, "serviceName eq 'Storage' and contains(productName, 'Managed Disks')", fetch
+    )
     dprices = disk_prices(disk_items)
     if subscription:
         sizes = sku_capabilities(region, subscription, credential, **client_kwargs)
@@ -153,17 +202,41 @@ def refresh(region: str, fetch: Fetch = http_fetch, subscription: str | None = N
     for s in sorted(sizes, key=lambda x: x["name"]):
         p = prices.get(s["name"], {})
         linux, windows = p.get("linux"), p.get("windows")
-        rows.append({**s, "linux": linux, "windows": windows, "linux_1y": p.get("linux_1y"), "linux_3y": p.get("linux_3y"),
-                     "windows_1y": p.get("windows_1y"), "windows_3y": p.get("windows_3y"),
-                     "price_note": "" if linux is not None or windows is not None else "no pay-as-you-go meter in the region"})
+        rows.append(
+            {
+                **s,
+                "linux": linux,
+                "windows": windows,
+                "linux_1y": p.get("linux_1y"),
+                "linux_3y": p.get("linux_3y"),
+                "windows_1y": p.get("windows_1y"),
+                "windows_3y": p.get("windows_3y"),
+                "price_note": ""
+                if linux is not None or windows is not None
+                else "no pay-as-you-go meter in the region",
+            }
+        )
     disks = _disk_tiers(dprices)
     return {
-        "region": region, "currency": "USD",
-        "snapshot": {"prices": today.isoformat(), "skus": today.isoformat(), "retail_meters": today.isoformat(),
-                     "reservations": today.isoformat(), "disks": today.isoformat() if disks else None},
-        "sources": [f"Azure Retail Prices API ({len(vm_items)} VM meters, {len(disk_items)} storage meters), {today.isoformat()}", cap_source],
-        "stats": {"sizes": len(rows), "priced": sum(1 for r in rows if r["linux"] is not None or r["windows"] is not None)},
-        "sizes": rows, "disks": disks,
+        "region": region,
+        "currency": "USD",
+        "snapshot": {
+            "prices": today.isoformat(),
+            "skus": today.isoformat(),
+            "retail_meters": today.isoformat(),
+            "reservations": today.isoformat(),
+            "disks": today.isoformat() if disks else None,
+        },
+        "sources": [
+            f"Azure Retail Prices API ({len(vm_items)} VM meters, {len(disk_items)} storage meters), {today.isoformat()}",
+            cap_source,
+        ],
+        "stats": {
+            "sizes": len(rows),
+            "priced": sum(1 for r in rows if r["linux"] is not None or r["windows"] is not None),
+        },
+        "sizes": rows,
+        "disks": disks,
         "disk_prices": "from the Retail Prices API" if disks else "unknown: no managed-disk meters returned",
     }
 

@@ -26,15 +26,36 @@ MAX_DISK_GIB = 32_767
 DISK_TYPES = {"premium": "Premium_LRS", "standard-ssd": "StandardSSD_LRS", "standard-hdd": "Standard_LRS"}
 
 _WINDOWS = re.compile(r"windows", re.I)
-_LINUX = re.compile(r"linux|rhel|red\s*hat|ubuntu|centos|suse|sles|debian|oracle|rocky|alma|fedora|amazon", re.I)
+_LINUX = re.compile(
+    r"linux|rhel|red\s*hat|ubuntu|centos|suse|sles|debian|oracle|rocky|alma|fedora|amazon", re.I
+)
 # (pattern, readiness, reason) checked in order; the first match wins.
 _OS_RULES: tuple[tuple[str, str, str], ...] = (
-    (r"windows\s*(?:server\s*)?(?:2000|2003|nt)|windows\s*xp", "Not ready", "operating system not supported in Azure ({os})"),
-    (r"windows\s*(?:server\s*)?2008", "Ready with conditions", "end of support ({os}): needs Extended Security Updates or an upgrade"),
-    (r"windows\s*(?:server\s*)?2012", "Ready with conditions", "end of support ({os}): needs Extended Security Updates or an upgrade"),
-    (r"centos|red\s*hat\D*\b[56]\b|rhel\s*[56]\b|ubuntu\s*1[0246]\.|sles\s*1[01]\b|debian\s*[5-9]\b", "Ready with conditions",
-     "end of life ({os}): plan an upgrade or extended support"),
-    (r"32-bit|\bx86\)|i386|i686", "Ready with conditions", "32-bit operating system ({os}): supported with limits; prefer a 64-bit rebuild"),
+    (
+        r"windows\s*(?:server\s*)?(?:2000|2003|nt)|windows\s*xp",
+        "Not ready",
+        "operating system not supported in Azure ({os})",
+    ),
+    (
+        r"windows\s*(?:server\s*)?2008",
+        "Ready with conditions",
+        "end of support ({os}): needs Extended Security Updates or an upgrade",
+    ),
+    (
+        r"windows\s*(?:server\s*)?2012",
+        "Ready with conditions",
+        "end of support ({os}): needs Extended Security Updates or an upgrade",
+    ),
+    (
+        r"centos|red\s*hat\D*\b[56]\b|rhel\s*[56]\b|ubuntu\s*1[0246]\.|sles\s*1[01]\b|debian\s*[5-9]\b",
+        "Ready with conditions",
+        "end of life ({os}): plan an upgrade or extended support",
+    ),
+    (
+        r"32-bit|\bx86\)|i386|i686",
+        "Ready with conditions",
+        "32-bit operating system ({os}): supported with limits; prefer a 64-bit rebuild",
+    ),
 )
 
 
@@ -49,7 +70,9 @@ class SizingResult:
 def os_type(os_text: pd.Series) -> pd.Series:
     win = os_text.str.contains(_WINDOWS, na=False)
     lin = os_text.str.contains(_LINUX, na=False) & ~win
-    return pd.Series(np.where(win, "windows", np.where(lin, "linux", "unknown")), index=os_text.index, dtype=object)
+    return pd.Series(
+        np.where(win, "windows", np.where(lin, "linux", "unknown")), index=os_text.index, dtype=object
+    )
 
 
 def requirements(servers: pd.DataFrame, settings: SizingSettings) -> pd.DataFrame:
@@ -65,13 +88,27 @@ def requirements(servers: pd.DataFrame, settings: SizingSettings) -> pd.DataFram
     need_mem = np.where(mem_known, mem * np.nan_to_num(mu) / 100.0 * settings.comfort_factor, mem)
     need_cpu = np.maximum(np.ceil(need_cpu - 1e-9), 1)
     need_mem = np.maximum(need_mem, 0.5)
-    basis = np.where(cpu_known & mem_known, "performance",
-                     np.where(cpu_known | mem_known, "performance (partial: " + np.where(cpu_known, "memory", "CPU") + " as on premises)",
-                              "as on premises"))
+    basis = np.where(
+        cpu_known & mem_known,
+        "performance",
+        np.where(
+            cpu_known | mem_known,
+            "performance (partial: " + np.where(cpu_known, "memory", "CPU") + " as on premises)",
+            "as on premises",
+        ),
+    )
     disks = disk_table(servers, settings)
-    data_disks = disks[disks["position"] > 0].groupby("server").size().reindex(range(len(servers)), fill_value=0).to_numpy()
-    return pd.DataFrame({"need_vcpus": need_cpu, "need_memory_gb": need_mem, "need_data_disks": data_disks, "basis": basis},
-                        index=servers.index)
+    data_disks = (
+        disks[disks["position"] > 0]
+        .groupby("server")
+        .size()
+        .reindex(range(len(servers)), fill_value=0)
+        .to_numpy()
+    )
+    return pd.DataFrame(
+        {"need_vcpus": need_cpu, "need_memory_gb": need_mem, "need_data_disks": data_disks, "basis": basis},
+        index=servers.index,
+    )
 
 
 def disk_table(servers: pd.DataFrame, settings: SizingSettings) -> pd.DataFrame:
@@ -80,11 +117,20 @@ def disk_table(servers: pd.DataFrame, settings: SizingSettings) -> pd.DataFrame:
     storage = servers["storage_gb"].to_numpy(float)
     # No disk list: an OS disk, plus one data disk holding the rest of the provisioned storage.
     os_gb = settings.os_disk_gb
-    derived = np.where(storage > os_gb, np.char.add(f"{os_gb:g};", np.char.mod("%g", np.round(storage - os_gb, 1))), f"{os_gb:g}")
+    derived = np.where(
+        storage > os_gb,
+        np.char.add(f"{os_gb:g};", np.char.mod("%g", np.round(storage - os_gb, 1))),
+        f"{os_gb:g}",
+    )
     text = listed.where(listed.ne(""), pd.Series(derived, index=servers.index))
     parts = text.str.split(";")
     exploded = parts.explode()
-    frame = pd.DataFrame({"server": np.repeat(np.arange(len(servers)), parts.str.len().to_numpy()), "size": pd.to_numeric(exploded.to_numpy(), errors="coerce")})
+    frame = pd.DataFrame(
+        {
+            "server": np.repeat(np.arange(len(servers)), parts.str.len().to_numpy()),
+            "size": pd.to_numeric(exploded.to_numpy(), errors="coerce"),
+        }
+    )
     frame = frame[frame["size"].notna() & (frame["size"] > 0)].copy()
     frame["position"] = frame.groupby("server").cumcount()
     counts = frame.groupby("server")["size"].transform("size").to_numpy()
@@ -97,7 +143,11 @@ def disk_table(servers: pd.DataFrame, settings: SizingSettings) -> pd.DataFrame:
 
 def disk_tiers(disks: pd.DataFrame, catalog: Catalog, settings: SizingSettings) -> pd.DataFrame:
     """Smallest tier of the chosen disk type meeting size and, where known, IOPS and throughput."""
-    tiers = catalog.disks[catalog.disks["type"] == DISK_TYPES[settings.disk_type]].sort_values("max_size_gib", kind="mergesort").reset_index(drop=True)
+    tiers = (
+        catalog.disks[catalog.disks["type"] == DISK_TYPES[settings.disk_type]]
+        .sort_values("max_size_gib", kind="mergesort")
+        .reset_index(drop=True)
+    )
     if tiers.empty:
         return disks.assign(tier="", tier_price=np.nan, fits=False)
     sizes = tiers["max_size_gib"].to_numpy(float)
@@ -109,8 +159,11 @@ def disk_tiers(disks: pd.DataFrame, catalog: Catalog, settings: SizingSettings) 
     idx = np.maximum(by_size, np.maximum(by_iops, by_mbps))
     fits = by_size < len(tiers)
     idx = np.minimum(idx, len(tiers) - 1)
-    return disks.assign(tier=np.where(fits, tiers["tier"].to_numpy()[idx], ""), tier_price=np.where(fits, tiers["monthly_price"].to_numpy()[idx], np.nan),
-                        fits=fits)
+    return disks.assign(
+        tier=np.where(fits, tiers["tier"].to_numpy()[idx], ""),
+        tier_price=np.where(fits, tiers["monthly_price"].to_numpy()[idx], np.nan),
+        fits=fits,
+    )
 
 
 def readiness(servers: pd.DataFrame, ostype: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -127,23 +180,40 @@ def readiness(servers: pd.DataFrame, ostype: pd.Series) -> tuple[np.ndarray, np.
             decided |= hit
     unknown = (ostype.to_numpy() == "unknown") & ~decided
     state[unknown] = "Unknown"
-    reason[unknown] = np.where(text.to_numpy()[unknown] == "", "operating system not in the inventory",
-                               "operating system not recognised: " + text.to_numpy()[unknown].astype(str))
+    reason[unknown] = np.where(
+        text.to_numpy()[unknown] == "",
+        "operating system not in the inventory",
+        "operating system not recognised: " + text.to_numpy()[unknown].astype(str),
+    )
     return state, reason
 
 
 def _choose(req: pd.DataFrame, cands: pd.DataFrame, price_col: str) -> tuple[np.ndarray, np.ndarray]:
     """Index into ``cands`` of the cheapest feasible size per requirement row (-1 when none), chunked matrix search."""
-    cands = cands[cands[price_col].notna()].sort_values([price_col, "vcpus", "memory_gb", "name"], kind="mergesort")
+    cands = cands[cands[price_col].notna()].sort_values(
+        [price_col, "vcpus", "memory_gb", "name"], kind="mergesort"
+    )
     if cands.empty or req.empty:
         return np.full(len(req), -1, dtype=np.int64), cands.index.to_numpy()
-    cv, cm, cd = cands["vcpus"].to_numpy(float), cands["memory_gb"].to_numpy(float), cands["max_data_disks"].to_numpy(float)
-    rv, rm, rd = req["need_vcpus"].to_numpy(float), req["need_memory_gb"].to_numpy(float), req["need_data_disks"].to_numpy(float)
+    cv, cm, cd = (
+        cands["vcpus"].to_numpy(float),
+        cands["memory_gb"].to_numpy(float),
+        cands["max_data_disks"].to_numpy(float),
+    )
+    rv, rm, rd = (
+        req["need_vcpus"].to_numpy(float),
+        req["need_memory_gb"].to_numpy(float),
+        req["need_data_disks"].to_numpy(float),
+    )
     out = np.full(len(req), -1, dtype=np.int64)
     step = max(1, 2_000_000 // max(len(cands), 1))
     for start in range(0, len(req), step):
         sl = slice(start, start + step)
-        ok = (cv[None, :] >= rv[sl, None]) & (cm[None, :] >= rm[sl, None] - 1e-9) & (cd[None, :] >= rd[sl, None])
+        ok = (
+            (cv[None, :] >= rv[sl, None])
+            & (cm[None, :] >= rm[sl, None] - 1e-9)
+            & (cd[None, :] >= rd[sl, None])
+        )
         first = ok.argmax(axis=1)
         out[sl] = np.where(ok.any(axis=1), first, -1)
     return out, cands.index.to_numpy()
@@ -151,8 +221,9 @@ def _choose(req: pd.DataFrame, cands: pd.DataFrame, price_col: str) -> tuple[np.
 
 def _join_positions(disks: pd.DataFrame, text: pd.Series) -> pd.Series:
     """Per server, the disks' text joined with ';' in disk order, one pass per disk position (not per server)."""
-    wide = pd.DataFrame({"server": disks["server"], "position": disks["position"], "t": text.astype(object)}).pivot(
-        index="server", columns="position", values="t")
+    wide = pd.DataFrame(
+        {"server": disks["server"], "position": disks["position"], "t": text.astype(object)}
+    ).pivot(index="server", columns="position", values="t")
     out = pd.Series("", index=wide.index, dtype=object)
     for col in wide.columns:
         part = wide[col].fillna("")
@@ -160,19 +231,33 @@ def _join_positions(disks: pd.DataFrame, text: pd.Series) -> pd.Series:
     return out.str.rstrip(";")
 
 
-def size_servers(servers: pd.DataFrame, settings: SizingSettings, catalog: Catalog | None = None) -> SizingResult:
+def size_servers(
+    servers: pd.DataFrame, settings: SizingSettings, catalog: Catalog | None = None
+) -> SizingResult:
     catalog = catalog or load_catalog(settings.region, settings.catalog)
     n = len(servers)
     findings: list[Finding] = []
     ostype = os_type(servers["os"].fillna("").astype(str))
     req = requirements(servers, settings)
-    regional = catalog.sizes["regional_restriction"].fillna(False).astype(bool) if "regional_restriction" in catalog.sizes else False
+    regional = (
+        catalog.sizes["regional_restriction"].fillna(False).astype(bool)
+        if "regional_restriction" in catalog.sizes
+        else False
+    )
     # A restriction of the region itself (from a refreshed catalog) removes the size; one that only concerns the
     # subscription that collected the catalog does not.
-    sizes = catalog.sizes[catalog.sizes["series"].isin(settings.families) & catalog.sizes["arch"].eq("x64") & ~regional]
+    sizes = catalog.sizes[
+        catalog.sizes["series"].isin(settings.families) & catalog.sizes["arch"].eq("x64") & ~regional
+    ]
     missing_series = sorted(set(settings.families) - set(sizes["series"]))
     if missing_series:
-        findings.append(Finding("sizing-series", f"series not in the {catalog.region} catalog: {', '.join(missing_series)}", severity="info"))
+        findings.append(
+            Finding(
+                "sizing-series",
+                f"series not in the {catalog.region} catalog: {', '.join(missing_series)}",
+                severity="info",
+            )
+        )
     moving = servers["disposition"].isin(MIGRATING_DISPOSITIONS).to_numpy()
     win = (ostype == "windows").to_numpy()
 
@@ -193,7 +278,12 @@ def size_servers(servers: pd.DataFrame, settings: SizingSettings, catalog: Catal
     linux, windows = chosen_col("linux"), chosen_col("windows")
     hourly = np.where(win, windows, linux).astype(float)
     ahb = np.where(win & settings.windows_licences_owned, linux, hourly).astype(float)
-    l1, l3, w1, w3 = chosen_col("linux_1y"), chosen_col("linux_3y"), chosen_col("windows_1y"), chosen_col("windows_3y")
+    l1, l3, w1, w3 = (
+        chosen_col("linux_1y"),
+        chosen_col("linux_3y"),
+        chosen_col("windows_1y"),
+        chosen_col("windows_3y"),
+    )
     r1 = np.where(win, w1, l1).astype(float)
     r3 = np.where(win, w3, l3).astype(float)
 
@@ -210,15 +300,24 @@ def size_servers(servers: pd.DataFrame, settings: SizingSettings, catalog: Catal
     if no_fit.any():
         lv = int(largest["vcpus"].iat[0]) if len(largest) else 0
         lm = float(largest["memory_gb"].iat[0]) if len(largest) else 0.0
-        msg = [f"needs {int(v)} vCPU, {m:g} GiB and {int(d)} data disks: no size of the allowed series fits (largest {lv} vCPU, {lm:g} GiB)"
-               for v, m, d in zip(req["need_vcpus"].to_numpy()[no_fit], req["need_memory_gb"].to_numpy()[no_fit],
-                                  req["need_data_disks"].to_numpy()[no_fit], strict=True)]
+        msg = [
+            f"needs {int(v)} vCPU, {m:g} GiB and {int(d)} data disks: no size of the allowed series fits (largest {lv} vCPU, {lm:g} GiB)"
+            for v, m, d in zip(
+                req["need_vcpus"].to_numpy()[no_fit],
+                req["need_memory_gb"].to_numpy()[no_fit],
+                req["need_data_disks"].to_numpy()[no_fit],
+                strict=True,
+            )
+        ]
         state[no_fit] = "Not ready"
         reason[no_fit] = msg
     if len(too_big_disk):
         pos = too_big_disk.index.to_numpy()
         state[pos] = "Not ready"
-        reason[pos] = [f"a disk of {s:g} GiB exceeds the {MAX_DISK_GIB:,} GiB managed-disk maximum" for s in too_big_disk.to_numpy()]
+        reason[pos] = [
+            f"a disk of {s:g} GiB exceeds the {MAX_DISK_GIB:,} GiB managed-disk maximum"
+            for s in too_big_disk.to_numpy()
+        ]
     conditional_unknown = ostype.to_numpy() == "unknown"
     state = np.where(moving, state, "Not applicable")
     reason = np.where(moving, reason, "not migrated (" + servers["disposition"].astype(str).to_numpy() + ")")
@@ -235,8 +334,11 @@ def size_servers(servers: pd.DataFrame, settings: SizingSettings, catalog: Catal
     per["readiness_reason"] = reason
     per["disk_tiers"] = np.where(moving, tiers_text.reindex(range(n)).fillna("").to_numpy(), None)
     per["monthly_compute_cost"] = np.where(ok, np.round(hourly * hours, 2), np.nan)
-    per["monthly_storage_cost"] = np.where(moving & storage_known.reindex(range(n), fill_value=False).to_numpy(),
-                                           np.round(storage_price.reindex(range(n)).to_numpy(float), 2), np.nan)
+    per["monthly_storage_cost"] = np.where(
+        moving & storage_known.reindex(range(n), fill_value=False).to_numpy(),
+        np.round(storage_price.reindex(range(n)).to_numpy(float), 2),
+        np.nan,
+    )
     per["monthly_cost"] = per["monthly_compute_cost"]
     per["monthly_cost_ahb"] = np.where(ok, np.round(ahb * hours, 2), np.nan)
     per["monthly_cost_1y"] = np.where(ok, np.round(r1 * hours, 2), np.nan)
@@ -245,11 +347,22 @@ def size_servers(servers: pd.DataFrame, settings: SizingSettings, catalog: Catal
     per["restricted_for_collecting_subscription"] = np.where(ok, restrictions[np.maximum(chosen, 0)], False)
 
     if conditional_unknown[moving].any():
-        findings.append(Finding("os-unknown", f"{int(conditional_unknown[moving].sum())} migrating servers have an unknown operating system: priced at the Linux rate, readiness Unknown",
-                                column="os"))
+        findings.append(
+            Finding(
+                "os-unknown",
+                f"{int(conditional_unknown[moving].sum())} migrating servers have an unknown operating system: priced at the Linux rate, readiness Unknown",
+                column="os",
+            )
+        )
     price_unknown = moving & ok & np.isnan(hourly)
     if price_unknown.any():
-        findings.append(Finding("price-unknown", f"{int(price_unknown.sum())} servers have a size without a known price", severity="warning"))
+        findings.append(
+            Finding(
+                "price-unknown",
+                f"{int(price_unknown.sum())} servers have a size without a known price",
+                severity="warning",
+            )
+        )
     restricted = int(np.sum(per["restricted_for_collecting_subscription"].to_numpy(bool)))
     assumptions = (
         f"Sizing: {settings.basis} basis with a comfort factor of {settings.comfort_factor:g} on the utilisation percentile in the inventory; "
@@ -258,15 +371,33 @@ def size_servers(servers: pd.DataFrame, settings: SizingSettings, catalog: Catal
         f"pay-as-you-go at {hours:g} hours a month; catalog {catalog.origin}, prices of {catalog.snapshot.get('prices')}, sizes of {catalog.snapshot.get('skus')}.",
         "Reservation prices (1 and 3 years) are known only for Dsv5 and Esv5 in the bundled snapshot; elsewhere they are reported unknown.",
         f"Managed disks: {settings.disk_type} tiers by size (and by IOPS and throughput where the inventory has them); disk prices: {catalog.disk_prices or 'from the catalog'}.",
-        "Azure Hybrid Benefit: " + ("Windows Server licences owned, Windows VMs priced at the Linux rate (monthly_cost_ahb)." if settings.windows_licences_owned
-                                    else "not applied (no Windows Server licences declared)."),
+        "Azure Hybrid Benefit: "
+        + (
+            "Windows Server licences owned, Windows VMs priced at the Linux rate (monthly_cost_ahb)."
+            if settings.windows_licences_owned
+            else "not applied (no Windows Server licences declared)."
+        ),
         "SQL Server licences are not priced: the inventory does not say which servers run SQL Server"
         + (" (sql_licences_owned is set, nothing to apply it to)." if settings.sql_licences_owned else "."),
     )
     if restricted:
-        findings.append(Finding("subscription-restricted", f"{restricted} chosen sizes were restricted for the subscription that collected the catalog "
-                                "(not a regional restriction): check your own subscription with 'migrator azure check'", severity="info"))
+        findings.append(
+            Finding(
+                "subscription-restricted",
+                f"{restricted} chosen sizes were restricted for the subscription that collected the catalog "
+                "(not a regional restriction): check your own subscription with 'migrator azure check'",
+                severity="info",
+            )
+        )
     if catalog.stats.get("linux_fixed_from_meters") or catalog.stats.get("linux_dropped_unverified"):
-        findings.append(Finding("catalog-prices", f"catalog price defects handled: {catalog.stats.get('linux_fixed_from_meters', 0)} Linux prices corrected from retail meters, "
-                                f"{catalog.stats.get('linux_dropped_unverified', 0)} Linux prices equal to Windows and unverifiable left unknown", severity="info"))
-    return SizingResult(per_server=per, assumptions=assumptions, catalog_info=catalog.info(), findings=tuple(findings))
+        findings.append(
+            Finding(
+                "catalog-prices",
+                f"catalog price defects handled: {catalog.stats.get('linux_fixed_from_meters', 0)} Linux prices corrected from retail meters, "
+                f"{catalog.stats.get('linux_dropped_unverified', 0)} Linux prices equal to Windows and unverifiable left unknown",
+                severity="info",
+            )
+        )
+    return SizingResult(
+        per_server=per, assumptions=assumptions, catalog_info=catalog.info(), findings=tuple(findings)
+    )

@@ -13,7 +13,14 @@ import importlib
 from migrator.cli.app import app
 
 # Each module registers its commands on ``app`` when imported; a new command module is appended here.
-COMMAND_MODULES: tuple[str, ...] = ("migrator.cli.plan", "migrator.cli.inspect", "migrator.cli.catalog", "migrator.cli.azure", "migrator.cli.generate", "migrator.cli.diff")
+COMMAND_MODULES: tuple[str, ...] = (
+    "migrator.cli.plan",
+    "migrator.cli.inspect",
+    "migrator.cli.catalog",
+    "migrator.cli.azure",
+    "migrator.cli.generate",
+    "migrator.cli.diff",
+)
 
 
 def _register() -> None:

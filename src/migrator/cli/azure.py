@@ -15,7 +15,9 @@ from migrator.cli.app import EXIT_GATE, EXIT_OK, app
 from migrator.cli.common import err_console, fail, out_console
 from migrator.errors import MigratorError
 
-azure_app = typer.Typer(help="Live checks against an Azure subscription (optional; never needed to plan).", no_args_is_help=True)
+azure_app = typer.Typer(
+    help="Live checks against an Azure subscription (optional; never needed to plan).", no_args_is_help=True
+)
 app.add_typer(azure_app, name="azure")
 
 
@@ -38,14 +40,32 @@ def load_plan(path: Path) -> dict:
 def check_command(
     plan: Annotated[Path, typer.Option("--plan", help="plan.json, or the folder holding it.")],
     subscription: Annotated[str, typer.Option("--subscription", help="Subscription ID the waves land in.")],
-    region: Annotated[str | None, typer.Option("--region", help="Target region (default: the plan's sizing region).")] = None,
-    auth: Annotated[str, typer.Option("--auth", help="default, cli, environment or managed-identity.")] = "default",
+    region: Annotated[
+        str | None, typer.Option("--region", help="Target region (default: the plan's sizing region).")
+    ] = None,
+    auth: Annotated[
+        str, typer.Option("--auth", help="default, cli, environment or managed-identity.")
+    ] = "default",
     cloud: Annotated[str, typer.Option("--cloud", help="public, usgov or china.")] = "public",
-    arm_endpoint: Annotated[str | None, typer.Option("--arm-endpoint", help="ARM endpoint URL (Azure Stack Hub, private clouds).")] = None,
-    as_of: Annotated[dt.datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Date deciding which waves are due (default: today).")] = None,
-    match_tag: Annotated[str | None, typer.Option("--match-tag", help="VM tag naming the source server (else VMs match by name).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Folder for azure-check.md and azure-check.json.")] = None,
-    fail_on_blocking: Annotated[bool, typer.Option("--fail-on-blocking", help="Exit 1 when a finding blocks the next wave.")] = False,
+    arm_endpoint: Annotated[
+        str | None, typer.Option("--arm-endpoint", help="ARM endpoint URL (Azure Stack Hub, private clouds).")
+    ] = None,
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--as-of", formats=["%Y-%m-%d"], help="Date deciding which waves are due (default: today)."
+        ),
+    ] = None,
+    match_tag: Annotated[
+        str | None,
+        typer.Option("--match-tag", help="VM tag naming the source server (else VMs match by name)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for azure-check.md and azure-check.json.")
+    ] = None,
+    fail_on_blocking: Annotated[
+        bool, typer.Option("--fail-on-blocking", help="Exit 1 when a finding blocks the next wave.")
+    ] = False,
 ) -> None:
     """Which planned servers have landed, which are missing or drifted, and whether sizes and quota let the next waves land."""
     from migrator.azure import arm
@@ -75,13 +95,25 @@ def check_command(
         table.add_column(col)
     for f in result.findings:
         style = "bold red" if f.severity == "blocking" else "yellow" if f.severity == "warning" else ""
-        table.add_row(Text(f.severity, style=style), f.kind, "" if f.wave is None else str(f.wave), Text(f.server or ""), Text(f.message))
+        table.add_row(
+            Text(f.severity, style=style),
+            f.kind,
+            "" if f.wave is None else str(f.wave),
+            Text(f.server or ""),
+            Text(f.message),
+        )
     console.print(table)
     summary = result.to_dict()["summary"]
-    console.print(Text(f"{summary['blocking']} blocking, {summary['warnings']} warnings; reconciliation: "
-                       + (", ".join(f"{n} {k}" for k, n in summary["reconciliation"].items()) or "nothing due")))
+    console.print(
+        Text(
+            f"{summary['blocking']} blocking, {summary['warnings']} warnings; reconciliation: "
+            + (", ".join(f"{n} {k}" for k, n in summary["reconciliation"].items()) or "nothing due")
+        )
+    )
     if out is not None:
-        write_files({"azure-check.json": check_json(result), "azure-check.md": check_markdown(result).encode()}, out)
+        write_files(
+            {"azure-check.json": check_json(result), "azure-check.md": check_markdown(result).encode()}, out
+        )
         err_console().print(f"wrote azure-check.md, azure-check.json to {out}", markup=False)
     if fail_on_blocking and result.blocking:
         err_console().print(f"gate tripped: {result.blocking} blocking findings", markup=False)

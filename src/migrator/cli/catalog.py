@@ -20,8 +20,12 @@ app.add_typer(catalog_app, name="catalog")
 @catalog_app.command("show")
 def show(
     region: Annotated[str, typer.Option("--region", help="Region of the catalog.")] = "westeurope",
-    catalog_file: Annotated[Path | None, typer.Option("--catalog", help="A catalog file from 'catalog refresh'.")] = None,
-    series: Annotated[list[str] | None, typer.Option("--series", "--family", help="VM series such as Dsv5 (repeatable).")] = None,
+    catalog_file: Annotated[
+        Path | None, typer.Option("--catalog", help="A catalog file from 'catalog refresh'.")
+    ] = None,
+    series: Annotated[
+        list[str] | None, typer.Option("--series", "--family", help="VM series such as Dsv5 (repeatable).")
+    ] = None,
     min_vcpus: Annotated[int | None, typer.Option("--min-vcpus")] = None,
     max_vcpus: Annotated[int | None, typer.Option("--max-vcpus")] = None,
     min_memory: Annotated[float | None, typer.Option("--min-memory", help="GiB.")] = None,
@@ -50,16 +54,39 @@ def show(
     total = len(sizes)
     if limit:
         sizes = sizes.head(limit)
-    table = Table(title=f"{cat.region}: {cat.origin}, prices of {cat.snapshot.get('prices')}", title_justify="left")
-    for col in ("Size", "Series", "vCPU", "Memory GiB", "Data disks", "Linux $/h", "Windows $/h", "1y $/h", "3y $/h", "Note"):
+    table = Table(
+        title=f"{cat.region}: {cat.origin}, prices of {cat.snapshot.get('prices')}", title_justify="left"
+    )
+    for col in (
+        "Size",
+        "Series",
+        "vCPU",
+        "Memory GiB",
+        "Data disks",
+        "Linux $/h",
+        "Windows $/h",
+        "1y $/h",
+        "3y $/h",
+        "Note",
+    ):
         table.add_column(col, justify="right" if col not in ("Size", "Series", "Note") else "left")
 
     def price(v: float) -> str:
         return "unknown" if v != v else f"{v:.4f}"
 
     for r in sizes.itertuples(index=False):
-        table.add_row(Text(r.name), Text(r.series), str(r.vcpus), f"{r.memory_gb:g}", str(r.max_data_disks), price(r.linux), price(r.windows),
-                      price(r.linux_1y), price(r.linux_3y), Text(("subscription-restricted; " if r.restrictions else "") + (r.price_note or "")))
+        table.add_row(
+            Text(r.name),
+            Text(r.series),
+            str(r.vcpus),
+            f"{r.memory_gb:g}",
+            str(r.max_data_disks),
+            price(r.linux),
+            price(r.windows),
+            price(r.linux_1y),
+            price(r.linux_3y),
+            Text(("subscription-restricted; " if r.restrictions else "") + (r.price_note or "")),
+        )
     out_console().print(table)
     if total > len(sizes):
         err_console().print(f"{total - len(sizes)} more sizes; use --limit 0 or filters", markup=False)
@@ -69,8 +96,17 @@ def show(
 @catalog_app.command("refresh")
 def refresh_command(
     region: Annotated[str, typer.Option("--region", help="Azure region name, e.g. westeurope.")],
-    out: Annotated[Path | None, typer.Option("--out", help="Catalog file to write (default: catalog-REGION.json.gz here).")] = None,
-    subscription: Annotated[str | None, typer.Option("--subscription", help="Also read size capabilities and restrictions with the Compute resource SKUs API.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Catalog file to write (default: catalog-REGION.json.gz here)."),
+    ] = None,
+    subscription: Annotated[
+        str | None,
+        typer.Option(
+            "--subscription",
+            help="Also read size capabilities and restrictions with the Compute resource SKUs API.",
+        ),
+    ] = None,
 ) -> None:
     """Rebuild the catalog from the public Azure Retail Prices API (and the SKUs API when a subscription is given)."""
     from migrator.azure import refresh as live
@@ -90,6 +126,9 @@ def refresh_command(
     if path.name != target.name:
         path.replace(target)
         path = target
-    err_console().print(f"wrote {path}: {doc['stats']['sizes']} sizes, {doc['stats']['priced']} priced; "
-                        f"use it with [sizing] catalog = \"{path}\" and region = \"{region}\"", markup=False)
+    err_console().print(
+        f"wrote {path}: {doc['stats']['sizes']} sizes, {doc['stats']['priced']} priced; "
+        f'use it with [sizing] catalog = "{path}" and region = "{region}"',
+        markup=False,
+    )
     raise typer.Exit(EXIT_OK)

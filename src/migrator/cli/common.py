@@ -15,7 +15,12 @@ from migrator.cli.app import EXIT_INPUT
 
 
 def out_console() -> Console:
-    return Console(file=sys.stdout, no_color="NO_COLOR" in os.environ, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
+    return Console(
+        file=sys.stdout,
+        no_color="NO_COLOR" in os.environ,
+        soft_wrap=False,
+        width=None if sys.stdout.isatty() else 120,
+    )
 
 
 def err_console() -> Console:
@@ -36,7 +41,9 @@ def progress_reporter(enabled: bool, stages: tuple[str, ...]) -> Iterator[Callab
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console, transient=True
+    ) as bar:
         task = bar.add_task("planning", total=len(stages))
         seen: list[str] = []
 

@@ -22,8 +22,12 @@ class DiffFormat(StrEnum):
 def diff_command(
     old: Annotated[Path, typer.Argument(help="The earlier plan: plan.json or its folder.")],
     new: Annotated[Path, typer.Argument(help="The later plan: plan.json or its folder.")],
-    fmt: Annotated[DiffFormat, typer.Option("--format", help="markdown (a PR comment) or json.")] = DiffFormat.markdown,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout.")] = None,
+    fmt: Annotated[
+        DiffFormat, typer.Option("--format", help="markdown (a PR comment) or json.")
+    ] = DiffFormat.markdown,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout.")
+    ] = None,
 ) -> None:
     """Compare two plans: servers that changed wave, waves added/removed/moved, capacity, cost, footprint and target."""
     from migrator.diff import diff_plans, load_plan_document

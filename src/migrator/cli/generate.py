@@ -14,9 +14,13 @@ from migrator.cli.common import err_console, fail
 @app.command("generate")
 def generate_command(
     servers: Annotated[int, typer.Option("--servers", "-n", help="Number of servers.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for servers.csv, dependencies.csv, hosts.csv.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for servers.csv, dependencies.csv, hosts.csv.")
+    ],
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 42,
-    deps_per_server: Annotated[float, typer.Option("--deps-per-server", help="Dependency rows per server.")] = 10.0,
+    deps_per_server: Annotated[
+        float, typer.Option("--deps-per-server", help="Dependency rows per server.")
+    ] = 10.0,
 ) -> None:
     """Generate a seeded, realistic estate: applications, tiers, environments, clusters, hubs, heavy-tailed dependencies."""
     from migrator.generate import generate_estate, write_estate
@@ -26,6 +30,9 @@ def generate_command(
     except ValueError as exc:
         fail(str(exc))
     paths = write_estate(estate, out)
-    err_console().print(f"wrote {len(estate.servers):,} servers, {len(estate.dependencies):,} dependency rows, {len(estate.hosts):,} hosts: "
-                        + ", ".join(str(p) for p in paths), markup=False)
+    err_console().print(
+        f"wrote {len(estate.servers):,} servers, {len(estate.dependencies):,} dependency rows, {len(estate.hosts):,} hosts: "
+        + ", ".join(str(p) for p in paths),
+        markup=False,
+    )
     raise typer.Exit(EXIT_OK)

@@ -15,8 +15,12 @@ from migrator.cli.common import err_console, out_console
 
 @app.command("inspect")
 def inspect_command(
-    files: Annotated[list[Path] | None, typer.Argument(help="Inventory or dependency files.", show_default=False)] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="Force a format instead of detecting it.")] = None,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Inventory or dependency files.", show_default=False)
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Force a format instead of detecting it.")
+    ] = None,
     formats: Annotated[bool, typer.Option("--formats", help="List the formats migrator reads.")] = False,
 ) -> None:
     """Show the detected format, mapped and unmapped columns, row counts, problems and assumptions of each file."""

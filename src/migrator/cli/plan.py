@@ -22,22 +22,59 @@ class Gate(StrEnum):
 
 @app.command("plan")
 def plan_command(
-    servers: Annotated[list[Path], typer.Argument(help="Server inventory files (native CSV, or any supported export).", show_default=False)],
-    deps: Annotated[list[Path] | None, typer.Option("--deps", "-d", help="Dependency files (repeatable).")] = None,
-    hosts: Annotated[list[Path] | None, typer.Option("--hosts", help="Hypervisor host files (repeatable).")] = None,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="migrator.toml (default: $MIGRATOR_CONFIG).")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for PLAN.md, waves.csv, plan.json.")] = Path("plan"),
-    pins: Annotated[Path | None, typer.Option("--pins", help="An edited waves.csv: keep its wave choices.")] = None,
+    servers: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Server inventory files (native CSV, or any supported export).", show_default=False
+        ),
+    ],
+    deps: Annotated[
+        list[Path] | None, typer.Option("--deps", "-d", help="Dependency files (repeatable).")
+    ] = None,
+    hosts: Annotated[
+        list[Path] | None, typer.Option("--hosts", help="Hypervisor host files (repeatable).")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="migrator.toml (default: $MIGRATOR_CONFIG).")
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for PLAN.md, waves.csv, plan.json.")
+    ] = Path("plan"),
+    pins: Annotated[
+        Path | None, typer.Option("--pins", help="An edited waves.csv: keep its wave choices.")
+    ] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="Force the format of the server files.")] = None,
-    start: Annotated[dt.datetime | None, typer.Option("--start", formats=["%Y-%m-%d"], help="First day of the first wave.")] = None,
+    start: Annotated[
+        dt.datetime | None, typer.Option("--start", formats=["%Y-%m-%d"], help="First day of the first wave.")
+    ] = None,
     max_servers: Annotated[int | None, typer.Option("--max-servers", help="Most servers per wave.")] = None,
     max_vcpus: Annotated[float | None, typer.Option("--max-vcpus", help="Most vCPUs per wave.")] = None,
-    max_storage_gb: Annotated[float | None, typer.Option("--max-storage-gb", help="Most storage (GiB) per wave.")] = None,
-    target_reduction: Annotated[float | None, typer.Option("--target-reduction", help="Footprint reduction to reach, 0-1.")] = None,
-    target_by: Annotated[dt.datetime | None, typer.Option("--target-by", formats=["%Y-%m-%d"], help="Date to reach it by.")] = None,
-    metric: Annotated[str | None, typer.Option("--metric", help="Footprint metric: auto, hosts, racks, kw, servers.")] = None,
-    fail_on: Annotated[list[Gate] | None, typer.Option("--fail-on", help="Exit 1 when the target is missed (target), a critical condition is broken (critical) or any condition is (violations). Repeatable.")] = None,
-    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 when the files in --out differ from what the inputs give now.")] = False,
+    max_storage_gb: Annotated[
+        float | None, typer.Option("--max-storage-gb", help="Most storage (GiB) per wave.")
+    ] = None,
+    target_reduction: Annotated[
+        float | None, typer.Option("--target-reduction", help="Footprint reduction to reach, 0-1.")
+    ] = None,
+    target_by: Annotated[
+        dt.datetime | None, typer.Option("--target-by", formats=["%Y-%m-%d"], help="Date to reach it by.")
+    ] = None,
+    metric: Annotated[
+        str | None, typer.Option("--metric", help="Footprint metric: auto, hosts, racks, kw, servers.")
+    ] = None,
+    fail_on: Annotated[
+        list[Gate] | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when the target is missed (target), a critical condition is broken (critical) or any condition is (violations). Repeatable.",
+        ),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Write nothing; exit 1 when the files in --out differ from what the inputs give now.",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary, no progress.")] = False,
 ) -> None:
     """Plan the migration: move groups, dated waves, cost and the footprint projection."""
@@ -45,14 +82,26 @@ def plan_command(
     from migrator.pipeline import STAGES, PlanInputs, run_plan
     from migrator.settings import load_settings
 
-    overrides: dict[str, Any] = drop_none({
-        "calendar": {"start": start.date() if start else None},
-        "capacity": {"max_servers": max_servers, "max_vcpus": max_vcpus, "max_storage_gb": max_storage_gb},
-        "target": {"reduction": target_reduction, "by": target_by.date() if target_by else None, "metric": metric},
-    })
+    overrides: dict[str, Any] = drop_none(
+        {
+            "calendar": {"start": start.date() if start else None},
+            "capacity": {
+                "max_servers": max_servers,
+                "max_vcpus": max_vcpus,
+                "max_storage_gb": max_storage_gb,
+            },
+            "target": {
+                "reduction": target_reduction,
+                "by": target_by.date() if target_by else None,
+                "metric": metric,
+            },
+        }
+    )
     try:
         settings = load_settings(config, overrides)
-        inputs = PlanInputs(servers=servers, dependencies=deps or [], hosts=hosts or [], pins=pins, format=fmt)
+        inputs = PlanInputs(
+            servers=servers, dependencies=deps or [], hosts=hosts or [], pins=pins, format=fmt
+        )
         with progress_reporter(not quiet, STAGES) as progress:
             result = run_plan(inputs, settings, progress=progress)
             files = render_plan(result)
@@ -64,7 +113,10 @@ def plan_command(
         if stale:
             for name, why in stale:
                 err_console().print(f"stale: {out / name}: {why}", markup=False)
-            err_console().print("the committed plan is stale: run the same 'migrator plan' command without --check and commit the result", markup=False)
+            err_console().print(
+                "the committed plan is stale: run the same 'migrator plan' command without --check and commit the result",
+                markup=False,
+            )
             raise typer.Exit(EXIT_GATE)
         if not quiet:
             err_console().print(f"{out}: plan files are up to date", markup=False)
@@ -84,7 +136,9 @@ def plan_command(
     for finding in warnings[:20] if not quiet else []:
         err_console().print(f"warning: {finding['message']}", markup=False)
     if len(warnings) > 20 and not quiet:
-        err_console().print(f"... and {len(warnings) - 20} more warnings in PLAN.md and plan.json", markup=False)
+        err_console().print(
+            f"... and {len(warnings) - 20} more warnings in PLAN.md and plan.json", markup=False
+        )
 
     gates = set(fail_on or [])
     tripped = []
@@ -123,7 +177,10 @@ def _why(name: str, old: bytes, new: bytes) -> str:
             return "content differs"
         keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
         return "differs in " + ", ".join(keys) if keys else "formatting differs"
-    old_lines, new_lines = old.decode("utf-8", "replace").splitlines(), new.decode("utf-8", "replace").splitlines()
+    old_lines, new_lines = (
+        old.decode("utf-8", "replace").splitlines(),
+        new.decode("utf-8", "replace").splitlines(),
+    )
     for i, (x, y) in enumerate(zip(old_lines, new_lines, strict=False), start=1):
         if x != y:
             return f"first difference at line {i}"

@@ -46,7 +46,9 @@ def detect(path: Path) -> Reader:
     """The reader whose ``sniff`` scores this file highest (ties broken by name)."""
     check_exists(path)
     header = _header(path)
-    scored = sorted(((r.sniff(path, header), name) for name, r in readers().items()), key=lambda t: (-t[0], t[1]))
+    scored = sorted(
+        ((r.sniff(path, header), name) for name, r in readers().items()), key=lambda t: (-t[0], t[1])
+    )
     if not scored or scored[0][0] <= 0:
         raise InputError(
             "cannot recognise the format from its header",

@@ -24,15 +24,34 @@ from migrator.inputs.mapping import find_columns, header_score, norm
 from migrator.inputs.units import join_numbers, looks_decimal_comma, parse_numbers
 
 REQUIRED = ("Server name", "Cores", "Memory (In MB)", "OS name")
-OPTIONAL = ("IP addresses", "OS version", "OS architecture", "CPU utilization percentage", "Memory utilization percentage",
-            "Number of disks", "Storage in use (In GB)", "Disk 1 size (In GB)", "Server type", "Hypervisor")
+OPTIONAL = (
+    "IP addresses",
+    "OS version",
+    "OS architecture",
+    "CPU utilization percentage",
+    "Memory utilization percentage",
+    "Number of disks",
+    "Storage in use (In GB)",
+    "Disk 1 size (In GB)",
+    "Server type",
+    "Hypervisor",
+)
 ALIASES = {
-    "name": ["Server name"], "ip": ["IP addresses"], "cores": ["Cores"], "memory_mb": ["Memory (In MB)"],
-    "os_name": ["OS name"], "os_version": ["OS version"], "os_arch": ["OS architecture"],
-    "cpu_util_pct": ["CPU utilization percentage"], "memory_util_pct": ["Memory utilization percentage"],
-    "storage_in_use": ["Storage in use (In GB)"], "disk_count": ["Number of disks"],
+    "name": ["Server name"],
+    "ip": ["IP addresses"],
+    "cores": ["Cores"],
+    "memory_mb": ["Memory (In MB)"],
+    "os_name": ["OS name"],
+    "os_version": ["OS version"],
+    "os_arch": ["OS architecture"],
+    "cpu_util_pct": ["CPU utilization percentage"],
+    "memory_util_pct": ["Memory utilization percentage"],
+    "storage_in_use": ["Storage in use (In GB)"],
+    "disk_count": ["Number of disks"],
 }
-_DISK = re.compile(r"^disk(\d+)(size\(ingb\)|sizeingb|readthroughput.*|writethroughput.*|readops.*|writeops.*)$")
+_DISK = re.compile(
+    r"^disk(\d+)(size\(ingb\)|sizeingb|readthroughput.*|writethroughput.*|readops.*|writeops.*)$"
+)
 MAX_ROWS = 20_000
 
 
@@ -49,13 +68,20 @@ class AzureMigrateCsvReader:
         cols = find_columns(frame.columns, ALIASES)
         for req, key in (("*Server name", "name"), ("*Cores", "cores"), ("*Memory (In MB)", "memory_mb")):
             if key not in cols:
-                raise InputError("mandatory column of the Azure Migrate template missing", file=path, row=1, column=req)
+                raise InputError(
+                    "mandatory column of the Azure Migrate template missing", file=path, row=1, column=req
+                )
         if frame.empty:
             raise InputError("file has a header but no data rows", file=path, row=2)
         findings: list[Finding] = []
         if len(frame) > MAX_ROWS:
-            findings.append(Finding("azure-migrate-limit", f"{len(frame):,} servers: Azure Migrate itself imports at most {MAX_ROWS:,} per file",
-                                    str(path)))
+            findings.append(
+                Finding(
+                    "azure-migrate-limit",
+                    f"{len(frame):,} servers: Azure Migrate itself imports at most {MAX_ROWS:,} per file",
+                    str(path),
+                )
+            )
         dec = looks_decimal_comma(frame, dialect.delimiter)
 
         def num(key: str) -> pd.Series:
@@ -65,7 +91,9 @@ class AzureMigrateCsvReader:
 
         out = pd.DataFrame(index=frame.index)
         out["name"] = frame[cols["name"]]
-        out["ip"] = (frame[cols["ip"]].str.strip("[]; ").str.split(r"[,;\s]+").str.join(";") if "ip" in cols else "")
+        out["ip"] = (
+            frame[cols["ip"]].str.strip("[]; ").str.split(r"[,;\s]+").str.join(";") if "ip" in cols else ""
+        )
         out["cores"] = num("cores")
         out["memory_gb"] = num("memory_mb") / 1024.0
         os_parts = [frame[cols[k]] for k in ("os_name", "os_version") if k in cols]
@@ -94,7 +122,12 @@ class AzureMigrateCsvReader:
             d = disks[n]
             if "size" in d:
                 sizes.append(parse_numbers(frame[d["size"]], file=path, column=d["size"], decimal_comma=dec))
-            for kind, acc in (("readops", "iops"), ("writeop", "iops"), ("readthr", "mbps"), ("writeth", "mbps")):
+            for kind, acc in (
+                ("readops", "iops"),
+                ("writeop", "iops"),
+                ("readthr", "mbps"),
+                ("writeth", "mbps"),
+            ):
                 if kind in d:
                     v = parse_numbers(frame[d[kind]], file=path, column=d[kind], decimal_comma=dec)
                     any_perf |= v.notna()
@@ -119,9 +152,16 @@ class AzureMigrateCsvReader:
                 mapped[col] = "disks"
         unmapped = tuple(c for c in frame.columns if c not in mapped)
         return ReadResult(
-            path=str(path), format=self.name, servers=out, column_map=mapped, unmapped=unmapped, findings=tuple(findings),
-            assumptions=("Azure Migrate CSV: memory 'In MB' is MiB, divided by 1024 for GiB; disk sizes 'In GB' are GiB; "
-                         "storage is the sum of the disk sizes (storage in use when no disk is listed); IOPS and MB/s are read + write over all disks.",),
+            path=str(path),
+            format=self.name,
+            servers=out,
+            column_map=mapped,
+            unmapped=unmapped,
+            findings=tuple(findings),
+            assumptions=(
+                "Azure Migrate CSV: memory 'In MB' is MiB, divided by 1024 for GiB; disk sizes 'In GB' are GiB; "
+                "storage is the sum of the disk sizes (storage in use when no disk is listed); IOPS and MB/s are read + write over all disks.",
+            ),
         )
 
 

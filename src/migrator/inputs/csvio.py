@@ -87,7 +87,9 @@ def read_csv_text(path: Path, dialect: CsvDialect | None = None) -> pd.DataFrame
         if n == "":
             names[i] = f"column_{i + 1}"
         if names[i] in seen:
-            raise InputError(f"column '{names[i]}' appears twice in the header", file=path, row=1, column=names[i])
+            raise InputError(
+                f"column '{names[i]}' appears twice in the header", file=path, row=1, column=names[i]
+            )
         seen[names[i]] = i
     bad_rows: list[tuple[int | None, int, int]] = []
 

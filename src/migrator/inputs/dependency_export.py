@@ -23,10 +23,16 @@ from migrator.inputs.units import parse_numbers
 
 ALIASES = {
     "slot": ["Timeslot", "Time slot", "Date"],
-    "source": ["Source server name"], "source_ip": ["Source IP"], "source_application": ["Source application"],
-    "source_process": ["Source process"], "target": ["Destination server name"], "target_ip": ["Destination IP"],
-    "target_application": ["Destination application"], "target_process": ["Destination process"],
-    "port": ["Destination port"], "count": ["Connection Count", "Connections"],
+    "source": ["Source server name"],
+    "source_ip": ["Source IP"],
+    "source_application": ["Source application"],
+    "source_process": ["Source process"],
+    "target": ["Destination server name"],
+    "target_ip": ["Destination IP"],
+    "target_application": ["Destination application"],
+    "target_process": ["Destination process"],
+    "port": ["Destination port"],
+    "count": ["Connection Count", "Connections"],
 }
 KEYS = ["source", "source_ip", "source_process", "target", "target_ip", "target_process", "port"]
 
@@ -49,7 +55,9 @@ class DependencyExportReader:
             if key not in cols:
                 raise InputError("dependency export column missing", file=path, row=1, column=label)
         if "target" not in cols and "target_ip" not in cols:
-            raise InputError("dependency export column missing", file=path, row=1, column="Destination server name")
+            raise InputError(
+                "dependency export column missing", file=path, row=1, column="Destination server name"
+            )
         if frame.empty:
             raise InputError("file has a header but no data rows", file=path, row=2)
         rows = pd.DataFrame(index=frame.index)
@@ -62,23 +70,49 @@ class DependencyExportReader:
         else:
             rows["weight"] = 1.0
         rows["_first_row"] = frame.index.to_numpy() + 2
-        grouped = rows.groupby(KEYS, sort=True, dropna=False).agg(weight=("weight", "sum"), slots=("weight", "size"),
-                                                                   source_row=("_first_row", "min")).reset_index()
+        grouped = (
+            rows.groupby(KEYS, sort=True, dropna=False)
+            .agg(weight=("weight", "sum"), slots=("weight", "size"), source_row=("_first_row", "min"))
+            .reset_index()
+        )
         grouped["port"] = grouped["port"].astype(object).where(grouped["port"] >= 0, "")
         grouped["protocol"] = "tcp"
         grouped = grouped.sort_values("source_row", kind="mergesort").reset_index(drop=True)
-        findings = [Finding("dependency-rows", f"{len(rows):,} export rows aggregated into {len(grouped):,} flows "
-                            + ("(weight = connection count)" if "count" in cols else "(weight = number of 6-hour slots the flow was seen in)"),
-                            str(path), severity="info")]
+        findings = [
+            Finding(
+                "dependency-rows",
+                f"{len(rows):,} export rows aggregated into {len(grouped):,} flows "
+                + (
+                    "(weight = connection count)"
+                    if "count" in cols
+                    else "(weight = number of 6-hour slots the flow was seen in)"
+                ),
+                str(path),
+                severity="info",
+            )
+        ]
         ip_only = grouped["target"].eq("") & grouped["target_ip"].ne("")
         if ip_only.any():
-            findings.append(Finding("ip-only-destinations", f"{int(ip_only.sum())} flows name their destination by IP only; matched to the inventory by IP, the rest are reported as external endpoints",
-                                    str(path), column=cols.get("target_ip", ""), severity="info"))
+            findings.append(
+                Finding(
+                    "ip-only-destinations",
+                    f"{int(ip_only.sum())} flows name their destination by IP only; matched to the inventory by IP, the rest are reported as external endpoints",
+                    str(path),
+                    column=cols.get("target_ip", ""),
+                    severity="info",
+                )
+            )
         mapped = {v: k for k, v in cols.items()}
         return ReadResult(
-            path=str(path), format=self.name, dependencies=grouped.drop(columns=["slots"]), column_map=mapped,
-            unmapped=tuple(c for c in frame.columns if c not in mapped), findings=tuple(findings),
-            assumptions=("Dependency export: rows repeat per 6-hour slot; a flow's weight is its connection count, or the number of slots it was seen in.",),
+            path=str(path),
+            format=self.name,
+            dependencies=grouped.drop(columns=["slots"]),
+            column_map=mapped,
+            unmapped=tuple(c for c in frame.columns if c not in mapped),
+            findings=tuple(findings),
+            assumptions=(
+                "Dependency export: rows repeat per 6-hour slot; a flow's weight is its connection count, or the number of slots it was seen in.",
+            ),
         )
 
 

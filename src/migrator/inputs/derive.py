@@ -13,12 +13,21 @@ def derive_fields(servers: pd.DataFrame, settings: InputSettings) -> tuple[pd.Da
     out = servers.copy()
     if settings.environment_pattern:
         empty = out["environment"].eq("")
-        captured = out["name"].str.extract(settings.environment_pattern, expand=True)["env"].fillna("").str.lower()
+        captured = (
+            out["name"].str.extract(settings.environment_pattern, expand=True)["env"].fillna("").str.lower()
+        )
         mapped = captured.replace(settings.environment_map)
         fill = empty & mapped.ne("")
         out.loc[fill, "environment"] = mapped[fill]
-        findings.append(Finding("derived-environment", f"environment derived from the server name for {int(fill.sum())} servers "
-                                f"({int((empty & ~fill).sum())} still have none)", column="environment", severity="info"))
+        findings.append(
+            Finding(
+                "derived-environment",
+                f"environment derived from the server name for {int(fill.sum())} servers "
+                f"({int((empty & ~fill).sum())} still have none)",
+                column="environment",
+                severity="info",
+            )
+        )
     if settings.application_from != "none":
         source = out.get(settings.application_from, pd.Series("", index=out.index)).fillna("").astype(str)
         if settings.application_pattern:
@@ -28,14 +37,35 @@ def derive_fields(servers: pd.DataFrame, settings: InputSettings) -> tuple[pd.Da
         empty = out["application"].eq("")
         fill = empty & source.ne("")
         out.loc[fill, "application"] = source[fill]
-        findings.append(Finding("derived-application", f"application derived from the {settings.application_from} for {int(fill.sum())} servers "
-                                f"({int((empty & ~fill).sum())} still have none)", column="application", severity="info"))
+        findings.append(
+            Finding(
+                "derived-application",
+                f"application derived from the {settings.application_from} for {int(fill.sum())} servers "
+                f"({int((empty & ~fill).sum())} still have none)",
+                column="application",
+                severity="info",
+            )
+        )
     missing_app = int(out["application"].eq("").sum())
     if missing_app:
-        findings.append(Finding("no-application", f"{missing_app} servers have no application: each is its own move group "
-                                "(set [inputs] application_from, or add an application column)", column="application", severity="info"))
+        findings.append(
+            Finding(
+                "no-application",
+                f"{missing_app} servers have no application: each is its own move group "
+                "(set [inputs] application_from, or add an application column)",
+                column="application",
+                severity="info",
+            )
+        )
     missing_env = int(out["environment"].eq("").sum())
     if missing_env:
-        findings.append(Finding("no-environment", f"{missing_env} servers have no environment and are planned as production "
-                                "(set [inputs] environment_pattern to derive it from the name)", column="environment", severity="info"))
+        findings.append(
+            Finding(
+                "no-environment",
+                f"{missing_env} servers have no environment and are planned as production "
+                "(set [inputs] environment_pattern to derive it from the name)",
+                column="environment",
+                severity="info",
+            )
+        )
     return out, findings

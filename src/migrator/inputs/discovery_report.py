@@ -19,8 +19,16 @@ from migrator.inputs.units import parse_numbers
 from migrator.inputs.xlsx import is_workbook, read_sheet, sheet_names
 
 SHEET = "Discovery_Report"
-ALIASES = {"name": ["Machine Name"], "environment": ["Environment"], "os": ["Operating System"], "cores": ["Cores"],
-           "memory_mb": ["Memory (in MB)"], "ip": ["IP Addresses"], "power": ["Power Stats", "Power Status"], "disks": ["Total Disks"]}
+ALIASES = {
+    "name": ["Machine Name"],
+    "environment": ["Environment"],
+    "os": ["Operating System"],
+    "cores": ["Cores"],
+    "memory_mb": ["Memory (in MB)"],
+    "ip": ["IP Addresses"],
+    "power": ["Power Stats", "Power Status"],
+    "disks": ["Total Disks"],
+}
 
 
 def split_ip_cell(values: pd.Series) -> pd.Series:
@@ -48,18 +56,30 @@ class DiscoveryReportReader:
         out = pd.DataFrame(index=frame.index)
         out["name"] = frame[cols["name"]].astype(str).str.strip()
         out["cores"] = parse_numbers(frame[cols["cores"]], file=path, column=cols["cores"])
-        out["memory_gb"] = parse_numbers(frame[cols["memory_mb"]], file=path, column=cols["memory_mb"]) / 1024.0
+        out["memory_gb"] = (
+            parse_numbers(frame[cols["memory_mb"]], file=path, column=cols["memory_mb"]) / 1024.0
+        )
         out["storage_gb"] = float("nan")
         out["os"] = frame[cols["os"]].astype(str).str.strip() if "os" in cols else ""
         out["ip"] = split_ip_cell(frame[cols["ip"]]) if "ip" in cols else ""
-        out["environment"] = frame[cols["environment"]].astype(str).str.strip() if "environment" in cols else ""
+        out["environment"] = (
+            frame[cols["environment"]].astype(str).str.strip() if "environment" in cols else ""
+        )
         if "power" in cols:
             out["power_state"] = frame[cols["power"]].astype(str).str.strip().str.lower()
         findings: list[Finding] = []
         mapped = {v: k for k, v in cols.items()}
-        return ReadResult(path=str(path), format=self.name, servers=out, column_map=mapped,
-                          unmapped=tuple(c for c in frame.columns if c not in mapped), findings=tuple(findings),
-                          assumptions=("Discovery report: memory 'in MB' is MiB, divided by 1024 for GiB; several IPs per cell are split.",))
+        return ReadResult(
+            path=str(path),
+            format=self.name,
+            servers=out,
+            column_map=mapped,
+            unmapped=tuple(c for c in frame.columns if c not in mapped),
+            findings=tuple(findings),
+            assumptions=(
+                "Discovery report: memory 'in MB' is MiB, divided by 1024 for GiB; several IPs per cell are split.",
+            ),
+        )
 
 
 DISCOVERY_REPORT = register(DiscoveryReportReader())

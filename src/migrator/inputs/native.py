@@ -30,7 +30,11 @@ def native_kind(header: Sequence[str]) -> str | None:
         return "dependencies"
     if "name" in cols and ({"cores", "memory_gb", "storage_gb"} & cols):
         return "servers"
-    if "host" in cols and "name" not in cols and ({"cores", "memory_gb", "power_w", "rack", "cluster"} & cols):
+    if (
+        "host" in cols
+        and "name" not in cols
+        and ({"cores", "memory_gb", "power_w", "rack", "cluster"} & cols)
+    ):
         return "hosts"
     return None
 
@@ -88,7 +92,13 @@ class NativeReader:
         if looks_decimal_comma(frame, dialect.delimiter):
             numeric = [c.name for c in TABLES[kind] if c.kind in ("float", "int") and c.name in frame.columns]
             for col in numeric:
-                frame[col] = parse_numbers(frame[col], file=path, column=col, decimal_comma=True, expected="a plain number without units")
+                frame[col] = parse_numbers(
+                    frame[col],
+                    file=path,
+                    column=col,
+                    decimal_comma=True,
+                    expected="a plain number without units",
+                )
         missing = [c for c in required_columns(kind) if c not in frame.columns]
         if missing:
             raise InputError(

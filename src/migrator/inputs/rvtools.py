@@ -23,27 +23,62 @@ from migrator.inputs.units import looks_decimal_comma, parse_numbers
 from migrator.inputs.xlsx import is_workbook, read_sheet, sheet_names
 
 VINFO_REQUIRED = ("VM", "Powerstate", "CPUs", "Memory")
-VINFO_OPTIONAL = ("Template", "Provisioned MiB", "In Use MiB", "Host", "Cluster", "Datacenter", "Primary IP Address",
-                  "OS according to the VMware Tools", "OS according to the configuration file", "Folder", "Annotation")
+VINFO_OPTIONAL = (
+    "Template",
+    "Provisioned MiB",
+    "In Use MiB",
+    "Host",
+    "Cluster",
+    "Datacenter",
+    "Primary IP Address",
+    "OS according to the VMware Tools",
+    "OS according to the configuration file",
+    "Folder",
+    "Annotation",
+)
 VHOST_REQUIRED = ("Host", "# Cores")
 VINFO = {
-    "name": ["VM"], "power_state": ["Powerstate"], "template": ["Template"], "cores": ["CPUs"], "memory_mib": ["Memory"],
-    "disk_mib": ["Total disk capacity MiB", "Total disk capacity MB"], "provisioned_mib": ["Provisioned MiB", "Provisioned MB"],
-    "in_use_mib": ["In Use MiB", "In Use MB"], "ip": ["Primary IP Address", "IP Address"],
-    "os_tools": ["OS according to the VMware Tools", "OS according to the VM Tools"], "os_config": ["OS according to the configuration file", "OS"],
-    "host": ["Host"], "cluster": ["Cluster"], "datacenter": ["Datacenter"], "folder": ["Folder"], "annotation": ["Annotation"],
-    "cpu_util_pct": ["CPU Usage %"], "application": ["Application", "App"], "environment": ["Environment", "Env"],
-    "criticality": ["Criticality"], "disposition": ["Disposition", "Migration strategy"],
+    "name": ["VM"],
+    "power_state": ["Powerstate"],
+    "template": ["Template"],
+    "cores": ["CPUs"],
+    "memory_mib": ["Memory"],
+    "disk_mib": ["Total disk capacity MiB", "Total disk capacity MB"],
+    "provisioned_mib": ["Provisioned MiB", "Provisioned MB"],
+    "in_use_mib": ["In Use MiB", "In Use MB"],
+    "ip": ["Primary IP Address", "IP Address"],
+    "os_tools": ["OS according to the VMware Tools", "OS according to the VM Tools"],
+    "os_config": ["OS according to the configuration file", "OS"],
+    "host": ["Host"],
+    "cluster": ["Cluster"],
+    "datacenter": ["Datacenter"],
+    "folder": ["Folder"],
+    "annotation": ["Annotation"],
+    "cpu_util_pct": ["CPU Usage %"],
+    "application": ["Application", "App"],
+    "environment": ["Environment", "Env"],
+    "criticality": ["Criticality"],
+    "disposition": ["Disposition", "Migration strategy"],
 }
-VHOST = {"host": ["Host"], "cluster": ["Cluster"], "datacenter": ["Datacenter"], "cores": ["# Cores"],
-         "memory_mib": ["# Memory", "Memory"], "power_w": ["Power", "Power W"]}
+VHOST = {
+    "host": ["Host"],
+    "cluster": ["Cluster"],
+    "datacenter": ["Datacenter"],
+    "cores": ["# Cores"],
+    "memory_mib": ["# Memory", "Memory"],
+    "power_w": ["Power", "Power W"],
+}
 VDISK = {"vm": ["VM"], "capacity_mib": ["Capacity MiB", "Capacity MB"], "disk": ["Disk"]}
 
-ASSUMPTION = ("RVTools: Memory, Provisioned and disk capacities are MiB (older versions label them MB), divided by 1024 for GiB; "
-              "storage is the total disk capacity (provisioned space when the disk total is absent).")
+ASSUMPTION = (
+    "RVTools: Memory, Provisioned and disk capacities are MiB (older versions label them MB), divided by 1024 for GiB; "
+    "storage is the total disk capacity (provisioned space when the disk total is absent)."
+)
 
 
-def _vinfo(frame: pd.DataFrame, path: Path, decimal_comma: bool, disks: pd.DataFrame | None) -> tuple[pd.DataFrame, dict[str, str], list[Finding]]:
+def _vinfo(
+    frame: pd.DataFrame, path: Path, decimal_comma: bool, disks: pd.DataFrame | None
+) -> tuple[pd.DataFrame, dict[str, str], list[Finding]]:
     cols = find_columns(frame.columns, VINFO)
     for key, label in (("name", "VM"), ("cores", "CPUs"), ("memory_mib", "Memory")):
         if key not in cols:
@@ -70,7 +105,17 @@ def _vinfo(frame: pd.DataFrame, path: Path, decimal_comma: bool, disks: pd.DataF
     out["ip"] = text("ip")
     os_tools, os_config = text("os_tools"), text("os_config")
     out["os"] = os_tools.where(os_tools.ne(""), os_config)
-    for key in ("host", "cluster", "datacenter", "folder", "annotation", "application", "environment", "criticality", "disposition"):
+    for key in (
+        "host",
+        "cluster",
+        "datacenter",
+        "folder",
+        "annotation",
+        "application",
+        "environment",
+        "criticality",
+        "disposition",
+    ):
         out[key] = text(key)
     out["cpu_util_pct"] = num("cpu_util_pct")
     out["disks_gb"] = ""
@@ -82,8 +127,15 @@ def _vinfo(frame: pd.DataFrame, path: Path, decimal_comma: bool, disks: pd.DataF
         storage = storage.fillna(out["name"].map(totals))
     out["storage_gb"] = storage
     if "cpu_util_pct" in cols:
-        findings.append(Finding("point-in-time-utilisation", "RVTools 'CPU Usage %' is a point-in-time reading, not a percentile: performance-based sizing may be off",
-                                str(path), column=cols["cpu_util_pct"], severity="info"))
+        findings.append(
+            Finding(
+                "point-in-time-utilisation",
+                "RVTools 'CPU Usage %' is a point-in-time reading, not a percentile: performance-based sizing may be off",
+                str(path),
+                column=cols["cpu_util_pct"],
+                severity="info",
+            )
+        )
     return out, cols, findings
 
 
@@ -94,10 +146,24 @@ def _vhost(frame: pd.DataFrame, path: Path, decimal_comma: bool) -> pd.DataFrame
     out = pd.DataFrame(index=frame.index)
     for key in ("host", "cluster", "datacenter"):
         out[key] = frame[cols[key]].astype(str).str.strip() if key in cols else ""
-    out["cores"] = parse_numbers(frame[cols["cores"]], file=path, column=cols["cores"], decimal_comma=decimal_comma) if "cores" in cols else np.nan
-    out["memory_gb"] = (parse_numbers(frame[cols["memory_mib"]], file=path, column=cols["memory_mib"], decimal_comma=decimal_comma) / 1024.0
-                        if "memory_mib" in cols else np.nan)
-    out["power_w"] = parse_numbers(frame[cols["power_w"]], file=path, column=cols["power_w"]) if "power_w" in cols else np.nan
+    out["cores"] = (
+        parse_numbers(frame[cols["cores"]], file=path, column=cols["cores"], decimal_comma=decimal_comma)
+        if "cores" in cols
+        else np.nan
+    )
+    out["memory_gb"] = (
+        parse_numbers(
+            frame[cols["memory_mib"]], file=path, column=cols["memory_mib"], decimal_comma=decimal_comma
+        )
+        / 1024.0
+        if "memory_mib" in cols
+        else np.nan
+    )
+    out["power_w"] = (
+        parse_numbers(frame[cols["power_w"]], file=path, column=cols["power_w"])
+        if "power_w" in cols
+        else np.nan
+    )
     out["rack"] = ""
     return out[out["host"].ne("")]
 
@@ -119,7 +185,10 @@ class RvtoolsReader:
     def sniff(self, path: Path, header: Sequence[str]) -> float:
         if is_workbook(path):
             return 0.95 if "sheet:vInfo" in header else 0.0
-        return max(header_score(header, VINFO_REQUIRED, VINFO_OPTIONAL), 0.7 if header_score(header, VHOST_REQUIRED) else 0.0)
+        return max(
+            header_score(header, VINFO_REQUIRED, VINFO_OPTIONAL),
+            0.7 if header_score(header, VHOST_REQUIRED) else 0.0,
+        )
 
     def read(self, path: Path) -> ReadResult:
         if is_workbook(path):
@@ -131,29 +200,55 @@ class RvtoolsReader:
         dec = looks_decimal_comma(frame, dialect.delimiter)
         if header_score(list(frame.columns), VINFO_REQUIRED):
             servers, cols, findings = _vinfo(frame, path, dec, None)
-            return ReadResult(path=str(path), format=self.name, servers=servers, column_map={v: k for k, v in cols.items()},
-                              unmapped=tuple(c for c in frame.columns if c not in cols.values()), findings=tuple(findings),
-                              assumptions=(ASSUMPTION,))
+            return ReadResult(
+                path=str(path),
+                format=self.name,
+                servers=servers,
+                column_map={v: k for k, v in cols.items()},
+                unmapped=tuple(c for c in frame.columns if c not in cols.values()),
+                findings=tuple(findings),
+                assumptions=(ASSUMPTION,),
+            )
         hosts = _vhost(frame, path, dec)
         cols = find_columns(frame.columns, VHOST)
-        return ReadResult(path=str(path), format=self.name, hosts=hosts, column_map={v: k for k, v in cols.items()},
-                          unmapped=tuple(c for c in frame.columns if c not in cols.values()), assumptions=(ASSUMPTION,))
+        return ReadResult(
+            path=str(path),
+            format=self.name,
+            hosts=hosts,
+            column_map={v: k for k, v in cols.items()},
+            unmapped=tuple(c for c in frame.columns if c not in cols.values()),
+            assumptions=(ASSUMPTION,),
+        )
 
     def _read_workbook(self, path: Path) -> ReadResult:
         sheets = sheet_names(path)
         if "vInfo" not in sheets:
-            raise InputError("workbook has no vInfo sheet", file=path, expected="an RVTools export with a vInfo tab")
+            raise InputError(
+                "workbook has no vInfo sheet", file=path, expected="an RVTools export with a vInfo tab"
+            )
         vinfo = read_sheet(path, "vInfo")
         disks = _vdisk(read_sheet(path, "vDisk"), path) if "vDisk" in sheets else None
         servers, cols, findings = _vinfo(vinfo, path, False, disks)
         hosts = _vhost(read_sheet(path, "vHost"), path, False) if "vHost" in sheets else None
         used = [s for s in ("vInfo", "vHost", "vDisk") if s in sheets]
-        findings.append(Finding("rvtools-sheets", f"read sheets {', '.join(used)}; ignored {', '.join(s for s in sheets if s not in used)}",
-                                str(path), severity="info"))
-        return ReadResult(path=str(path), format=self.name, servers=servers, hosts=hosts,
-                          column_map={v: k for k, v in cols.items()},
-                          unmapped=tuple(c for c in vinfo.columns if c not in cols.values()), findings=tuple(findings),
-                          assumptions=(ASSUMPTION,))
+        findings.append(
+            Finding(
+                "rvtools-sheets",
+                f"read sheets {', '.join(used)}; ignored {', '.join(s for s in sheets if s not in used)}",
+                str(path),
+                severity="info",
+            )
+        )
+        return ReadResult(
+            path=str(path),
+            format=self.name,
+            servers=servers,
+            hosts=hosts,
+            column_map={v: k for k, v in cols.items()},
+            unmapped=tuple(c for c in vinfo.columns if c not in cols.values()),
+            findings=tuple(findings),
+            assumptions=(ASSUMPTION,),
+        )
 
 
 RVTOOLS = register(RvtoolsReader())

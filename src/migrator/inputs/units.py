@@ -35,7 +35,13 @@ def parse_numbers(
     that is not a number (``16 GB``, ``n/a``) raises an InputError naming the file, row and column."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype(float)
-    text = values.astype(object).where(values.notna(), "").astype(str).str.strip().str.replace("\u00a0", "", regex=False)
+    text = (
+        values.astype(object)
+        .where(values.notna(), "")
+        .astype(str)
+        .str.strip()
+        .str.replace("\u00a0", "", regex=False)
+    )
     text = text.str.replace(" ", "", regex=False)
     empty = text.eq("") | text.str.lower().isin(["nan", "none", "null"])
     if decimal_comma:
@@ -53,7 +59,13 @@ def parse_numbers(
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raw = values.iloc[i]
         unit = " (a number with a unit in it)" if re.search(r"\d\s*[A-Za-z%]", str(raw)) else ""
-        raise InputError(f"not a number{unit}: {raw!r}", file=file, row=i + 1 + row_offset, column=column, expected=expected)
+        raise InputError(
+            f"not a number{unit}: {raw!r}",
+            file=file,
+            row=i + 1 + row_offset,
+            column=column,
+            expected=expected,
+        )
     return numbers
 
 

@@ -31,10 +31,21 @@ def burndown_png_bytes(footprint: dict[str, Any]) -> bytes:
         xs = list(range(len(months)))
         ax.step(xs, remaining, where="post", color="#1f6feb", linewidth=2, label=f"remaining ({unit})")
         ax.fill_between(xs, remaining, step="post", color="#1f6feb", alpha=0.12)
-        ax.axhline(target_level, color="#d1242f", linestyle="--", linewidth=1.5,
-                   label=f"target: -{float(target['reduction']):.0%} by {target['by']}")
+        ax.axhline(
+            target_level,
+            color="#d1242f",
+            linestyle="--",
+            linewidth=1.5,
+            label=f"target: -{float(target['reduction']):.0%} by {target['by']}",
+        )
         floor = float(target.get("minimum_remaining", target_level))
-        ax.axhline(floor, color="#6e7781", linestyle=":", linewidth=1, label=f"best achievable: -{float(target['max_achievable']):.0%}")
+        ax.axhline(
+            floor,
+            color="#6e7781",
+            linestyle=":",
+            linewidth=1,
+            label=f"best achievable: -{float(target['max_achievable']):.0%}",
+        )
         by_month = str(target["by"])[:7]
         if by_month in months:
             ax.axvline(months.index(by_month), color="#d1242f", linewidth=0.8, alpha=0.6)

@@ -12,10 +12,39 @@ from migrator.outputs.escape import csv_cell
 if TYPE_CHECKING:
     from migrator.pipeline import PlanResult
 
-COLUMNS = ["server", "application", "environment", "move_group", "wave", "wave_start", "wave_end", "disposition",
-           "decommission_date", "criticality", "shared_service"]
-SIZING_COLUMNS = ["azure_size", "azure_vcpus", "azure_memory_gb", "sizing_basis", "readiness", "readiness_reason", "monthly_cost"]
-TEXT_COLUMNS = {"server", "application", "environment", "move_group", "criticality", "azure_size", "readiness_reason", "sizing_basis", "readiness"}
+COLUMNS = [
+    "server",
+    "application",
+    "environment",
+    "move_group",
+    "wave",
+    "wave_start",
+    "wave_end",
+    "disposition",
+    "decommission_date",
+    "criticality",
+    "shared_service",
+]
+SIZING_COLUMNS = [
+    "azure_size",
+    "azure_vcpus",
+    "azure_memory_gb",
+    "sizing_basis",
+    "readiness",
+    "readiness_reason",
+    "monthly_cost",
+]
+TEXT_COLUMNS = {
+    "server",
+    "application",
+    "environment",
+    "move_group",
+    "criticality",
+    "azure_size",
+    "readiness_reason",
+    "sizing_basis",
+    "readiness",
+}
 
 
 def waves_frame(result: PlanResult) -> pd.DataFrame:

@@ -30,8 +30,10 @@ def _pair(a: Any, b: Any, money: bool = False) -> str:
 
 def _spair(a: Any, b: Any, money: bool = False) -> str:
     """:func:`_pair` for the summary lines (outside a table, so escaped here; counts with thousands separators)."""
+
     def n(x: Any) -> Any:
         return f"{x:,}" if isinstance(x, int) and not isinstance(x, bool) else x
+
     return md_text(_pair(n(a), n(b), money))
 
 
@@ -39,8 +41,17 @@ def _section(title: str, headers: list[str], rows: list[list[Any]], cap: int) ->
     if not rows:
         return ""
     shown = rows[:cap]
-    more = f"\n_and {len(rows) - len(shown):,} more (see `migrator diff --format json`)._\n" if len(rows) > len(shown) else ""
-    return f"<details><summary>{md_text(title)} ({len(rows):,})</summary>\n\n" + (table(headers, shown) if shown else "") + more + "\n</details>\n"
+    more = (
+        f"\n_and {len(rows) - len(shown):,} more (see `migrator diff --format json`)._\n"
+        if len(rows) > len(shown)
+        else ""
+    )
+    return (
+        f"<details><summary>{md_text(title)} ({len(rows):,})</summary>\n\n"
+        + (table(headers, shown) if shown else "")
+        + more
+        + "\n</details>\n"
+    )
 
 
 def _pcts(values: list[Any]) -> tuple[Any, Any]:
@@ -96,30 +107,167 @@ def render(diff: PlanDiff, cap: int) -> str:
         f"- **Monthly run-rate (PAYG)**: {_spair(s['monthly_cost'][0], s['monthly_cost'][1], money=True)}",
         "",
     ]
-    _add(lines, _section("Servers that changed wave", ["Server", "Application", "From wave", "To wave", "Move group"],
-                          [[m["server"], m["application"], _v(m["from"]), _v(m["to"]), _v(m["move_group"])] for m in d["servers"]["moved"]], cap))
-    _add(lines, _section("Servers added", ["Server", "Application", "Wave"], [[a["server"], a["application"], _v(a["wave"])] for a in d["servers"]["added"]], cap))
-    _add(lines, _section("Servers removed", ["Server", "Application", "Was in wave"],
-                          [[a["server"], a["application"], _v(a["wave"])] for a in d["servers"]["removed"]], cap))
-    _add(lines, _section("Servers resized", ["Server", "Azure size"], [[r["server"], _pair(r["from"], r["to"])] for r in d["servers"]["resized"]], cap))
-    _add(lines, _section("Waves changed", ["Wave", "Dates", "Kind", "Servers", "In / out", "vCPU", "Storage GiB", "Monthly PAYG", "Risk"],
-                          [[w["wave"], _dates(w), _pair(w["kind"][0], w["kind"][1]),
-                            _pair(w["servers"][0], w["servers"][1]), _in_out(w), _pair(w["vcpus"][0], w["vcpus"][1]), _pair(w["storage_gb"][0], w["storage_gb"][1]), _pair(w["monthly_payg"][0], w["monthly_payg"][1], money=True), _pair(w["risk"][0], w["risk"][1])]
-                           for w in d["waves"]["changed"]], cap))
-    _add(lines, _section("Waves added", ["Wave", "Start", "End", "Kind", "Servers", "vCPU", "Monthly PAYG"],
-                          [[w["wave"], w["start"], w["end"], w["kind"], w["servers"], _v(w["vcpus"]), _v(w["monthly_payg"], True)] for w in d["waves"]["added"]], cap))
-    _add(lines, _section("Waves removed", ["Wave", "Start", "End", "Kind", "Servers", "vCPU", "Monthly PAYG"],
-                          [[w["wave"], w["start"], w["end"], w["kind"], w["servers"], _v(w["vcpus"]), _v(w["monthly_payg"], True)] for w in d["waves"]["removed"]], cap))
-    _add(lines, _section("Conditions newly broken", ["#", "Waves", "What"],
-                          [[v["condition"], ", ".join(map(str, v["waves"])), v["message"]] for v in d["violations"]["added"]], cap))
-    _add(lines, _section("Conditions resolved", ["#", "Waves", "What"],
-                          [[v["condition"], ", ".join(map(str, v["waves"])), v["message"]] for v in d["violations"]["removed"]], cap))
-    _add(lines, _section("Footprint projection", ["", "Before", "After"],
-                          [[k.replace("_", " "), *(_v(_pct(x) if k in ("reduction_at_target", "max_achievable") else x) for x in (_reached(v) if k == "reached_on" else v))]
-                           for k, v in fp.items() if isinstance(v, list)], cap))
-    _add(lines, _section("Footprint by month (months that changed)", ["Month", "Remaining before", "Remaining after", "Change"],
-                          [[m["month"], _v(m["before"]), _v(m["after"]), _v(m["delta"]) if m["delta"] is None else f"{m['delta']:+,.6g}"]
-                           for m in d.get("footprint_timeline", [])], cap))
+    _add(
+        lines,
+        _section(
+            "Servers that changed wave",
+            ["Server", "Application", "From wave", "To wave", "Move group"],
+            [
+                [m["server"], m["application"], _v(m["from"]), _v(m["to"]), _v(m["move_group"])]
+                for m in d["servers"]["moved"]
+            ],
+            cap,
+        ),
+    )
+    _add(
+        lines,
+        _section(
+            "Servers added",
+            ["Server", "Application", "Wave"],
+            [[a["server"], a["application"], _v(a["wave"])] for a in d["servers"]["added"]],
+            cap,
+        ),
+    )
+    _add(
+        lines,
+        _section(
+            "Servers removed",
+            ["Server", "Application", "Was in wave"],
+            [[a["server"], a["application"], _v(a["wave"])] for a in d["servers"]["removed"]],
+            cap,
+        ),
+    )
+    _add(
+        lines,
+        _section(
+            "Servers resized",
+            ["Server", "Azure size"],
+            [[r["server"], _pair(r["from"], r["to"])] for r in d["servers"]["resized"]],
+            cap,
+        ),
+    )
+    _add(
+        lines,
+        _section(
+            "Waves changed",
+            ["Wave", "Dates", "Kind", "Servers", "In / out", "vCPU", "Storage GiB", "Monthly PAYG", "Risk"],
+            [
+                [
+                    w["wave"],
+                    _dates(w),
+                    _pair(w["kind"][0], w["kind"][1]),
+                    _pair(w["servers"][0], w["servers"][1]),
+                    _in_out(w),
+                    _pair(w["vcpus"][0], w["vcpus"][1]),
+                    _pair(w["storage_gb"][0], w["storage_gb"][1]),
+                    _pair(w["monthly_payg"][0], w["monthly_payg"][1], money=True),
+                    _pair(w["risk"][0], w["risk"][1]),
+                ]
+                for w in d["waves"]["changed"]
+            ],
+            cap,
+        ),
+    )
+    _add(
+        lines,
+        _section(
+            "Waves added",
+            ["Wave", "Start", "End", "Kind", "Servers", "vCPU", "Monthly PAYG"],
+            [
+                [
+                    w["wave"],
+                    w["start"],
+                    w["end"],
+                    w["kind"],
+                    w["servers"],
+                    _v(w["vcpus"]),
+                    _v(w["monthly_payg"], True),
+                ]
+                for w in d["waves"]["added"]
+            ],
+            cap,
+        ),
+    )
+    _add(
+        lines,
+        _section(
+            "Waves removed",
+            ["Wave", "Start", "End", "Kind", "Servers", "vCPU", "Monthly PAYG"],
+            [
+                [
+                    w["wave"],
+                    w["start"],
+                    w["end"],
+                    w["kind"],
+                    w["servers"],
+                    _v(w["vcpus"]),
+                    _v(w["monthly_payg"], True),
+                ]
+                for w in d["waves"]["removed"]
+            ],
+            cap,
+        ),
+    )
+    _add(
+        lines,
+        _section(
+            "Conditions newly broken",
+            ["#", "Waves", "What"],
+            [
+                [v["condition"], ", ".join(map(str, v["waves"])), v["message"]]
+                for v in d["violations"]["added"]
+            ],
+            cap,
+        ),
+    )
+    _add(
+        lines,
+        _section(
+            "Conditions resolved",
+            ["#", "Waves", "What"],
+            [
+                [v["condition"], ", ".join(map(str, v["waves"])), v["message"]]
+                for v in d["violations"]["removed"]
+            ],
+            cap,
+        ),
+    )
+    _add(
+        lines,
+        _section(
+            "Footprint projection",
+            ["", "Before", "After"],
+            [
+                [
+                    k.replace("_", " "),
+                    *(
+                        _v(_pct(x) if k in ("reduction_at_target", "max_achievable") else x)
+                        for x in (_reached(v) if k == "reached_on" else v)
+                    ),
+                ]
+                for k, v in fp.items()
+                if isinstance(v, list)
+            ],
+            cap,
+        ),
+    )
+    _add(
+        lines,
+        _section(
+            "Footprint by month (months that changed)",
+            ["Month", "Remaining before", "Remaining after", "Change"],
+            [
+                [
+                    m["month"],
+                    _v(m["before"]),
+                    _v(m["after"]),
+                    _v(m["delta"]) if m["delta"] is None else f"{m['delta']:+,.6g}",
+                ]
+                for m in d.get("footprint_timeline", [])
+            ],
+            cap,
+        ),
+    )
     return "\n".join(x for x in lines if x is not None).rstrip("\n") + "\n"
 
 
@@ -129,7 +277,10 @@ def diff_markdown(diff: PlanDiff, limit: int = COMMENT_LIMIT) -> str:
         text = render(diff, cap)
         if len(text) <= limit:
             return text
-    return text[: limit - 200].rsplit("\n", 1)[0] + "\n\n_Diff truncated to fit a GitHub comment; see `migrator diff --format json`._\n"
+    return (
+        text[: limit - 200].rsplit("\n", 1)[0]
+        + "\n\n_Diff truncated to fit a GitHub comment; see `migrator diff --format json`._\n"
+    )
 
 
 def diff_json(diff: PlanDiff) -> str:

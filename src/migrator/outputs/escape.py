@@ -28,7 +28,7 @@ def md_cell(text: object) -> str:
     return md_text(text)
 
 
-_MERMAID = str.maketrans({c: f"#{ord(c)};" for c in '"#:;[](){}|`<>&\'%'} | {"\n": " ", "\r": " ", "\t": " "})
+_MERMAID = str.maketrans({c: f"#{ord(c)};" for c in "\"#:;[](){}|`<>&'%"} | {"\n": " ", "\r": " ", "\t": " "})
 
 
 def mermaid_label(text: object) -> str:

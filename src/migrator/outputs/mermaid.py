@@ -20,7 +20,12 @@ MAX_XY_POINTS = 120
 MAX_NODES = 300
 _BUDGET = MAX_CHARS - 2_000  # room for the fence and the note
 
-KIND_SECTION = {"foundation": "Foundation", "nonprod": "Dev and test", "prod": "Production", "shared-services": "Shared services"}
+KIND_SECTION = {
+    "foundation": "Foundation",
+    "nonprod": "Dev and test",
+    "prod": "Production",
+    "shared-services": "Shared services",
+}
 
 
 def mermaid_number(x: float, sig: int = 6) -> str:
@@ -43,13 +48,18 @@ def _fence(body: list[str]) -> str:
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """An escaped Markdown table (every cell through :func:`md_cell`)."""
-    lines = ["| " + " | ".join(md_cell(h) for h in headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines = [
+        "| " + " | ".join(md_cell(h) for h in headers) + " |",
+        "|" + "|".join("---" for _ in headers) + "|",
+    ]
     for row in rows:
         lines.append("| " + " | ".join(md_cell("" if v is None else v) for v in row) + " |")
     return "\n".join(lines) + "\n"
 
 
-def gantt(waves: Sequence[dict[str, Any]], freezes: Sequence[dict[str, Any]] = (), title: str = "Migration waves") -> str:
+def gantt(
+    waves: Sequence[dict[str, Any]], freezes: Sequence[dict[str, Any]] = (), title: str = "Migration waves"
+) -> str:
     """A gantt chart of the waves, grouped by kind, with the freeze windows; capped at MAX_GANTT_TASKS tasks."""
     body = ["gantt", f"    title {mermaid_label(title)}", "    dateFormat YYYY-MM-DD", "    axisFormat %Y-%m"]
     shown = list(waves[:MAX_GANTT_TASKS])
@@ -67,7 +77,9 @@ def gantt(waves: Sequence[dict[str, Any]], freezes: Sequence[dict[str, Any]] = (
         for w in tasks:
             days = (dt.date.fromisoformat(w["end"]) - dt.date.fromisoformat(w["start"])).days + 1
             tag = "crit, " if w.get("risk", {}).get("level") == "high" else ""
-            body.append(f"    Wave {w['number']} ({w['servers']} servers) :{tag}w{w['number']}, {w['start']}, {days}d")
+            body.append(
+                f"    Wave {w['number']} ({w['servers']} servers) :{tag}w{w['number']}, {w['start']}, {days}d"
+            )
     text = _fence(body)
     if len(waves) > len(shown):
         text += f"\n_and {len(waves) - len(shown)} more waves, listed in the table below._\n"
@@ -101,7 +113,11 @@ def xychart_burndown(timeline: Sequence[dict[str, Any]], target_value: float, un
         "    bar [" + ", ".join(mermaid_number(p["remaining"]) for p in points) + "]",
         "    line [" + ", ".join(mermaid_number(target_value, 4) for _ in points) + "]",
     ]
-    note = f"\n_Every {-(-len(timeline) // MAX_XY_POINTS)} months shown; the table has every month._\n" if len(points) < len(timeline) else ""
+    note = (
+        f"\n_Every {-(-len(timeline) // MAX_XY_POINTS)} months shown; the table has every month._\n"
+        if len(points) < len(timeline)
+        else ""
+    )
     return _fence(body) + note
 
 
@@ -190,19 +206,39 @@ DEPENDENCY_HEADERS = ("Depends (source)", "On (target)", "Weight", "In the diagr
 
 def gantt_rows(waves: Sequence[dict[str, Any]]) -> list[list[Any]]:
     """Every wave of :func:`gantt` (also those past its cap), in plan order: see :data:`GANTT_HEADERS`."""
-    return [[w["number"], KIND_SECTION.get(str(w["kind"]), w["kind"]), w["start"], w["end"],
-             (dt.date.fromisoformat(str(w["end"])) - dt.date.fromisoformat(str(w["start"]))).days + 1, w["servers"],
-             (w.get("risk") or {}).get("level", "")] for w in waves]
+    return [
+        [
+            w["number"],
+            KIND_SECTION.get(str(w["kind"]), w["kind"]),
+            w["start"],
+            w["end"],
+            (dt.date.fromisoformat(str(w["end"])) - dt.date.fromisoformat(str(w["start"]))).days + 1,
+            w["servers"],
+            (w.get("risk") or {}).get("level", ""),
+        ]
+        for w in waves
+    ]
 
 
 def burndown_rows(timeline: Sequence[dict[str, Any]], target_value: float) -> list[list[Any]]:
     """Every month of :func:`xychart_burndown` (also those its sampling skips): see :data:`BURNDOWN_HEADERS`."""
-    return [[p["month"], f"{float(p['remaining']):,.2f}", f"{float(target_value):,.2f}",
-             "yes" if float(p["remaining"]) <= float(target_value) + 1e-9 else ""] for p in timeline]
+    return [
+        [
+            p["month"],
+            f"{float(p['remaining']):,.2f}",
+            f"{float(target_value):,.2f}",
+            "yes" if float(p["remaining"]) <= float(target_value) + 1e-9 else "",
+        ]
+        for p in timeline
+    ]
 
 
-def dependency_rows(nodes: Sequence[dict[str, Any]], edges: Sequence[dict[str, Any]],
-                    shown: Sequence[dict[str, Any]] = (), limit: int | None = None) -> list[list[Any]]:
+def dependency_rows(
+    nodes: Sequence[dict[str, Any]],
+    edges: Sequence[dict[str, Any]],
+    shown: Sequence[dict[str, Any]] = (),
+    limit: int | None = None,
+) -> list[list[Any]]:
     """The edges of :func:`dependency_flowchart`, heaviest first (its order), with node labels; ``shown`` is the list
     the flowchart returned, marking which edges it drew. ``limit`` keeps the first rows: see :data:`DEPENDENCY_HEADERS`."""
     labels = {str(n["id"]): str(n.get("label", n["id"])) for n in nodes}
@@ -210,9 +246,15 @@ def dependency_rows(nodes: Sequence[dict[str, Any]], edges: Sequence[dict[str, A
     ranked = sorted(edges, key=lambda e: (-float(e["weight"]), str(e["source"]), str(e["target"])))
     if limit is not None:
         ranked = ranked[:limit]
-    return [[labels.get(str(e["source"]), str(e["source"])), labels.get(str(e["target"]), str(e["target"])),
-             e.get("label") or f"{float(e['weight']):,.6g}", "yes" if (str(e["source"]), str(e["target"])) in drawn else ""]
-            for e in ranked]
+    return [
+        [
+            labels.get(str(e["source"]), str(e["source"])),
+            labels.get(str(e["target"]), str(e["target"])),
+            e.get("label") or f"{float(e['weight']):,.6g}",
+            "yes" if (str(e["source"]), str(e["target"])) in drawn else "",
+        ]
+        for e in ranked
+    ]
 
 
 def gantt_table(waves: Sequence[dict[str, Any]]) -> str:
@@ -226,8 +268,12 @@ def burndown_table(timeline: Sequence[dict[str, Any]], target_value: float, unit
     return table(headers, burndown_rows(timeline, target_value))
 
 
-def dependency_table(nodes: Sequence[dict[str, Any]], edges: Sequence[dict[str, Any]],
-                     shown: Sequence[dict[str, Any]] = (), limit: int | None = 100) -> str:
+def dependency_table(
+    nodes: Sequence[dict[str, Any]],
+    edges: Sequence[dict[str, Any]],
+    shown: Sequence[dict[str, Any]] = (),
+    limit: int | None = 100,
+) -> str:
     """The table twin of :func:`dependency_flowchart`, with "and N more" past ``limit`` rows."""
     rows = dependency_rows(nodes, edges, shown, limit)
     text = table(DEPENDENCY_HEADERS, rows)
