@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from migrator.pipeline import PlanResult
+    from migrator.document import PlanResult
 
 
 class Writer(Protocol):

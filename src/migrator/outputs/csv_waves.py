@@ -10,7 +10,7 @@ import pandas as pd
 from migrator.outputs.escape import csv_cell
 
 if TYPE_CHECKING:
-    from migrator.pipeline import PlanResult
+    from migrator.document import PlanResult
 
 COLUMNS = [
     "server",

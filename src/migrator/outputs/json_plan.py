@@ -7,7 +7,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from migrator.pipeline import PlanResult
+    from migrator.document import PlanResult
 
 
 def dumps(document: dict[str, Any]) -> bytes:

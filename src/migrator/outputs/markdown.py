@@ -16,7 +16,7 @@ from migrator.outputs import mermaid
 from migrator.outputs.escape import md_cell, md_text
 
 if TYPE_CHECKING:
-    from migrator.pipeline import PlanResult
+    from migrator.document import PlanResult
 
 MAX_SERVER_ROWS = 200
 MAX_CROSS_ROWS = 100
