@@ -59,7 +59,7 @@ def test_hub_detected_from_graph_and_role_overrides() -> None:
         {"source": "s0", "target": "dc01"}
     ]
     _, g = _graph(servers, deps, min_applications=5, min_dependants=10)
-    hubs = dict(zip(g.hubs["server"], g.hubs["detected_by"], strict=True))
+    hubs = dict(zip(g.shared_services["server"], g.shared_services["detected_by"], strict=True))
     names = {i: s["name"] for i, s in enumerate(servers)}
     assert {names[i]: how for i, how in hubs.items()} == {"mon01": "graph", "dc01": "role"}
 
@@ -68,5 +68,5 @@ def test_detection_can_be_disabled() -> None:
     servers = [server(f"s{i}", f"app{i}") for i in range(12)] + [server("mon01", "infra")]
     deps = [{"source": f"s{i}", "target": "mon01"} for i in range(12)]
     _, g = _graph(servers, deps, detect=False)
-    assert len(g.hubs) == 0
+    assert len(g.shared_services) == 0
     assert np.all(g.edges["dst"] == 12)

@@ -27,13 +27,13 @@ class DependencyGraph:
     ``edges``: src, dst, weight, rows (directed: src depends on dst).
     ``ports``: src, dst, port, weight per distinct port (for reporting the traffic that crosses waves).
     ``external``: server, address, kind (private | internet | unresolved-name), direction, ports, weight.
-    ``hubs``: server position -> (role, detected_by, peers, applications).
+    ``shared_services``: server position -> (role, detected_by, peers, applications).
     """
 
     edges: pd.DataFrame
     ports: pd.DataFrame
     external: pd.DataFrame
-    hubs: pd.DataFrame
+    shared_services: pd.DataFrame
     findings: tuple[Finding, ...]
     stats: dict[str, int]
 
@@ -188,7 +188,7 @@ def build_graph(
 
     hubs = detect_hubs(servers, edges, group_key, settings, n)
     return DependencyGraph(
-        edges=edges, ports=ports, external=external, hubs=hubs, findings=tuple(findings), stats=stats
+        edges=edges, ports=ports, external=external, shared_services=hubs, findings=tuple(findings), stats=stats
     )
 
 

@@ -190,7 +190,7 @@ def plan_inventory(
         graph = build_graph(servers, inventory.dependencies, instance, settings.shared_services)
         findings.extend(graph.findings)
         is_hub = np.zeros(n, dtype=bool)
-        is_hub[graph.hubs["server"].to_numpy()] = True
+        is_hub[graph.shared_services["server"].to_numpy()] = True
         migrating = servers["disposition"].isin(MIGRATING_DISPOSITIONS).to_numpy()
         in_scope = migrating & ~is_hub
 
@@ -331,7 +331,7 @@ def plan_inventory(
             .reset_index()
             .sort_values(["dst", "weight", "port"], ascending=[True, False, True], kind="mergesort")
         )
-        for h in graph.hubs.itertuples(index=False):
+        for h in graph.shared_services.itertuples(index=False):
             s = int(h.server)
             disp = servers["disposition"].iat[s]
             used_by_retained = bool(((use["dst"] == s) & use["src_retained"]).any())
