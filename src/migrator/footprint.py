@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from migrator.errors import Finding
-from migrator.fastpaths import is_reference
 from migrator.settings import FootprintSettings, TargetSettings
 
 UNITS = {"hosts": "hosts", "racks": "racks", "kw": "kW", "servers": "servers"}
@@ -146,6 +145,12 @@ def choose_metric(requested: str, servers: pd.DataFrame, units: _Units) -> tuple
     return requested, notes
 
 
+def departure_months(leave: np.ndarray) -> set[pd.Period]:
+    """The months in which some server leaves: the only months where the footprint can change."""
+    finite = leave[leave < NEVER]
+    return set(pd.PeriodIndex(pd.DatetimeIndex(finite), freq="M").unique()) if len(finite) else set()
+
+
 def project(
     servers: pd.DataFrame,
     hosts: pd.DataFrame,
@@ -227,14 +232,12 @@ def project(
     day0 = np.datetime64(start) - np.timedelta64(1, "D")
     baseline, _ = value_at(day0)
     months = pd.period_range(pd.Period(start, "M"), pd.Period(end, "M"), freq="M")
-    # The footprint changes only in months where something leaves: evaluate those, carry the value forward.
-    finite = leave[leave < NEVER]
-    change = set(pd.PeriodIndex(pd.DatetimeIndex(finite), freq="M").unique()) if len(finite) else set()
+    change = departure_months(leave)
     timeline = []
     reached = None
     value = baseline
     for m in months:
-        if m in change or m == months[0] or is_reference():
+        if m in change or m == months[0]:
             value, _ = value_at(np.datetime64(m.end_time.date()))
         red = 0.0 if baseline <= 0 else 1 - value / baseline
         timeline.append(FootprintPoint(str(m), value, red))

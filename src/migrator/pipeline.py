@@ -20,7 +20,6 @@ from migrator.conditions import check_conditions
 from migrator.dates import wave_dates
 from migrator.document import DocumentInputs, PlanResult, build_document
 from migrator.errors import Finding, InputError, display_path
-from migrator.fastpaths import is_reference
 from migrator.footprint import NEVER, project
 from migrator.graph import build_graph
 from migrator.groups import build_groups, env_class, instance_key
@@ -503,11 +502,6 @@ def _cross_wave(
 
 def _lists_by_pair(sel: pd.DataFrame, ports: pd.DataFrame) -> list[list[int]]:
     """The sorted port list of each (src, dst) row of ``sel``, without a Python call per group."""
-    if is_reference():
-        grouped = ports.groupby(["src", "dst"])["port"].agg(lambda p: sorted(int(x) for x in p))
-        return [
-            grouped.get((s, d), []) for s, d in zip(sel["src"].tolist(), sel["dst"].tolist(), strict=True)
-        ]
     key_sel = sel["src"].to_numpy(np.int64) * (1 << 32) + sel["dst"].to_numpy(np.int64)
     key_p = ports["src"].to_numpy(np.int64) * (1 << 32) + ports["dst"].to_numpy(np.int64)
     values = ports["port"].to_numpy(dtype=np.int64)
