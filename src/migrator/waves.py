@@ -1,37 +1,56 @@
 """Pack move groups into waves.
 
-Conditions honoured (Azure Migrate's wave planner, in priority order): (1) strong two-way dependencies and
-(2) application instances are already inside move groups; (3) a dependency's target moves in the same or an
-earlier wave than its source: move groups in a dependency cycle share a wave, and a group waits for the groups it
-depends on; (4) dev/test waves come before production waves; (5) a wave is either production or dev/test;
-(6, 7) high-criticality and high-complexity groups stay out of the first ``protected_waves`` migration waves;
-(8) a wave stays within its capacity. Pins place groups in a given wave whatever the rest says. Within those
-rules lower-risk groups go first and wave sizes are balanced. What could not be honoured is found afterwards by
-:mod:`migrator.conditions`, never hidden.
+Conditions honoured (Azure Migrate's wave planner, in priority order): (1) strong two-way dependencies
+and (2) application instances are already inside move groups; (3) a dependency's target moves in the same or
+an earlier wave than its source: move groups in a dependency cycle share a wave, and a group waits for the
+groups it depends on; (4) dev/test waves come before production waves; (5) a wave is either production or
+dev/test; (6, 7) high-criticality and high-complexity groups stay out of the first ``protected_waves``
+migration waves; (8) a wave stays within its capacity. Pins place groups in a given wave whatever the rest
+says. Within those rules lower-risk groups go first and wave sizes are balanced. What could not be honoured is
+found afterwards by :mod:`migrator.conditions`, never hidden.
+
+The scheduler places *bundles*: sets of move groups that must share a wave (a dependency cycle, split by pin
+and, when it exceeds a wave's capacity, along its weakest dependencies). It walks the waves in order; each
+wave takes a kind (production or dev/test), then is filled from the ready bundles of that class, lowest risk
+first.
 """
 
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from migrator.fastpaths import strong_components
 from migrator.groups import capacity_load
-from migrator.partition import partition
+from migrator.partition import Partition, partition
 from migrator.settings import CapacitySettings, PlanningSettings
+
+Split = tuple[tuple[int, ...], int, float, int]
+"""A bundle split for capacity: (its move groups, parts, cut weight, cut edges)."""
+
+CLASSES = ("nonprod", "prod")  # in the order their waves come (condition 4)
+MAX_SKIPPED = 64  # bundles too large for the wave's room that are passed over before the wave is closed
+EPS = 1e-9
 
 
 @dataclass(frozen=True)
 class WaveAssignment:
     group_wave: np.ndarray  # wave number per move group
-    group_unit: np.ndarray  # scheduling unit per move group (groups that had to share a wave)
-    wave_class: dict[int, str]
-    units_split: tuple[
-        tuple[tuple[int, ...], int, float, int], ...
-    ]  # (groups in the cyclic set, parts, cut weight, cut edges)
+    group_bundle: np.ndarray  # bundle per move group (groups that had to share a wave)
+    wave_kind: dict[int, str]  # "prod" or "nonprod" per wave
+    bundles_split: tuple[Split, ...]  # bundles split for capacity
+
+    # Former names, until pipeline.py and document.py read the new ones.
+    @property
+    def wave_class(self) -> dict[int, str]:
+        return self.wave_kind
+
+    @property
+    def units_split(self) -> tuple[Split, ...]:
+        return self.bundles_split
 
 
 def group_edges(server_group: np.ndarray, edges: pd.DataFrame) -> pd.DataFrame:
@@ -43,40 +62,6 @@ def group_edges(server_group: np.ndarray, edges: pd.DataFrame) -> pd.DataFrame:
     return frame.groupby(["src", "dst"], sort=True)["weight"].sum().reset_index()
 
 
-def _units(
-    groups: pd.DataFrame, gedges: pd.DataFrame, cap: CapacitySettings
-) -> tuple[np.ndarray, list[tuple[tuple[int, ...], int, float, int]]]:
-    """Scheduling units: strongly connected sets of groups (they must share a wave), split by pin and by capacity."""
-    ng = len(groups)
-    scc = strong_components(ng, gedges["src"].to_numpy(), gedges["dst"].to_numpy())
-    pin = groups["pin"].fillna(-1).to_numpy()
-    unit, _ = pd.factorize(pd.MultiIndex.from_arrays([scc, pin]), sort=True)
-    unit = np.asarray(unit, dtype=np.int64)
-    splits: list[tuple[tuple[int, ...], int, float, int]] = []
-    sizes = np.bincount(unit)
-    multi = np.flatnonzero(sizes > 1)
-    if len(multi):
-        load = capacity_load(groups, cap)
-        uload = np.zeros((len(sizes), 3))
-        np.add.at(uload, unit, load)
-        over = [u for u in multi if (uload[u] > 1 + 1e-9).any()]
-        next_unit = int(unit.max()) + 1
-        for u in over:
-            members = np.flatnonzero(unit == u)
-            local = np.full(ng, -1, dtype=np.int64)
-            local[members] = np.arange(len(members))
-            ls, ld = local[gedges["src"].to_numpy()], local[gedges["dst"].to_numpy()]
-            inside = (ls >= 0) & (ld >= 0)
-            part = partition(
-                len(members), ls[inside], ld[inside], gedges["weight"].to_numpy()[inside], load[members]
-            )
-            for p in range(1, part.k):
-                unit[members[part.parts == p]] = next_unit
-                next_unit += 1
-            splits.append((tuple(int(m) for m in members), part.k, part.cut_weight, part.cut_edges))
-    return unit, splits
-
-
 def schedule(
     groups: pd.DataFrame,
     gedges: pd.DataFrame,
@@ -84,181 +69,312 @@ def schedule(
     planning: PlanningSettings,
     first_wave: int,
 ) -> WaveAssignment:
-    ng = len(groups)
-    if ng == 0:
+    """A wave for every move group, from ``first_wave`` on (the rules are in the module docstring)."""
+    if len(groups) == 0:
         return WaveAssignment(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), {}, ())
-    unit, splits = _units(groups, gedges, cap)
-    nu = int(unit.max()) + 1
+    bundle, splits = _bundles(groups, gedges, cap)
+    facts = _bundle_facts(groups, bundle, cap, planning)
+    dependencies = _bundle_dependencies(bundle, gedges, facts.rank)
+    scheduler = _Scheduler.start(facts, dependencies, _soft_limits(facts, cap.balance))
+    scheduler.run(first_wave, planning.protected_waves)
+    return WaveAssignment(
+        group_wave=scheduler.bundle_wave[bundle],
+        group_bundle=bundle,
+        wave_kind=scheduler.wave_kind,
+        bundles_split=tuple(splits),
+    )
+
+
+# Bundles ----------------------------------------------------------------------------------------------------
+
+
+def _bundles(
+    groups: pd.DataFrame, gedges: pd.DataFrame, cap: CapacitySettings
+) -> tuple[np.ndarray, list[Split]]:
+    """Bundle per move group: strongly connected sets of groups (they must share a wave), split by pin and
+    by capacity; and the capacity splits made."""
+    scc = strong_components(len(groups), gedges["src"].to_numpy(), gedges["dst"].to_numpy())
+    pin = groups["pin"].fillna(-1).to_numpy()
+    codes, _ = pd.factorize(pd.MultiIndex.from_arrays([scc, pin]), sort=True)
+    bundle = np.asarray(codes, dtype=np.int64)
+    sizes = np.bincount(bundle)
+    multi = np.flatnonzero(sizes > 1)
+    splits: list[Split] = []
+    if not len(multi):
+        return bundle, splits
     load = capacity_load(groups, cap)
-    uload = np.zeros((nu, 3))
-    np.add.at(uload, unit, load)
-    g = groups.assign(unit=unit, is_prod=groups["klass"].eq("prod"))
-    agg = g.groupby("unit", sort=True).agg(
+    bundle_load = np.zeros((len(sizes), 3))
+    np.add.at(bundle_load, bundle, load)
+    next_id = int(bundle.max()) + 1
+    for b in multi:
+        if not (bundle_load[b] > 1 + EPS).any():
+            continue
+        members = np.flatnonzero(bundle == b)
+        part = _split_bundle(members, gedges, load)
+        for p in range(1, part.k):
+            bundle[members[part.parts == p]] = next_id
+            next_id += 1
+        splits.append((tuple(int(m) for m in members), part.k, part.cut_weight, part.cut_edges))
+    return bundle, splits
+
+
+def _split_bundle(members: np.ndarray, gedges: pd.DataFrame, load: np.ndarray) -> Partition:
+    """Split the move groups ``members`` along their weakest dependencies into parts that fit a wave."""
+    local = np.full(len(load), -1, dtype=np.int64)
+    local[members] = np.arange(len(members))
+    ls, ld = local[gedges["src"].to_numpy()], local[gedges["dst"].to_numpy()]
+    inside = (ls >= 0) & (ld >= 0)
+    return partition(len(members), ls[inside], ld[inside], gedges["weight"].to_numpy()[inside], load[members])
+
+
+@dataclass(frozen=True)
+class _BundleFacts:
+    """What the scheduler knows of each bundle (arrays indexed by bundle)."""
+
+    load: np.ndarray  # bundles x 3: servers, vCPU, storage as fractions of a wave's capacity
+    is_prod: np.ndarray  # holds a production group (then the whole bundle moves in a production wave)
+    held: np.ndarray  # kept out of the protected first waves (conditions 6 and 7)
+    pin: np.ndarray  # pinned wave, NaN when not pinned
+    pinned: np.ndarray
+    rank: np.ndarray  # order of preference: lower risk first, then name
+
+
+def _bundle_facts(
+    groups: pd.DataFrame, bundle: np.ndarray, cap: CapacitySettings, planning: PlanningSettings
+) -> _BundleFacts:
+    n_bundles = int(bundle.max()) + 1
+    load = np.zeros((n_bundles, 3))
+    np.add.at(load, bundle, capacity_load(groups, cap))
+    g = groups.assign(bundle=bundle, is_prod=groups["klass"].eq("prod"))
+    agg = g.groupby("bundle", sort=True).agg(
         prod=("is_prod", "max"),
         crit=("crit", "max"),
         cplx=("complexity", "max"),
         pin=("pin", "min"),
         name=("name", "min"),
     )
-    is_prod = agg["prod"].to_numpy()
-    held = ((agg["crit"].to_numpy() >= 2) | (agg["cplx"].to_numpy() >= 2)) & (planning.protected_waves > 0)
+    crit, cplx = agg["crit"].to_numpy(), agg["cplx"].to_numpy()
+    risk = crit * 3 + cplx
+    order = np.lexsort((agg["name"].to_numpy(), risk))
+    rank = np.empty(n_bundles, dtype=np.int64)
+    rank[order] = np.arange(n_bundles)
     pin = agg["pin"].to_numpy()
-    risk = agg["crit"].to_numpy() * 3 + agg["cplx"].to_numpy()
-    names = agg["name"].to_numpy()
-    order_key = np.lexsort((names, risk))  # lower risk first, then name
-    rank = np.empty(nu, dtype=np.int64)
-    rank[order_key] = np.arange(nu)
-
-    # Unit-level dependencies; cycles left after capacity splits are broken (those edges become violations).
-    us, ud = unit[gedges["src"].to_numpy()], unit[gedges["dst"].to_numpy()]
-    keep = us != ud
-    uedges = pd.DataFrame({"src": us[keep], "dst": ud[keep], "w": gedges["weight"].to_numpy()[keep]})
-    uedges = uedges.groupby(["src", "dst"], sort=True)["w"].sum().reset_index()
-    if len(uedges):
-        uscc = strong_components(nu, uedges["src"].to_numpy(), uedges["dst"].to_numpy())
-        cyc = uscc[uedges["src"].to_numpy()] == uscc[uedges["dst"].to_numpy()]
-        if cyc.any():
-            # Within a cycle, a unit many others depend on goes first: keep edges pointing to an earlier unit.
-            inflow = np.bincount(uedges.loc[cyc, "dst"], weights=uedges.loc[cyc, "w"], minlength=nu)
-            outflow = np.bincount(uedges.loc[cyc, "src"], weights=uedges.loc[cyc, "w"], minlength=nu)
-            score = outflow - inflow
-            pos = np.lexsort((rank, score))
-            order = np.empty(nu, dtype=np.int64)
-            order[pos] = np.arange(nu)
-            consistent = order[uedges["dst"].to_numpy()] < order[uedges["src"].to_numpy()]
-            uedges = uedges[~cyc | consistent]
-    # Pinned units do not wait for their targets; units depending on them do wait for them.
-    pinned = pin >= 0
-    waiting = (
-        np.bincount(uedges["src"], minlength=nu).astype(np.int64)
-        if len(uedges)
-        else np.zeros(nu, dtype=np.int64)
+    return _BundleFacts(
+        load=load,
+        is_prod=agg["prod"].to_numpy(),
+        held=((crit >= 2) | (cplx >= 2)) & (planning.protected_waves > 0),
+        pin=pin,
+        pinned=pin >= 0,
+        rank=rank,
     )
-    dependants: dict[int, list[int]] = {}
-    if len(uedges):
-        for d, s in zip(uedges["dst"].to_numpy().tolist(), uedges["src"].to_numpy().tolist(), strict=True):
-            dependants.setdefault(d, []).append(s)
 
-    # Balanced per-class limits (condition 8 is the hard cap; balancing is a soft target below it).
+
+def _bundle_dependencies(bundle: np.ndarray, gedges: pd.DataFrame, rank: np.ndarray) -> pd.DataFrame:
+    """Dependencies between bundles (src waits for dst); cycles left after capacity splits are broken (those
+    edges become violations)."""
+    bs, bd = bundle[gedges["src"].to_numpy()], bundle[gedges["dst"].to_numpy()]
+    keep = bs != bd
+    edges = pd.DataFrame({"src": bs[keep], "dst": bd[keep], "w": gedges["weight"].to_numpy()[keep]})
+    edges = edges.groupby(["src", "dst"], sort=True)["w"].sum().reset_index()
+    if not len(edges):
+        return edges
+    scc = strong_components(len(rank), edges["src"].to_numpy(), edges["dst"].to_numpy())
+    cyclic = scc[edges["src"].to_numpy()] == scc[edges["dst"].to_numpy()]
+    if not cyclic.any():
+        return edges
+    return edges[~cyclic | _points_earlier(edges, cyclic, rank)]
+
+
+def _points_earlier(edges: pd.DataFrame, cyclic: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Within a cycle, a bundle many others depend on goes first: the edges pointing to an earlier bundle."""
+    n = len(rank)
+    inflow = np.bincount(edges.loc[cyclic, "dst"], weights=edges.loc[cyclic, "w"], minlength=n)
+    outflow = np.bincount(edges.loc[cyclic, "src"], weights=edges.loc[cyclic, "w"], minlength=n)
+    pos = np.lexsort((rank, outflow - inflow))
+    order = np.empty(n, dtype=np.int64)
+    order[pos] = np.arange(n)
+    return order[edges["dst"].to_numpy()] < order[edges["src"].to_numpy()]
+
+
+def _soft_limits(facts: _BundleFacts, balance: bool) -> dict[str, np.ndarray]:
+    """Per-class wave limits: condition 8 is the hard cap; balancing is a soft target below it, the class's
+    load spread evenly over the waves it needs (plus 8%)."""
     soft = {}
-    for klass, mask in (("nonprod", ~is_prod & ~pinned), ("prod", is_prod & ~pinned)):
-        total = uload[mask].sum(axis=0)
-        waves_needed = max(1, int(np.ceil(total.max() - 1e-9))) if mask.any() else 1
-        soft[klass] = np.minimum(1.0, total / waves_needed * 1.08) if cap.balance else np.ones(3)
-        soft[klass] = np.maximum(soft[klass], 1e-9)
+    for klass, mask in (("nonprod", ~facts.is_prod & ~facts.pinned), ("prod", facts.is_prod & ~facts.pinned)):
+        total = facts.load[mask].sum(axis=0)
+        waves_needed = max(1, int(np.ceil(total.max() - EPS))) if mask.any() else 1
+        limit = np.minimum(1.0, total / waves_needed * 1.08) if balance else np.ones(3)
+        soft[klass] = np.maximum(limit, EPS)
+    return soft
 
-    heaps: dict[tuple[str, bool], list[tuple[int, int]]] = {
-        (k, h): [] for k in ("nonprod", "prod") for h in (False, True)
-    }
 
-    def push(u: int) -> None:
-        heapq.heappush(heaps[("prod" if is_prod[u] else "nonprod", bool(held[u]))], (int(rank[u]), u))
+# The scheduler ----------------------------------------------------------------------------------------------
 
-    for u in np.flatnonzero((waiting == 0) & ~pinned).tolist():
-        push(u)
-    pinned_by_wave: dict[int, list[int]] = {}
-    for u in np.flatnonzero(pinned).tolist():
-        pinned_by_wave.setdefault(int(pin[u]), []).append(u)
 
-    unit_wave = np.full(nu, -1, dtype=np.int64)
-    wave_class: dict[int, str] = {}
-    placed = 0
-    w = first_wave
+@dataclass
+class _Wave:
+    """The wave being filled."""
 
-    # Units that became ready because of a placement in the current wave: tried first, so that a group and the
-    # groups depending on it land together when capacity allows (fewer dependencies crossing waves).
-    affine: list[tuple[int, int]] = []
+    number: int
+    kind: str
+    protected: bool  # one of the first ``protected_waves``: held bundles stay out
+    limit: np.ndarray
+    used: np.ndarray
+    took_any: bool
 
-    def place(u: int, wave: int) -> None:
-        nonlocal placed
-        unit_wave[u] = wave
-        placed += 1
-        for s in dependants.get(u, ()):
-            waiting[s] -= 1
-            if waiting[s] == 0 and not pinned[s] and unit_wave[s] < 0:
-                push(s)
-                heapq.heappush(affine, (int(rank[s]), s))
+    def fits(self, load: np.ndarray) -> bool:
+        return bool(((self.used + load) <= self.limit + EPS).all())
 
-    guard = 0
-    while placed < nu:
-        guard += 1
-        if guard > 4 * nu + 10_000:  # pragma: no cover - defensive
-            raise RuntimeError("wave scheduling did not converge")
-        used = np.zeros(3)
-        forced = pinned_by_wave.pop(w, [])
-        for u in forced:
-            used += uload[u]
-        protected = (w - first_wave) < planning.protected_waves
+    def full(self) -> bool:
+        return bool((self.used >= self.limit - EPS).any())
+
+
+def _new_heaps() -> dict[tuple[str, bool], list[tuple[int, int]]]:
+    return {(klass, held): [] for klass in CLASSES for held in (False, True)}
+
+
+@dataclass
+class _Scheduler:
+    facts: _BundleFacts
+    soft: dict[str, np.ndarray]  # wave limit per class
+    waiting: np.ndarray  # per bundle: how many bundles it still waits for
+    dependants: dict[int, list[int]]  # bundle -> bundles waiting for it
+    pinned_by_wave: dict[int, list[int]]  # pinned bundles not yet placed
+    bundle_wave: np.ndarray  # -1 until placed
+    wave_kind: dict[int, str] = field(default_factory=dict)
+    placed: int = 0
+    # Ready bundles by (class, held) as (rank, bundle); a placed bundle may linger and is skipped when popped.
+    heaps: dict[tuple[str, bool], list[tuple[int, int]]] = field(default_factory=_new_heaps)
+    # Bundles made ready by a placement in the current wave: tried first, so that a group and the groups
+    # depending on it land together when capacity allows (fewer dependencies crossing waves).
+    affine: list[tuple[int, int]] = field(default_factory=list)
+
+    @classmethod
+    def start(
+        cls, facts: _BundleFacts, dependencies: pd.DataFrame, soft: dict[str, np.ndarray]
+    ) -> _Scheduler:
+        n = len(facts.rank)
+        src, dst = dependencies["src"].to_numpy(), dependencies["dst"].to_numpy()
+        waiting = np.bincount(src, minlength=n).astype(np.int64) if len(src) else np.zeros(n, dtype=np.int64)
+        dependants: dict[int, list[int]] = {}
+        for d, s in zip(dst.tolist(), src.tolist(), strict=True):
+            dependants.setdefault(d, []).append(s)
+        # Pinned bundles do not wait for their targets; bundles depending on them do wait for them.
+        pinned_by_wave: dict[int, list[int]] = {}
+        for b in np.flatnonzero(facts.pinned).tolist():
+            pinned_by_wave.setdefault(int(facts.pin[b]), []).append(b)
+        scheduler = cls(facts, soft, waiting, dependants, pinned_by_wave, np.full(n, -1, dtype=np.int64))
+        for b in np.flatnonzero((waiting == 0) & ~facts.pinned).tolist():
+            scheduler.push(b)
+        return scheduler
+
+    def run(self, first_wave: int, protected_waves: int) -> None:
+        """Fill waves in order until every bundle is placed."""
+        n = len(self.facts.rank)
+        number = first_wave
+        guard = 0
+        while self.placed < n:
+            guard += 1
+            if guard > 4 * n + 10_000:  # pragma: no cover - defensive
+                raise RuntimeError("wave scheduling did not converge")
+            forced = self.pinned_by_wave.pop(number, [])
+            protected = (number - first_wave) < protected_waves
+            kind = self.choose_next_wave_kind(forced, protected)
+            if kind:
+                self.fill_wave(number, kind, protected, forced)
+                number += 1
+            elif self.pinned_by_wave:
+                number = min(self.pinned_by_wave)  # nothing ready before the next pinned wave
+            else:
+                self.release_best()
+
+    def choose_next_wave_kind(self, forced: list[int], protected: bool) -> str:
+        """A pinned wave takes its pins' majority class; otherwise dev/test while any is ready (condition 4),
+        preferring bundles the wave may take; "" when nothing is ready."""
         if forced:
-            n_prod = sum(bool(is_prod[u]) for u in forced)
-            klass = "prod" if n_prod * 2 > len(forced) else "nonprod"
-        else:
-            klass = ""
-            for k in ("nonprod", "prod"):
-                if heaps[(k, False)] or (not protected and heaps[(k, True)]):
-                    klass = k
+            n_prod = sum(bool(self.facts.is_prod[b]) for b in forced)
+            return "prod" if n_prod * 2 > len(forced) else "nonprod"
+        for klass in CLASSES:
+            if self.heaps[(klass, False)] or (not protected and self.heaps[(klass, True)]):
+                return klass
+        for klass in CLASSES:
+            if self.heaps[(klass, True)]:
+                return klass
+        return ""
+
+    def fill_wave(self, number: int, kind: str, protected: bool, forced: list[int]) -> None:
+        """Place the wave's pins, then ready bundles of its class while they fit."""
+        used = np.zeros(3)
+        for b in forced:
+            used += self.facts.load[b]
+        wave = _Wave(number, kind, protected, self.soft[kind], used, took_any=bool(forced))
+        self.wave_kind[number] = kind
+        for b in forced:
+            self.place(b, number)
+        self.affine.clear()
+        for held in (False,) if protected else (False, True):
+            self._take_from(self.heaps[(kind, held)], wave)
+        if not wave.took_any and protected:
+            # Nothing but held bundles is ready: place the lowest-risk held one rather than leave the wave
+            # empty.
+            self.place(heapq.heappop(self.heaps[(kind, True)])[1], number)
+
+    def _take_from(self, heap: list[tuple[int, int]], wave: _Wave) -> None:
+        """Take bundles for the wave, affine ones first, then from ``heap``, until the wave is full or too
+        many bundles were passed over for lack of room (a wave's first bundle is taken whatever its size)."""
+        skipped: list[tuple[int, int]] = []
+        while len(skipped) < MAX_SKIPPED:
+            b = self._next_affine(wave)
+            if b < 0:
+                if not heap:
                     break
-            if not klass:
-                for k in ("nonprod", "prod"):
-                    if heaps[(k, True)]:
-                        klass = k
-                        break
-        if not klass:
-            if pinned_by_wave:
-                w = min(pinned_by_wave)
-                continue
-            # Only units waiting on each other remain (cannot happen after cycle breaking); release the best one.
-            rest = np.flatnonzero((unit_wave < 0) & ~pinned)
-            best: int = int(rest[np.argmin(rank[rest])])
-            waiting[best] = 0
-            push(best)
-            continue
-        wave_class[w] = klass
-        for u in forced:
-            place(u, w)
-        candidates = [(klass, False)] if protected else [(klass, False), (klass, True)]
-        limit = soft[klass]
-        took_any = bool(forced)
-        affine.clear()
-        for key in candidates:
-            heap = heaps[key]
-            skipped: list[tuple[int, int]] = []
-            while len(skipped) < 64:
-                u = -1
-                while affine:
-                    _, a = heapq.heappop(affine)
-                    if (
-                        unit_wave[a] < 0
-                        and bool(is_prod[a]) == (klass == "prod")
-                        and not (protected and held[a])
-                        and ((used + uload[a]) <= limit + 1e-9).all()
-                    ):
-                        u = a
-                        break
-                if u < 0:
-                    if not heap:
-                        break
-                    item = heapq.heappop(heap)
-                    u = item[1]
-                    if unit_wave[u] >= 0:
-                        continue
-                    if took_any and not ((used + uload[u]) <= limit + 1e-9).all():
-                        skipped.append(item)
-                        continue
-                place(u, w)
-                used += uload[u]
-                took_any = True
-                if (used >= limit - 1e-9).any():
-                    break
-            for item in skipped:
-                heapq.heappush(heap, item)
-        if not took_any and protected:
-            # Nothing but held units is ready: place the lowest-risk held one rather than leave the wave empty.
-            heap = heaps[(klass, True)]
-            u = heapq.heappop(heap)[1]
-            place(u, w)
-        w += 1
-    group_wave = unit_wave[unit]
-    return WaveAssignment(
-        group_wave=group_wave, group_unit=unit, wave_class=wave_class, units_split=tuple(splits)
-    )
+                item = heapq.heappop(heap)
+                b = item[1]
+                if self.bundle_wave[b] >= 0:
+                    continue
+                if wave.took_any and not wave.fits(self.facts.load[b]):
+                    skipped.append(item)
+                    continue
+            self.place(b, wave.number)
+            wave.used += self.facts.load[b]
+            wave.took_any = True
+            if wave.full():
+                break
+        for item in skipped:
+            heapq.heappush(heap, item)
+
+    def _next_affine(self, wave: _Wave) -> int:
+        """The best bundle made ready in this wave that the wave may take and has room for (-1 when none)."""
+        f = self.facts
+        while self.affine:
+            _, b = heapq.heappop(self.affine)
+            if (
+                self.bundle_wave[b] < 0
+                and bool(f.is_prod[b]) == (wave.kind == "prod")
+                and not (wave.protected and f.held[b])
+                and wave.fits(f.load[b])
+            ):
+                return b
+        return -1
+
+    def place(self, b: int, number: int) -> None:
+        """Put bundle ``b`` in wave ``number``; bundles it was the last wait of become ready (and affine)."""
+        self.bundle_wave[b] = number
+        self.placed += 1
+        for s in self.dependants.get(b, ()):
+            self.waiting[s] -= 1
+            if self.waiting[s] == 0 and not self.facts.pinned[s] and self.bundle_wave[s] < 0:
+                self.push(s)
+                heapq.heappush(self.affine, (int(self.facts.rank[s]), s))
+
+    def push(self, b: int) -> None:
+        klass = "prod" if self.facts.is_prod[b] else "nonprod"
+        heapq.heappush(self.heaps[(klass, bool(self.facts.held[b]))], (int(self.facts.rank[b]), b))
+
+    def release_best(self) -> None:
+        """Only bundles waiting on each other remain (cannot happen after cycle breaking): release the best
+        one."""
+        rest = np.flatnonzero((self.bundle_wave < 0) & ~self.facts.pinned)
+        best = int(rest[np.argmin(self.facts.rank[rest])])
+        self.waiting[best] = 0
+        self.push(best)
