@@ -1,9 +1,9 @@
 """Footprint projection: what actually shrinks the data center, month by month.
 
-Physical units are hypervisor hosts and physical servers. A host is freed when no VM is left on it, or when the
-remaining VMs of its cluster fit on fewer hosts at today's consolidation ratio (plus the HA reserve); retired
-servers free their capacity on their decommission date; retained servers never do. The metric is hosts, racks
-(a rack is freed when none of its units is left), kW (power of the units left) or servers.
+Physical units are hypervisor hosts and physical servers. A host is freed when no VM is left on it, or when
+the remaining VMs of its cluster fit on fewer hosts at today's consolidation ratio (plus the HA reserve);
+retired servers free their capacity on their decommission date; retained servers never do. The metric is
+hosts, racks (a rack is freed when none of its units is left), kW (power of the units left) or servers.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from migrator.errors import Finding
-from migrator.settings import FootprintSettings, TargetSettings
+from migrator.settings import FootprintSettings, Settings, TargetSettings
 
 UNITS = {"hosts": "hosts", "racks": "racks", "kw": "kW", "servers": "servers"}
 NEVER = np.datetime64("2262-01-01")
@@ -138,7 +138,8 @@ def choose_metric(requested: str, servers: pd.DataFrame, units: _Units) -> tuple
         return metric, notes
     if requested == "kw" and not all_power:
         notes.append(
-            "kW requested but some physical units have no power_w: they count as 0 W, so the projection understates the footprint"
+            "kW requested but some physical units have no power_w: they count as 0 W, "
+            "so the projection understates the footprint"
         )
     if requested == "racks" and not all_racks:
         notes.append("racks requested but some physical units have no rack: they are not counted")
@@ -151,6 +152,22 @@ def departure_months(leave: np.ndarray) -> set[pd.Period]:
     return set(pd.PeriodIndex(pd.DatetimeIndex(finite), freq="M").unique()) if len(finite) else set()
 
 
+def project_plan(
+    servers: pd.DataFrame,
+    hosts: pd.DataFrame,
+    leave: np.ndarray,
+    dates: list[tuple[dt.date, dt.date]],
+    settings: Settings,
+) -> tuple[Footprint, list[Finding]]:
+    """The footprint from the calendar start until the target date, the last wave or the last departure."""
+    start = settings.calendar.start
+    horizon = max(settings.target.by, dates[-1][1] if dates else start)
+    gone = leave < NEVER
+    if gone.any():
+        horizon = max(horizon, pd.Timestamp(leave[gone].max()).date())
+    return project(servers, hosts, leave, start, horizon, settings.target, settings.footprint)
+
+
 def project(
     servers: pd.DataFrame,
     hosts: pd.DataFrame,
@@ -160,105 +177,27 @@ def project(
     target: TargetSettings,
     settings: FootprintSettings,
 ) -> tuple[Footprint, list[Finding]]:
-    findings: list[Finding] = []
     units = _units(servers, hosts)
     metric, notes = choose_metric(target.metric, servers, units)
-    nh = len(units.hosts)
-    cluster = units.hosts["cluster_code"].to_numpy()
-    in_cluster = units.hosts["cluster"].ne("").to_numpy()
-    ncl = int(cluster.max()) + 1 if nh else 0
-    hosts_per_cluster = np.bincount(cluster, minlength=ncl) if nh else np.zeros(0, dtype=np.int64)
-    vm = units.vm_host >= 0
-    vh = units.vm_host[vm]
-    cores = servers["cores"].to_numpy(float)[vm]
-    mem = servers["memory_gb"].to_numpy(float)[vm]
-    vm_leave = leave[vm]
-    vm_cluster = cluster[vh] if nh else np.zeros(0, dtype=np.int64)
-    reserve = (
-        np.where(np.bincount(cluster, weights=in_cluster, minlength=ncl) > 0, settings.ha_reserve_hosts, 0)
-        if nh
-        else np.zeros(0)
-    )
-    base_cores = np.bincount(vm_cluster, weights=cores, minlength=ncl)
-    base_mem = np.bincount(vm_cluster, weights=mem, minlength=ncl)
-    effective = np.maximum(hosts_per_cluster - reserve, 1)
-    dens_c = np.where(base_cores > 0, base_cores / effective, np.inf)
-    dens_m = np.where(base_mem > 0, base_mem / effective, np.inf)
-    idle = (
-        np.bincount(cluster, weights=(np.bincount(vh, minlength=nh) == 0), minlength=ncl)
-        if nh
-        else np.zeros(0)
-    )
-    host_power = units.hosts["power_w"].fillna(0).to_numpy(float)
-    host_rack = units.hosts["rack"].to_numpy()
-    phys = units.physical
-    phys_leave = leave[phys]
-    phys_power = servers["power_w"].to_numpy(float)[phys]
-    phys_power = np.nan_to_num(phys_power, nan=0.0)
-    phys_rack = servers["rack"].to_numpy()[phys]
-    host_order_name = np.arange(nh)
-
-    def value_at(day: np.datetime64) -> tuple[float, int]:
-        if metric == "servers":
-            return float((leave > day).sum()), 0
-        left = vm_leave > day
-        rem_count = np.bincount(vh[left], minlength=nh)
-        rem_cores = np.bincount(vh[left], weights=cores[left], minlength=nh)
-        occupied = rem_count > 0
-        c_rem_cores = np.bincount(cluster, weights=rem_cores, minlength=ncl)
-        c_rem_mem = np.bincount(vm_cluster[left], weights=mem[left], minlength=ncl)
-        c_vms = np.bincount(cluster, weights=rem_count, minlength=ncl)
-        c_occ = np.bincount(cluster, weights=occupied, minlength=ncl)
-        if settings.consolidate:
-            needed = np.ceil(np.maximum(c_rem_cores / dens_c, c_rem_mem / dens_m) - 1e-9) + reserve
-            kept_c = np.where(c_vms > 0, np.minimum(np.minimum(needed, hosts_per_cluster), c_occ + idle), 0)
-        else:
-            kept_c = np.where(c_vms > 0, c_occ + idle, 0)
-        # Keep the hosts with the most load in each cluster.
-        order = np.lexsort((host_order_name, -rem_cores, -occupied.astype(int), cluster))
-        sorted_cluster = cluster[order]
-        first = np.searchsorted(sorted_cluster, sorted_cluster, side="left")
-        rank = np.arange(nh) - first
-        kept = np.zeros(nh, dtype=bool)
-        kept[order] = rank < kept_c[sorted_cluster]
-        phys_left = phys_leave > day
-        if metric == "hosts":
-            return float(kept.sum() + phys_left.sum()), int(kept.sum())
-        if metric == "kw":
-            return float((host_power[kept].sum() + phys_power[phys_left].sum()) / 1000.0), int(kept.sum())
-        racks = set(host_rack[kept & (host_rack != "")]) | set(phys_rack[phys_left & (phys_rack != "")])
-        return float(len(racks)), int(kept.sum())
-
-    day0 = np.datetime64(start) - np.timedelta64(1, "D")
-    baseline, _ = value_at(day0)
-    months = pd.period_range(pd.Period(start, "M"), pd.Period(end, "M"), freq="M")
-    change = departure_months(leave)
-    timeline = []
-    reached = None
-    value = baseline
-    for m in months:
-        if m in change or m == months[0]:
-            value, _ = value_at(np.datetime64(m.end_time.date()))
-        red = 0.0 if baseline <= 0 else 1 - value / baseline
-        timeline.append(FootprintPoint(str(m), value, red))
-        if reached is None and red >= target.reduction - 1e-9:
-            reached = str(m)
-    at_target, _ = value_at(np.datetime64(target.by))
+    estate = _Estate.build(servers, units, leave, settings)
+    baseline = estate.value_at(metric, np.datetime64(start) - np.timedelta64(1, "D"))
+    timeline, reached = _timeline(estate, metric, baseline, start, end, target.reduction)
+    at_target = estate.value_at(metric, np.datetime64(target.by))
+    floor = estate.value_at(metric, NEVER - np.timedelta64(1, "D"))
     red_target = 0.0 if baseline <= 0 else 1 - at_target / baseline
-    floor, _ = value_at(NEVER - np.timedelta64(1, "D"))
     max_red = 0.0 if baseline <= 0 else 1 - floor / baseline
     met = red_target >= target.reduction - 1e-9
+    findings: list[Finding] = []
     if not met and max_red < target.reduction - 1e-9:
         findings.append(
             Finding(
                 "target-unreachable",
-                f"the target of {target.reduction:.0%} cannot be reached by any schedule: what is retained keeps {floor:g} of {baseline:g} {UNITS[metric]} (at most {max_red:.1%})",
+                f"the target of {target.reduction:.0%} cannot be reached by any schedule: what is retained "
+                f"keeps {floor:g} of {baseline:g} {UNITS[metric]} (at most {max_red:.1%})",
                 severity="warning",
             )
         )
-    idle_standalone = (
-        int(((np.bincount(units.vm_host[vm], minlength=nh) == 0) & ~in_cluster).sum()) if nh else 0
-    )
+    idle_standalone = int((estate.idle_hosts & ~estate.in_cluster).sum())
     if idle_standalone:
         notes.append(
             f"{idle_standalone} standalone hosts run no inventoried VM; nothing in the plan frees them"
@@ -275,7 +214,148 @@ def project(
         value_at_target=at_target,
         max_achievable=max_red,
         minimum_remaining=floor,
-        units={"hosts": nh, "physical_servers": len(phys), "clusters": int((hosts_per_cluster > 1).sum())},
+        units={
+            "hosts": estate.host_count,
+            "physical_servers": len(units.physical),
+            "clusters": int((estate.hosts_per_cluster > 1).sum()),
+        },
         notes=tuple(notes),
     )
     return fp, findings
+
+
+def _timeline(
+    estate: _Estate, metric: str, baseline: float, start: dt.date, end: dt.date, reduction: float
+) -> tuple[list[FootprintPoint], str | None]:
+    """The footprint at the end of every month, and the first month the target reduction is reached."""
+    months = pd.period_range(pd.Period(start, "M"), pd.Period(end, "M"), freq="M")
+    # The footprint changes only in months where something leaves: evaluate those, carry the value forward.
+    change = departure_months(estate.leave)
+    timeline = []
+    reached = None
+    value = baseline
+    for m in months:
+        if m in change or m == months[0]:
+            value = estate.value_at(metric, np.datetime64(m.end_time.date()))
+        red = 0.0 if baseline <= 0 else 1 - value / baseline
+        timeline.append(FootprintPoint(str(m), value, red))
+        if reached is None and red >= reduction - 1e-9:
+            reached = str(m)
+    return timeline, reached
+
+
+@dataclass(frozen=True)
+class _Estate:
+    """The physical units and what runs on them, arranged to evaluate the footprint on any day quickly."""
+
+    leave: np.ndarray  # per server
+    consolidate: bool
+    cluster: np.ndarray  # cluster code per host
+    in_cluster: np.ndarray  # per host: belongs to a named cluster
+    hosts_per_cluster: np.ndarray
+    reserve: np.ndarray  # HA reserve hosts per cluster
+    idle_hosts: np.ndarray  # per host: runs no inventoried VM today
+    dens_cores: np.ndarray  # per cluster: VM cores per usable host today
+    dens_mem: np.ndarray  # per cluster: VM memory per usable host today
+    vm_host: np.ndarray  # host per VM
+    vm_cores: np.ndarray
+    vm_mem: np.ndarray
+    vm_leave: np.ndarray
+    host_power: np.ndarray
+    host_rack: np.ndarray
+    phys_leave: np.ndarray
+    phys_power: np.ndarray
+    phys_rack: np.ndarray
+
+    @property
+    def host_count(self) -> int:
+        return len(self.cluster)
+
+    @property
+    def cluster_count(self) -> int:
+        return len(self.hosts_per_cluster)
+
+    @classmethod
+    def build(
+        cls, servers: pd.DataFrame, units: _Units, leave: np.ndarray, settings: FootprintSettings
+    ) -> _Estate:
+        nh = len(units.hosts)
+        cluster = units.hosts["cluster_code"].to_numpy()
+        in_cluster = units.hosts["cluster"].ne("").to_numpy()
+        ncl = int(cluster.max()) + 1 if nh else 0
+        hosts_per_cluster = np.bincount(cluster, minlength=ncl)
+        vm = units.vm_host >= 0
+        vh = units.vm_host[vm]
+        cores = servers["cores"].to_numpy(float)[vm]
+        mem = servers["memory_gb"].to_numpy(float)[vm]
+        vm_cluster = cluster[vh] if nh else np.zeros(0, dtype=np.int64)
+        has_ha = np.bincount(cluster, weights=in_cluster, minlength=ncl) > 0
+        reserve = np.where(has_ha, settings.ha_reserve_hosts, 0) if nh else np.zeros(0)
+        effective = np.maximum(hosts_per_cluster - reserve, 1)
+        base_cores = np.bincount(vm_cluster, weights=cores, minlength=ncl)
+        base_mem = np.bincount(vm_cluster, weights=mem, minlength=ncl)
+        phys = units.physical
+        return cls(
+            leave=leave,
+            consolidate=settings.consolidate,
+            cluster=cluster,
+            in_cluster=in_cluster,
+            hosts_per_cluster=hosts_per_cluster,
+            reserve=reserve,
+            idle_hosts=np.bincount(vh, minlength=nh) == 0,
+            dens_cores=np.where(base_cores > 0, base_cores / effective, np.inf),
+            dens_mem=np.where(base_mem > 0, base_mem / effective, np.inf),
+            vm_host=vh,
+            vm_cores=cores,
+            vm_mem=mem,
+            vm_leave=leave[vm],
+            host_power=units.hosts["power_w"].fillna(0).to_numpy(float),
+            host_rack=units.hosts["rack"].to_numpy(),
+            phys_leave=leave[phys],
+            phys_power=np.nan_to_num(servers["power_w"].to_numpy(float)[phys], nan=0.0),
+            phys_rack=servers["rack"].to_numpy()[phys],
+        )
+
+    def kept_hosts(self, day: np.datetime64) -> np.ndarray:
+        """Per host: still needed after ``day`` (its cluster's remaining VMs consolidated, plus reserve)."""
+        nh, ncl, cluster = self.host_count, self.cluster_count, self.cluster
+        left = self.vm_leave > day
+        vh = self.vm_host[left]
+        rem_count = np.bincount(vh, minlength=nh)
+        rem_cores = np.bincount(vh, weights=self.vm_cores[left], minlength=nh)
+        occupied = rem_count > 0
+        c_vms = np.bincount(cluster, weights=rem_count, minlength=ncl)
+        c_occ = np.bincount(cluster, weights=occupied, minlength=ncl)
+        idle = np.bincount(cluster, weights=self.idle_hosts, minlength=ncl)
+        if self.consolidate:
+            c_rem_cores = np.bincount(cluster, weights=rem_cores, minlength=ncl)
+            vm_cluster = cluster[vh] if nh else np.zeros(0, dtype=np.int64)
+            c_rem_mem = np.bincount(vm_cluster, weights=self.vm_mem[left], minlength=ncl)
+            needed = np.ceil(np.maximum(c_rem_cores / self.dens_cores, c_rem_mem / self.dens_mem) - 1e-9)
+            needed = needed + self.reserve
+            kept_c = np.where(
+                c_vms > 0, np.minimum(np.minimum(needed, self.hosts_per_cluster), c_occ + idle), 0
+            )
+        else:
+            kept_c = np.where(c_vms > 0, c_occ + idle, 0)
+        # Keep the hosts with the most load in each cluster.
+        order = np.lexsort((np.arange(nh), -rem_cores, -occupied.astype(int), cluster))
+        sorted_cluster = cluster[order]
+        first = np.searchsorted(sorted_cluster, sorted_cluster, side="left")
+        kept = np.zeros(nh, dtype=bool)
+        kept[order] = (np.arange(nh) - first) < kept_c[sorted_cluster]
+        return kept
+
+    def value_at(self, metric: str, day: np.datetime64) -> float:
+        """The footprint in ``metric`` once every server leaving on or before ``day`` has left."""
+        if metric == "servers":
+            return float((self.leave > day).sum())
+        kept = self.kept_hosts(day)
+        phys_left = self.phys_leave > day
+        if metric == "hosts":
+            return float(kept.sum() + phys_left.sum())
+        if metric == "kw":
+            return float((self.host_power[kept].sum() + self.phys_power[phys_left].sum()) / 1000.0)
+        racks = set(self.host_rack[kept & (self.host_rack != "")])
+        racks |= set(self.phys_rack[phys_left & (self.phys_rack != "")])
+        return float(len(racks))

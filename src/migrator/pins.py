@@ -1,0 +1,80 @@
+"""Pins: an architect's wave choices (an edited ``waves.csv``), applied before move groups are formed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from migrator.errors import Finding, InputError, display_path
+from migrator.inputs.csvio import read_csv_text
+from migrator.shared_services import Scope
+
+
+def read_pins(path: str | Path) -> pd.DataFrame:
+    """Pins from an edited ``waves.csv`` (columns ``server`` and ``wave``): one row per pinned server."""
+    p = Path(path)
+    frame = read_csv_text(p)
+    cols = {c.lower(): c for c in frame.columns}
+    name_col = cols.get("server") or cols.get("name")
+    if name_col is None or "wave" not in cols:
+        raise InputError(
+            "a pins file needs the columns 'server' and 'wave' (an edited waves.csv)",
+            file=p,
+            row=1,
+            column="server" if name_col is None else "wave",
+        )
+    wave_text = frame[cols["wave"]].astype(str).str.strip()
+    wave = pd.to_numeric(wave_text.where(wave_text.ne(""), None), errors="coerce")
+    bad = (wave.isna() & wave_text.ne("")) | (wave < 1) | (wave.notna() & (wave != np.floor(wave)))
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"not a wave number: {wave_text.iat[i]!r}",
+            file=p,
+            row=i + 2,
+            column=cols["wave"],
+            expected="a whole number >= 1 or empty",
+        )
+    # waves.csv defuses spreadsheet formulas with a leading apostrophe ('=cmd); read the name back without it.
+    names = frame[name_col].astype(str).str.strip().str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
+    pins = pd.DataFrame({"server": names, "wave": wave.astype("Int64")})
+    pins = pins[pins["server"].ne("") & pins["wave"].notna()]
+    return pins.drop_duplicates("server", keep="last").reset_index(drop=True)
+
+
+def apply_pins(
+    servers: pd.DataFrame, pins: pd.DataFrame | None, pins_file: str | Path | None, scope: Scope
+) -> tuple[pd.Series, list[Finding]]:
+    """The pinned wave of every server: the inventory's ``pinned_wave``, overridden by a pins file.
+
+    A pin into the foundation wave (which holds only shared services) becomes the first migration wave.
+    """
+    findings: list[Finding] = []
+    pinned = servers["pinned_wave"].copy()
+    if pins is not None:
+        at = pd.Index(servers["name"].str.lower()).get_indexer(pd.Index(pins["server"].str.lower()))
+        unknown = pins["server"][at < 0]
+        if len(unknown):
+            findings.append(
+                Finding(
+                    "pin-unknown-server",
+                    f"{len(unknown)} pinned servers are not in the inventory: "
+                    + ", ".join(sorted(unknown)[:20]),
+                    file=display_path(pins_file or ""),
+                )
+            )
+        pinned.iloc[at[at >= 0]] = pins["wave"].to_numpy()[at >= 0]
+    if scope.foundation:
+        early = scope.planned & (pinned.fillna(99).to_numpy() < scope.first_wave)
+        if early.any():
+            findings.append(
+                Finding(
+                    "pin-foundation",
+                    f"{int(early.sum())} servers are pinned to the foundation wave, which holds only shared "
+                    f"services; they move in wave {scope.first_wave} instead",
+                )
+            )
+            pinned[early] = scope.first_wave
+    return pinned, findings

@@ -1,0 +1,87 @@
+"""Stage: waves on a calendar.
+
+Move groups are packed into waves by :func:`migrator.waves.schedule`; this stage adds the shared services
+(a foundation wave before the workloads, or a wave after them), gives every server its wave and every wave its
+kind and dates (:mod:`migrator.dates`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from migrator.dates import wave_dates
+from migrator.footprint import NEVER
+from migrator.graph import DependencyGraph
+from migrator.groups import MoveGroups
+from migrator.settings import Settings
+from migrator.shared_services import Scope
+from migrator.waves import WaveAssignment, group_edges, schedule
+
+
+@dataclass(frozen=True)
+class WavePlan:
+    assignment: WaveAssignment  # the move groups' waves, as the scheduler placed them
+    group_edges: pd.DataFrame  # dependencies between move groups (frames.GROUP_EDGES)
+    server_wave: np.ndarray  # float per server: its wave, NaN when it does not move in one
+    wave_kind: dict[int, str]  # prod | nonprod | foundation | shared-services
+    dates: list[tuple[dt.date, dt.date]]  # first and last day of waves 1..N
+    first_wave: int  # the first wave that moves workloads
+
+    @property
+    def group_wave(self) -> np.ndarray:
+        return self.assignment.group_wave
+
+    @property
+    def starts(self) -> np.ndarray:
+        """First day of each wave (datetime64[D]; one NaT when there is no wave)."""
+        return np.array([s.isoformat() for s, _ in self.dates] or ["NaT"], dtype="datetime64[D]")
+
+    @property
+    def ends(self) -> np.ndarray:
+        """Last day of each wave (datetime64[D]; one NaT when there is no wave)."""
+        return np.array([e.isoformat() for _, e in self.dates] or ["NaT"], dtype="datetime64[D]")
+
+    def end_of(self, waves: np.ndarray) -> np.ndarray:
+        """Last day of each given wave (float wave numbers); NEVER where the wave is NaN."""
+        out = np.full(len(waves), NEVER, dtype="datetime64[D]")
+        ok = np.isfinite(waves)
+        out[ok] = self.ends[waves[ok].astype(np.int64) - 1]
+        return out
+
+
+def plan_waves(moves: MoveGroups, graph: DependencyGraph, scope: Scope, settings: Settings) -> WavePlan:
+    gedges = group_edges(moves.server_group, graph.edges)
+    assignment = schedule(moves.groups, gedges, settings.capacity, settings.planning, scope.first_wave)
+    sg = moves.server_group
+    server_wave = np.full(len(sg), np.nan)
+    server_wave[sg >= 0] = assignment.group_wave[sg[sg >= 0]]
+    wave_kind = dict(assignment.wave_kind)
+    _place_shared_services(server_wave, wave_kind, scope)
+    last = int(np.nanmax(server_wave)) if np.isfinite(server_wave).any() else 0
+    return WavePlan(
+        assignment=assignment,
+        group_edges=gedges,
+        server_wave=server_wave,
+        wave_kind=wave_kind,
+        dates=wave_dates(last, settings.calendar),
+        first_wave=scope.first_wave,
+    )
+
+
+def _place_shared_services(server_wave: np.ndarray, wave_kind: dict[int, str], scope: Scope) -> None:
+    """Migrating shared services move in the foundation wave (1), or in a wave of their own after the rest."""
+    moving = scope.shared_migrating
+    if not moving.any():
+        return
+    if scope.treatment == "foundation":
+        server_wave[moving] = 1
+        wave_kind[1] = "foundation"
+    elif scope.treatment == "last":
+        finite = np.isfinite(server_wave)
+        last_migration = int(np.nanmax(server_wave)) if finite.any() else scope.first_wave - 1
+        server_wave[moving] = last_migration + 1
+        wave_kind[last_migration + 1] = "shared-services"
