@@ -8,30 +8,18 @@ and after. Cost that one plan does not know stays ``None`` (unknown), never 0.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from migrator.errors import InputError
+from migrator.planfile import load_plan, plan_path
 
 
 def load_plan_document(path: str | Path) -> dict[str, Any]:
-    p = Path(path)
-    if p.is_dir():
-        p = p / "plan.json"
-    if not p.exists():
-        raise InputError("plan not found", file=p, expected="a plan.json or a folder holding one")
-    try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"not a plan.json: {exc}", file=p) from None
-    if not isinstance(doc, dict) or "schema_version" not in doc or "waves" not in doc:
-        raise InputError("not a plan.json (no schema_version or waves)", file=p)
-    if str(doc["schema_version"]).split(".")[0] != "1":
-        raise InputError(
-            f"plan schema_version {doc['schema_version']} is not supported", file=p, expected="1.x"
-        )
+    """A plan the diff can read: :func:`migrator.planfile.load_plan`, then the parts the diff uses checked."""
+    p = plan_path(path)
+    doc = load_plan(p)
     _check_shape(doc, p)
     return doc
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -22,18 +21,13 @@ app.add_typer(azure_app, name="azure")
 
 
 def load_plan(path: Path) -> dict:
-    p = path / "plan.json" if path.is_dir() else path
-    if not p.exists():
-        fail(f"{p}: plan not found")
+    """The plan to check (plan.json or its folder), or exit 2 with the loader's one-line error."""
+    from migrator.planfile import load_plan as read_plan
+
     try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        fail(f"{p}: not a plan.json ({exc})")
-    if not isinstance(doc, dict) or "waves" not in doc or "schema_version" not in doc:
-        fail(f"{p}: not a plan.json (no schema_version or waves)")
-    if str(doc["schema_version"]).split(".")[0] != "1":
-        fail(f"{p}: plan schema_version {doc['schema_version']} is not supported (expected 1.x)")
-    return doc
+        return read_plan(path)
+    except MigratorError as exc:
+        fail(str(exc))
 
 
 @azure_app.command("check")
