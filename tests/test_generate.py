@@ -1,4 +1,4 @@
-"""`migrator generate`: a realistic, seeded estate; and the plan is the same with and without the fast paths."""
+"""`migrator generate`: a realistic, seeded estate; the plan is the same with and without the fast paths."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+import migrator.crossing
 import migrator.footprint
 import migrator.groups
-import migrator.pipeline
 import migrator.waves
 from migrator.cli import _register, app
 from migrator.generate import generate_estate, write_estate
@@ -85,7 +85,7 @@ def test_generated_estate_plans_and_fast_paths_match_reference(
     # The same plan with every fast path replaced by its plain networkx / loop version (tests/reference.py).
     monkeypatch.setattr(migrator.groups, "components", reference.components)
     monkeypatch.setattr(migrator.waves, "strong_components", reference.strong_components)
-    monkeypatch.setattr(migrator.pipeline, "_lists_by_pair", reference.ports_by_pair)
+    monkeypatch.setattr(migrator.crossing, "ports_by_pair", reference.ports_by_pair)
     monkeypatch.setattr(migrator.footprint, "departure_months", reference.every_month)
     slow = plan_inventory(inv, settings)
     assert fast.document["summary"]["waves"] > 5
