@@ -1,4 +1,4 @@
-"""The dependency graph: resolution by name, short name and IP; external endpoints; shared-service hubs."""
+"""The dependency graph: resolution by name, short name and IP; external endpoints; shared services."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from migrator.settings import PlanningSettings, SharedServiceSettings
 from tests.conftest import inventory, server
 
 
-def _graph(servers, deps, **hub):
+def _graph(servers, deps, **detection):
     inv = inventory(servers, deps)
     key = instance_key(inv.servers, PlanningSettings())
-    return inv, build_graph(inv.servers, inv.dependencies, key, SharedServiceSettings(**hub))
+    return inv, build_graph(inv.servers, inv.dependencies, key, SharedServiceSettings(**detection))
 
 
 def test_rows_aggregate_to_weighted_edges_and_resolve_by_fqdn_and_ip() -> None:
@@ -49,7 +49,7 @@ def test_rows_naming_no_inventory_server_are_reported() -> None:
     assert "x, y" in g.findings[0].message
 
 
-def test_hub_detected_from_graph_and_role_overrides() -> None:
+def test_shared_service_detected_from_graph_and_role_overrides() -> None:
     servers = [server(f"s{i}", f"app{i}") for i in range(12)] + [
         server("mon01", "infra"),
         server("dc01", "infra", role="domain-controller"),
@@ -59,9 +59,9 @@ def test_hub_detected_from_graph_and_role_overrides() -> None:
         {"source": "s0", "target": "dc01"}
     ]
     _, g = _graph(servers, deps, min_applications=5, min_dependants=10)
-    hubs = dict(zip(g.shared_services["server"], g.shared_services["detected_by"], strict=True))
+    found = dict(zip(g.shared_services["server"], g.shared_services["detected_by"], strict=True))
     names = {i: s["name"] for i, s in enumerate(servers)}
-    assert {names[i]: how for i, how in hubs.items()} == {"mon01": "graph", "dc01": "role"}
+    assert {names[i]: how for i, how in found.items()} == {"mon01": "graph", "dc01": "role"}
 
 
 def test_detection_can_be_disabled() -> None:
@@ -70,3 +70,18 @@ def test_detection_can_be_disabled() -> None:
     _, g = _graph(servers, deps, detect=False)
     assert len(g.shared_services) == 0
     assert np.all(g.edges["dst"] == 12)
+
+
+def test_no_dependencies_give_empty_typed_tables_and_declared_shared_services_only() -> None:
+    _, g = _graph([server("a"), server("dc01", role="dns")], [])
+    assert len(g.edges) == len(g.ports) == len(g.external) == 0
+    assert list(g.external.columns) == ["server", "address", "direction", "weight", "rows", "ports", "kind"]
+    assert g.external["server"].dtype == np.int64 and not g.findings
+    assert g.shared_services[["server", "role", "detected_by"]].values.tolist() == [[1, "dns", "role"]]
+    assert g.stats == {
+        "rows": 0,
+        "resolved_rows": 0,
+        "self_loops": 0,
+        "external_rows": 0,
+        "unresolved_rows": 0,
+    }

@@ -1,10 +1,10 @@
-"""The dependency graph: dependency rows resolved to servers, aggregated to weighted edges, hubs detected.
+"""The dependency graph: dependency rows resolved to servers, aggregated to weighted edges; shared services.
 
-Rows name servers by name (case-insensitive, with or without a DNS suffix) or, failing that, by IP. What does not
-resolve is kept: private or internet endpoints outside the inventory, and names not in the inventory, each reported.
-Shared-service hubs (domain controllers, DNS, monitoring, ...) are found from the ``role`` column and, unless
-disabled, from the graph: a server whose peers span many applications. Hubs are planned apart so they do not
-glue the estate into one move group.
+Rows name servers by name (case-insensitive, with or without a DNS suffix) or, failing that, by IP. What does
+not resolve is kept: private or internet endpoints outside the inventory, and names not in the inventory, each
+reported. Shared services (domain controllers, DNS, monitoring, ...) are found from the ``role`` column and,
+unless disabled, from the graph: a server whose peers span many applications. Shared services are planned
+apart so they do not glue the estate into one move group.
 """
 
 from __future__ import annotations
@@ -38,25 +38,6 @@ class DependencyGraph:
     stats: dict[str, int]
 
 
-def _resolve(
-    names: pd.Series, ips: pd.Series, name_index: pd.Index, short_index: pd.Index, ip_index: pd.Series
-) -> np.ndarray:
-    """Server position for each endpoint, or -1."""
-    lower = names.str.lower()
-    pos = name_index.get_indexer(lower)
-    missing = (pos < 0) & lower.ne("").to_numpy()
-    if missing.any():
-        short = lower[missing].str.split(".", n=1).str[0]
-        pos[missing] = short_index.get_indexer(short)
-    missing = pos < 0
-    if missing.any() and len(ip_index):
-        by_ip = ip_index.reindex(ips[missing].to_numpy()).to_numpy()
-        found = ~pd.isna(by_ip)
-        idx = np.flatnonzero(missing)
-        pos[idx[found]] = by_ip[found].astype(np.int64)
-    return pos
-
-
 _PRIVATE = tuple(
     ipaddress.ip_network(n)
     for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
@@ -73,32 +54,66 @@ def _classify(address: str) -> str:
     return "private" if any(ip in net for net in _PRIVATE if net.version == ip.version) else "internet"
 
 
-def build_graph(
-    servers: pd.DataFrame, deps: pd.DataFrame, group_key: pd.Series, settings: SharedServiceSettings
-) -> DependencyGraph:
-    findings: list[Finding] = []
-    n = len(servers)
-    lower = servers["name"].str.lower()
-    name_index = pd.Index(lower)
-    short = lower.str.split(".", n=1).str[0]
-    short_unique = ~short.duplicated(keep=False)
-    short_index = pd.Index(short.where(short_unique, "\x00dup"))
-    ip_rows = servers.loc[servers["ip"].ne(""), "ip"].str.split(r"[;,\s]+").explode()
-    ip_rows = ip_rows[ip_rows.ne("")]
-    ip_rows = ip_rows[~ip_rows.duplicated(keep=False)]
-    ip_index = pd.Series(ip_rows.index.to_numpy(), index=ip_rows.to_numpy())
+@dataclass(frozen=True)
+class _ServerLookup:
+    """Where an endpoint is in the servers table: by full name, by unique short name, by unique IP."""
 
-    if len(deps):
-        src = _resolve(deps["source"], deps["source_ip"], name_index, short_index, ip_index)
-        dst = _resolve(deps["target"], deps["target_ip"], name_index, short_index, ip_index)
-    else:
-        src = dst = np.zeros(0, dtype=np.int64)
-    ok = (src >= 0) & (dst >= 0)
-    self_loop = ok & (src == dst)
-    ok &= ~self_loop
+    names: pd.Index
+    short_names: pd.Index
+    ips: pd.Series  # IP -> server position
 
-    # Unresolved endpoints: outside the inventory.
-    ext_frames = []
+    @classmethod
+    def of(cls, servers: pd.DataFrame) -> _ServerLookup:
+        lower = servers["name"].str.lower()
+        short = lower.str.split(".", n=1).str[0]
+        short_unique = ~short.duplicated(keep=False)
+        ip_rows = servers.loc[servers["ip"].ne(""), "ip"].str.split(r"[;,\s]+").explode()
+        ip_rows = ip_rows[ip_rows.ne("")]
+        ip_rows = ip_rows[~ip_rows.duplicated(keep=False)]
+        return cls(
+            names=pd.Index(lower),
+            short_names=pd.Index(short.where(short_unique, "\x00dup")),
+            ips=pd.Series(ip_rows.index.to_numpy(), index=ip_rows.to_numpy()),
+        )
+
+    def resolve(self, names: pd.Series, ips: pd.Series) -> np.ndarray:
+        """Server position for each endpoint, or -1."""
+        lower = names.str.lower()
+        pos = self.names.get_indexer(pd.Index(lower))
+        missing = (pos < 0) & lower.ne("").to_numpy()
+        if missing.any():
+            short = lower[missing].str.split(".", n=1).str[0]
+            pos[missing] = self.short_names.get_indexer(pd.Index(short))
+        missing = pos < 0
+        if missing.any() and len(self.ips):
+            by_ip = self.ips.reindex(ips[missing].to_numpy()).to_numpy()
+            found = ~pd.isna(by_ip)
+            idx = np.flatnonzero(missing)
+            pos[idx[found]] = by_ip[found].astype(np.int64)
+        return pos
+
+
+def _some_names(names: list[str], shown: int = 20) -> str:
+    """The first names, and how many more there are."""
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
+def _rows_naming_no_server(deps: pd.DataFrame, neither: np.ndarray) -> Finding:
+    unknown = (
+        pd.concat([deps.loc[neither, "source"], deps.loc[neither, "target"]]).replace("", np.nan).dropna()
+    )
+    return Finding(
+        "unknown-servers",
+        f"{int(neither.sum())} dependency rows name no inventory server at either end; ignored. Names: "
+        + _some_names(sorted(set(unknown))),
+        file=display_path(str(deps["_file"].to_numpy()[neither][0])),
+        row=int(deps["_row"].to_numpy()[neither][0]),
+    )
+
+
+def _external_rows(deps: pd.DataFrame, src: np.ndarray, dst: np.ndarray) -> list[pd.DataFrame]:
+    """Rows with one end in the inventory and the other outside it, from the inventory server's side."""
+    frames = []
     for here, there, there_name, there_ip, direction in (
         (src, dst, "target", "target_ip", "outbound"),
         (dst, src, "source", "source_ip", "inbound"),
@@ -109,68 +124,57 @@ def build_graph(
             part["address"] = part[there_ip].where(part[there_ip].ne(""), part[there_name])
             part["server"] = here[mask]
             part["direction"] = direction
-            ext_frames.append(part[["server", "address", "direction", "port", "weight"]])
-    neither = (src < 0) & (dst < 0)
-    stats = {
-        "rows": len(deps),
-        "resolved_rows": int(ok.sum()),
-        "self_loops": int(self_loop.sum()),
-        "external_rows": int(sum(len(f) for f in ext_frames)),
-        "unresolved_rows": int(neither.sum()),
-    }
-    if neither.any():
-        unknown = (
-            pd.concat([deps.loc[neither, "source"], deps.loc[neither, "target"]]).replace("", np.nan).dropna()
-        )
-        names = sorted(set(unknown))
-        findings.append(
-            Finding(
-                "unknown-servers",
-                f"{int(neither.sum())} dependency rows name no inventory server at either end; ignored. Names: "
-                + ", ".join(names[:20])
-                + (f" and {len(names) - 20} more" if len(names) > 20 else ""),
-                file=display_path(str(deps.loc[neither, "_file"].iat[0])),
-                row=int(deps.loc[neither, "_row"].iat[0]),
-            )
-        )
-    if ext_frames:
-        ext = pd.concat(ext_frames, ignore_index=True)
-        ext["server"] = ext["server"].astype(np.int64)
-        external = (
-            ext.groupby(["server", "address", "direction"], sort=True)
-            .agg(
-                weight=("weight", "sum"),
-                rows=("weight", "size"),
-                ports=("port", lambda p: sorted({int(x) for x in p.dropna()})),
-            )
-            .reset_index()
-        )
-        kinds = {a: _classify(a) for a in external["address"].unique()}
-        external["kind"] = external["address"].map(kinds)
-        unresolved = external[external["kind"].eq("unresolved-name")]
-        if len(unresolved):
-            names = sorted(unresolved["address"].unique())
-            findings.append(
-                Finding(
-                    "unknown-servers",
-                    f"dependencies name {len(names)} servers that are not in the inventory; kept as external endpoints: "
-                    + ", ".join(names[:20])
-                    + (f" and {len(names) - 20} more" if len(names) > 20 else ""),
-                )
-            )
-    else:
-        external = pd.DataFrame(
-            {
-                "server": pd.Series(dtype=np.int64),
-                "address": pd.Series(dtype=object),
-                "direction": pd.Series(dtype=object),
-                "weight": pd.Series(dtype=float),
-                "rows": pd.Series(dtype=np.int64),
-                "ports": pd.Series(dtype=object),
-                "kind": pd.Series(dtype=object),
-            }
-        )
+            frames.append(part[["server", "address", "direction", "port", "weight"]])
+    return frames
 
+
+_NO_EXTERNAL = {
+    "server": np.int64,
+    "address": object,
+    "direction": object,
+    "weight": float,
+    "rows": np.int64,
+    "ports": object,
+    "kind": object,
+}
+
+
+def _external_endpoints(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """External rows aggregated per server, address and direction, each address classified."""
+    if not frames:
+        return pd.DataFrame({col: pd.Series(dtype=dtype) for col, dtype in _NO_EXTERNAL.items()})
+    ext = pd.concat(frames, ignore_index=True)
+    ext["server"] = ext["server"].astype(np.int64)
+    external = (
+        ext.groupby(["server", "address", "direction"], sort=True)
+        .agg(
+            weight=("weight", "sum"),
+            rows=("weight", "size"),
+            ports=("port", lambda p: sorted({int(x) for x in p.dropna()})),
+        )
+        .reset_index()
+    )
+    kinds = {a: _classify(a) for a in external["address"].unique()}
+    external["kind"] = external["address"].map(kinds)
+    return external
+
+
+def _names_not_in_inventory(external: pd.DataFrame) -> Finding | None:
+    unresolved = external[external["kind"].eq("unresolved-name")]
+    if not len(unresolved):
+        return None
+    names = sorted(unresolved["address"].unique())
+    return Finding(
+        "unknown-servers",
+        f"dependencies name {len(names)} servers that are not in the inventory; "
+        "kept as external endpoints: " + _some_names(names),
+    )
+
+
+def _edges_and_ports(
+    deps: pd.DataFrame, src: np.ndarray, dst: np.ndarray, ok: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Resolved rows summed per (src, dst) edge, and per (src, dst, port)."""
     rows = pd.DataFrame(
         {
             "src": src[ok],
@@ -185,48 +189,89 @@ def build_graph(
         .reset_index()
     )
     ports = rows.groupby(["src", "dst", "port"], sort=True, dropna=False)["weight"].sum().reset_index()
+    return edges, ports
 
-    hubs = detect_hubs(servers, edges, group_key, settings, n)
+
+def build_graph(
+    servers: pd.DataFrame, deps: pd.DataFrame, group_key: pd.Series, settings: SharedServiceSettings
+) -> DependencyGraph:
+    """Resolve the dependency rows to servers, aggregate them, keep the outside, find the shared services.
+
+    ``group_key`` is not used (kept for the callers' signature).
+    """
+    if len(deps):
+        lookup = _ServerLookup.of(servers)
+        src = lookup.resolve(deps["source"], deps["source_ip"])
+        dst = lookup.resolve(deps["target"], deps["target_ip"])
+    else:
+        src = dst = np.zeros(0, dtype=np.int64)
+    ok = (src >= 0) & (dst >= 0)
+    self_loop = ok & (src == dst)
+    ok &= ~self_loop
+    neither = (src < 0) & (dst < 0)
+    ext_frames = _external_rows(deps, src, dst)
+    stats = {
+        "rows": len(deps),
+        "resolved_rows": int(ok.sum()),
+        "self_loops": int(self_loop.sum()),
+        "external_rows": int(sum(len(f) for f in ext_frames)),
+        "unresolved_rows": int(neither.sum()),
+    }
+    external = _external_endpoints(ext_frames)
+    findings = [_rows_naming_no_server(deps, neither)] if neither.any() else []
+    not_in_inventory = _names_not_in_inventory(external)
+    if not_in_inventory is not None:
+        findings.append(not_in_inventory)
+    edges, ports = _edges_and_ports(deps, src, dst, ok)
     return DependencyGraph(
-        edges=edges, ports=ports, external=external, shared_services=hubs, findings=tuple(findings), stats=stats
+        edges=edges,
+        ports=ports,
+        external=external,
+        shared_services=detect_shared_services(servers, edges, settings),
+        findings=tuple(findings),
+        stats=stats,
     )
 
 
-def detect_hubs(
-    servers: pd.DataFrame, edges: pd.DataFrame, group_key: pd.Series, settings: SharedServiceSettings, n: int
+def _peer_counts(
+    servers: pd.DataFrame, edges: pd.DataFrame, declared: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per server: distinct peers (either direction), and distinct applications among its peers.
+
+    Peers that are themselves declared shared services do not count towards the applications.
+    """
+    n = len(servers)
+    if not len(edges):
+        return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    src, dst = edges["src"].to_numpy(), edges["dst"].to_numpy()
+    und = pd.DataFrame({"a": np.concatenate([src, dst]), "b": np.concatenate([dst, src])}).drop_duplicates()
+    peers = np.bincount(und["a"].to_numpy(), minlength=n)
+    und = und[~declared[und["b"].to_numpy()]]
+    app_codes, _ = pd.factorize(servers["application"].where(servers["application"].ne(""), servers["name"]))
+    und["app"] = app_codes[und["b"].to_numpy()]
+    napps = und.drop_duplicates(["a", "app"])["a"].to_numpy()
+    return peers, np.bincount(napps, minlength=n)
+
+
+def detect_shared_services(
+    servers: pd.DataFrame, edges: pd.DataFrame, settings: SharedServiceSettings
 ) -> pd.DataFrame:
-    """Shared-service hubs: role column first, then peers spanning many applications."""
+    """Shared services: the role column first, then servers whose peers span many applications."""
     role = servers["role"].to_numpy()
-    forced = servers["role"].isin(SHARED_ROLES).to_numpy()
+    declared = servers["role"].isin(SHARED_ROLES).to_numpy()
     forbidden = servers["role"].isin(NOT_SHARED_ROLES).to_numpy()
-    peers = np.zeros(n, dtype=np.int64)
-    peer_apps = np.zeros(n, dtype=np.int64)
-    if len(edges):
-        src, dst = edges["src"].to_numpy(), edges["dst"].to_numpy()
-        und = pd.DataFrame(
-            {"a": np.concatenate([src, dst]), "b": np.concatenate([dst, src])}
-        ).drop_duplicates()
-        peers = np.bincount(und["a"].to_numpy(), minlength=n)
-        # Peers that are themselves declared shared services do not make a server a hub.
-        und = und[~forced[und["b"].to_numpy()]]
-        app_codes, _ = pd.factorize(
-            servers["application"].where(servers["application"].ne(""), servers["name"])
-        )
-        und["app"] = app_codes[und["b"].to_numpy()]
-        napps = und.drop_duplicates(["a", "app"])["a"].to_numpy()
-        peer_apps = np.bincount(napps, minlength=n)
+    peers, peer_apps = _peer_counts(servers, edges, declared)
     n_apps = max(int(servers["application"].replace("", np.nan).nunique()), 1)
     need_apps = max(settings.min_applications, int(np.ceil(settings.application_share * n_apps)))
-    detected = (peer_apps >= need_apps) & (peers >= settings.min_dependants) & ~forbidden & ~forced
+    detected = (peer_apps >= need_apps) & (peers >= settings.min_dependants) & ~forbidden & ~declared
     if not settings.detect:
         detected[:] = False
-    is_hub = forced | detected
-    idx = np.flatnonzero(is_hub)
+    idx = np.flatnonzero(declared | detected)
     return pd.DataFrame(
         {
             "server": idx.astype(np.int64),
             "role": [r if r else "shared service" for r in role[idx]],
-            "detected_by": np.where(forced[idx], "role", "graph"),
+            "detected_by": np.where(declared[idx], "role", "graph"),
             "peers": peers[idx],
             "applications": peer_apps[idx],
         }

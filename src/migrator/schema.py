@@ -143,5 +143,3 @@ SHARED_ROLES = frozenset(
     }
 )
 NOT_SHARED_ROLES = frozenset({"app", "application", "none", "no", "not-shared"})
-
-PROD_ENVIRONMENTS = frozenset({"prod", "production", "prd", "live", "dr", "disaster-recovery"})

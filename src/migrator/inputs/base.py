@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 
 import pandas as pd
 
-from migrator.errors import Finding, InputError, display_path
+from migrator.errors import Finding, InputError
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,3 @@ def check_exists(path: Path) -> None:
         raise InputError("is a directory, expected a file", file=path)
     if path.stat().st_size == 0:
         raise InputError("file is empty", file=path, expected="a header row and at least one data row")
-
-
-def display(path: Path) -> str:
-    return display_path(path)

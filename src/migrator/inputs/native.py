@@ -17,12 +17,6 @@ from migrator.inputs.csvio import read_csv_text, sniff_dialect
 from migrator.inputs.units import looks_decimal_comma, parse_numbers
 from migrator.schema import TABLES, column_names, required_columns
 
-_KIND_KEYS = {
-    "servers": {"name", "cores", "memory_gb"},
-    "dependencies": {"source", "target"},
-    "hosts": {"host"},
-}
-
 
 def native_kind(header: Sequence[str]) -> str | None:
     cols = {h.strip().lower() for h in header}

@@ -15,8 +15,6 @@ import pandas as pd
 
 from migrator.errors import InputError
 
-MIB_PER_GIB = 1024.0
-
 _THOUSANDS_DOT = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -79,10 +77,6 @@ def looks_decimal_comma(frame: pd.DataFrame, delimiter: str) -> bool:
         if s.str.match(_DECIMAL_COMMA.pattern).any():
             return True
     return False
-
-
-def mib_to_gib(values: pd.Series) -> pd.Series:
-    return values / MIB_PER_GIB
 
 
 def join_numbers(columns: list[pd.Series], sep: str = ";") -> pd.Series:
