@@ -122,3 +122,34 @@ def test_dependency_weight_may_be_called_connections_or_bytes(tmp_path: Path) ->
     for name in ("connections", "bytes"):
         d = write_csv(tmp_path / f"{name}.csv", [{"source": "a", "target": "b", name: "12"}])
         assert validate([read_file(s), read_file(d)]).dependencies["weight"].tolist() == [12.0]
+
+
+def test_server_findings_come_in_check_order_with_their_messages(tmp_path: Path) -> None:
+    a = write_csv(
+        tmp_path / "a.csv",
+        [
+            server("web01", ip="10.0.0.1", storage=""),
+            server("tmpl", template="True"),
+            server("off1", power_state="poweredOff", ip="10.0.0.1"),
+        ],
+    )
+    b = write_csv(tmp_path / "b.csv", [server("WEB01"), server("x")])
+    inv = validate([read_file(a), read_file(b)])
+    assert [(f.code, f.row) for f in inv.findings] == [
+        ("storage-unknown", None),
+        ("duplicate-server", 2),
+        ("duplicate-ip", None),
+        ("template", None),
+        ("powered-off", None),
+    ]
+    messages = [f.message for f in inv.findings]
+    assert messages[0] == "1 servers have no storage size; it counts as 0 in wave totals and sizing"
+    assert messages[1] == "server 'WEB01' is also in an earlier file; the first one is kept"
+    assert messages[2] == "IP 10.0.0.1 is given for several servers: off1, web01"
+    assert messages[3] == "1 VM templates are not planned: tmpl"
+    assert messages[4] == (
+        "1 servers are powered off; they are planned as their disposition says, "
+        "check whether they should be retired: off1"
+    )
+    assert list(inv.servers["name"]) == ["web01", "off1", "x"]
+    assert list(inv.servers.columns[:3]) == ["name", "ip", "os"] and inv.servers.columns[-1] == "_row"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from migrator.errors import Finding, InputError, display_path
 from migrator.inputs import read_file
-from migrator.validate import _stack, validate_dependencies, validate_hosts, validate_servers
+from migrator.validate import stack_tables, validate_dependencies, validate_hosts, validate_servers
 
 # What planning assumes when a server field is missing or empty everywhere.
 ASSUMED = {
@@ -53,7 +53,7 @@ def inspect_file(path: str | Path, fmt: str | None = None) -> FileReport:
     error = None
     try:
         if res.servers is not None:
-            servers = validate_servers(_stack([res], "servers"), findings)
+            servers = validate_servers(stack_tables([res], "servers"), findings)
             for col, meaning in ASSUMED.items():
                 if col not in servers.columns:
                     continue
@@ -66,9 +66,9 @@ def inspect_file(path: str | Path, fmt: str | None = None) -> FileReport:
                 elif bool(empty.any()):
                     assumed[col] = f"{int(empty.sum())} of {len(values)} servers: {meaning}"
         if res.dependencies is not None:
-            validate_dependencies(_stack([res], "dependencies"))
+            validate_dependencies(stack_tables([res], "dependencies"))
         if res.hosts is not None:
-            validate_hosts(_stack([res], "hosts"))
+            validate_hosts(stack_tables([res], "hosts"))
     except InputError as exc:
         error = exc
     return FileReport(

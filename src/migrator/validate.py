@@ -97,7 +97,7 @@ class Inventory:
 def _first_bad(frame: pd.DataFrame, mask: pd.Series) -> tuple[str, int | None, int]:
     idx = np.flatnonzero(mask.to_numpy())
     first = idx[0]
-    return str(frame["_file"].iat[first]), int(frame["_row"].iat[first]), len(idx)
+    return str(frame["_file"].iat[first]), int(frame["_row"].to_numpy()[first]), len(idx)
 
 
 def _raise_bad(frame: pd.DataFrame, mask: pd.Series, column: str, message: str, expected: str) -> None:
@@ -164,7 +164,7 @@ def _choice(
     return values.astype(object)
 
 
-def _stack(results: Sequence[ReadResult], table: str) -> pd.DataFrame:
+def stack_tables(results: Sequence[ReadResult], table: str) -> pd.DataFrame:
     names = [c.name for c in TABLES[table]]
     frames = []
     for res in results:
@@ -203,131 +203,170 @@ def _bools(frame: pd.DataFrame, column: str) -> pd.Series:
     return values.isin(_TRUE)
 
 
-def validate_servers(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
+_SERVER_TEXT = ("ip", "os", "application", "host", "cluster", "datacenter", "rack", "role", "disks_gb")
+_HOST_TEXT = ("host", "cluster", "datacenter", "rack")
+_POWER_STATES = {
+    "poweredon": "on",
+    "poweredoff": "off",
+    "running": "on",
+    "stopped": "off",
+    "suspended": "off",
+    "true": "on",
+    "false": "off",
+}
+
+
+def _some_names(names: pd.Series, total: int) -> str:
+    """The first 20 names in order, with `` ...`` when there are more."""
+    return ", ".join(sorted(names)[:20]) + (" ..." if total > 20 else "")
+
+
+def _storage_unknown(frame: pd.DataFrame, storage: pd.Series) -> list[Finding]:
+    """One finding per file that has servers without a storage size."""
+    unknown = storage.isna()
+    if not unknown.any():
+        return []
+    per_file = frame.loc[unknown, "_file"].value_counts().sort_index()
+    return [
+        Finding(
+            "storage-unknown",
+            f"{count} servers have no storage size; it counts as 0 in wave totals and sizing",
+            display_path(str(file)),
+            column="storage_gb",
+        )
+        for file, count in per_file.items()
+    ]
+
+
+def _server_columns(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
+    """Every server column typed and normalised, in the canonical order; the first bad value raises."""
     out = pd.DataFrame(index=frame.index)
     out["name"] = _text(frame["name"])
     _raise_bad(
         frame.assign(name=out["name"]), out["name"].eq(""), "name", "server name missing", "a non-empty name"
     )
-    for col in ("ip", "os", "application", "host", "cluster", "datacenter", "rack", "role", "disks_gb"):
+    for col in _SERVER_TEXT:
         out[col] = _text(frame[col])
     out["role"] = out["role"].str.lower()
     out["environment"] = _text(frame["environment"]).str.lower().replace(_ENV_ALIASES).astype(object)
     out["cores"] = _numbers(frame, "cores", required=True, minimum=0)
     out["memory_gb"] = _numbers(frame, "memory_gb", required=True, minimum=0)
     storage = _numbers(frame, "storage_gb", required=False, minimum=0)
-    unknown = storage.isna()
-    if unknown.any():
-        per_file = frame.loc[unknown, "_file"].value_counts().sort_index()
-        for file, count in per_file.items():
-            findings.append(
-                Finding(
-                    "storage-unknown",
-                    f"{count} servers have no storage size; it counts as 0 in wave totals and sizing",
-                    display_path(str(file)),
-                    column="storage_gb",
-                )
-            )
+    findings.extend(_storage_unknown(frame, storage))
     out["storage_gb"] = storage.fillna(0.0)
     out["cpu_util_pct"] = _numbers(frame, "cpu_util_pct", required=False, minimum=0, maximum=100)
     out["memory_util_pct"] = _numbers(frame, "memory_util_pct", required=False, minimum=0, maximum=100)
-    out["power_w"] = _numbers(frame, "power_w", required=False, minimum=0)
-    out["iops"] = _numbers(frame, "iops", required=False, minimum=0)
-    out["throughput_mbps"] = _numbers(frame, "throughput_mbps", required=False, minimum=0)
+    for col in ("power_w", "iops", "throughput_mbps"):
+        out[col] = _numbers(frame, col, required=False, minimum=0)
     pinned = _numbers(frame, "pinned_wave", required=False, minimum=1, integer=True)
     out["pinned_wave"] = pinned.astype("Int64")
     out["disposition"] = _choice(frame, "disposition", DISPOSITIONS, _DISPOSITION_ALIASES, default="rehost")
     out["criticality"] = _choice(frame, "criticality", CRITICALITY_LEVELS, _CRITICALITY_ALIASES)
     out["complexity"] = _choice(frame, "complexity", COMPLEXITY_LEVELS, _COMPLEXITY_ALIASES)
-    power_state = (
-        _text(frame["power_state"])
-        .str.lower()
-        .replace(
-            {
-                "poweredon": "on",
-                "poweredoff": "off",
-                "running": "on",
-                "stopped": "off",
-                "suspended": "off",
-                "true": "on",
-                "false": "off",
-            }
-        )
-    )
-    out["power_state"] = power_state.astype(object)
+    out["power_state"] = _text(frame["power_state"]).str.lower().replace(_POWER_STATES).astype(object)
     out["template"] = _bools(frame, "template")
     for col in ("folder", "annotation"):
         out[col] = _text(frame[col]) if col in frame.columns else ""
     out["_file"] = frame["_file"]
     out["_row"] = frame["_row"]
+    return out
 
+
+def _duplicate_in_one_file(out: pd.DataFrame, key: pd.Series, same_file: pd.Series) -> InputError:
+    i = int(np.flatnonzero(same_file.to_numpy())[0])
+    rows = out["_row"].to_numpy()
+    first_row = int(rows[key.eq(key.to_numpy()[i]).to_numpy()][0])
+    return InputError(
+        f"duplicate server name {out['name'].iat[i]!r} (first seen on row {first_row})",
+        file=str(out["_file"].iat[i]),
+        row=int(rows[i]),
+        column="name",
+        expected="unique server names",
+    )
+
+
+def _first_of_each_name(out: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
+    """A name twice in one file is an error; a name again in a later file is reported and the first kept."""
     key = out["name"].str.lower()
-    dup = key.duplicated(keep=False)
-    if dup.any():
-        first_file = out.groupby(key, sort=False)["_file"].transform("first")
-        same_file = dup & key.duplicated(keep="first") & out["_file"].eq(first_file)
-        if same_file.any():
-            i = int(np.flatnonzero(same_file.to_numpy())[0])
-            first_row = int(out.loc[key.eq(key.iat[i]), "_row"].iat[0])
-            raise InputError(
-                f"duplicate server name {out['name'].iat[i]!r} (first seen on row {first_row})",
-                file=out["_file"].iat[i],
-                row=int(out["_row"].iat[i]),
-                column="name",
-                expected="unique server names",
-            )
-        later = key.duplicated(keep="first")
-        for i in np.flatnonzero(later.to_numpy()).tolist():
-            findings.append(
-                Finding(
-                    "duplicate-server",
-                    f"server {out['name'].iat[i]!r} is also in an earlier file; the first one is kept",
-                    display_path(str(out["_file"].iat[i])),
-                    int(out["_row"].iat[i]),
-                    "name",
-                )
-            )
-        out = out[~later]
-    # Duplicate IPs (across or within files) are reported, not fatal: NAT and clusters make them legitimate.
+    if not key.duplicated(keep=False).any():
+        return out
+    later = key.duplicated(keep="first")
+    first_file = out.groupby(key, sort=False)["_file"].transform("first")
+    same_file = later & out["_file"].eq(first_file)
+    if same_file.any():
+        raise _duplicate_in_one_file(out, key, same_file)
+    names, files, rows = out["name"].to_numpy(), out["_file"].to_numpy(), out["_row"].to_numpy()
+    findings.extend(
+        Finding(
+            "duplicate-server",
+            f"server {names[i]!r} is also in an earlier file; the first one is kept",
+            display_path(str(files[i])),
+            int(rows[i]),
+            "name",
+        )
+        for i in np.flatnonzero(later.to_numpy()).tolist()
+    )
+    return out[~later]
+
+
+def _duplicate_ips(out: pd.DataFrame) -> list[Finding]:
+    """Duplicate IPs (across or within files) are reported, not fatal.
+
+    NAT and clusters make them legitimate.
+    """
     ips = out.loc[out["ip"].ne(""), ["name", "ip", "_file", "_row"]]
-    if len(ips):
-        exploded = ips.assign(ip=ips["ip"].str.split(r"[;,\s]+")).explode("ip")
-        exploded = exploded[exploded["ip"].ne("")]
-        dups = exploded[exploded["ip"].duplicated(keep=False)]
-        if len(dups):
-            grouped = dups.groupby("ip", sort=True)["name"].agg(lambda s: sorted(set(s)))
-            for ip, names in grouped.head(50).items():
-                if len(names) > 1:
-                    findings.append(
-                        Finding(
-                            "duplicate-ip",
-                            f"IP {ip} is given for several servers: {', '.join(names)}",
-                            column="ip",
-                        )
-                    )
+    if not len(ips):
+        return []
+    exploded = ips.assign(ip=ips["ip"].str.split(r"[;,\s]+")).explode("ip")
+    exploded = exploded[exploded["ip"].ne("")]
+    dups = exploded[exploded["ip"].duplicated(keep=False)]
+    if not len(dups):
+        return []
+    grouped = dups.groupby("ip", sort=True)["name"].agg(lambda s: sorted(set(s)))
+    return [
+        Finding("duplicate-ip", f"IP {ip} is given for several servers: {', '.join(names)}", column="ip")
+        for ip, names in grouped.head(50).items()
+        if len(names) > 1
+    ]
+
+
+def _not_planned_templates(out: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
+    """VM templates are reported and dropped."""
     templates = out["template"]
-    if templates.any():
-        findings.append(
-            Finding(
-                "template",
-                f"{int(templates.sum())} VM templates are not planned: "
-                + ", ".join(sorted(out.loc[templates, "name"])[:20])
-                + (" ..." if templates.sum() > 20 else ""),
-                column="template",
-            )
+    if not templates.any():
+        return out
+    findings.append(
+        Finding(
+            "template",
+            f"{int(templates.sum())} VM templates are not planned: "
+            + _some_names(out.loc[templates, "name"], int(templates.sum())),
+            column="template",
         )
-        out = out[~templates]
+    )
+    return out[~templates]
+
+
+def _powered_off(out: pd.DataFrame) -> list[Finding]:
     off = out["power_state"].eq("off")
-    if off.any():
-        findings.append(
-            Finding(
-                "powered-off",
-                f"{int(off.sum())} servers are powered off; they are planned as their disposition says, check whether they should be retired: "
-                + ", ".join(sorted(out.loc[off, "name"])[:20])
-                + (" ..." if off.sum() > 20 else ""),
-                column="power_state",
-            )
+    if not off.any():
+        return []
+    return [
+        Finding(
+            "powered-off",
+            f"{int(off.sum())} servers are powered off; they are planned as their disposition says, "
+            "check whether they should be retired: " + _some_names(out.loc[off, "name"], int(off.sum())),
+            column="power_state",
         )
+    ]
+
+
+def validate_servers(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
+    """The servers typed and checked; what can be planned around is appended to ``findings``."""
+    out = _server_columns(frame, findings)
+    out = _first_of_each_name(out, findings)
+    findings.extend(_duplicate_ips(out))
+    out = _not_planned_templates(out, findings)
+    findings.extend(_powered_off(out))
     return out.reset_index(drop=True)
 
 
@@ -358,7 +397,7 @@ def validate_dependencies(frame: pd.DataFrame) -> pd.DataFrame:
 
 def validate_hosts(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
-    for col in ("host", "cluster", "datacenter", "rack"):
+    for col in _HOST_TEXT:
         out[col] = _text(frame[col])
     _raise_bad(
         frame.assign(host=out["host"]),
@@ -377,8 +416,8 @@ def validate_hosts(frame: pd.DataFrame) -> pd.DataFrame:
         i = int(np.flatnonzero(dup.to_numpy())[0])
         raise InputError(
             f"duplicate host {out['host'].iat[i]!r}",
-            file=out["_file"].iat[i],
-            row=int(out["_row"].iat[i]),
+            file=str(out["_file"].iat[i]),
+            row=int(out["_row"].to_numpy()[i]),
             column="host",
             expected="one row per host",
         )
@@ -390,14 +429,14 @@ def validate(results: Sequence[ReadResult]) -> Inventory:
     findings: list[Finding] = []
     for res in results:
         findings.extend(replace(f, file=display_path(f.file)) if f.file else f for f in res.findings)
-    servers_raw = _stack(results, "servers")
+    servers_raw = stack_tables(results, "servers")
     if servers_raw.empty:
         raise InputError(
             "no servers found in the inventory files", expected="at least one servers file with data rows"
         )
     servers = validate_servers(servers_raw, findings)
-    dependencies = validate_dependencies(_stack(results, "dependencies"))
-    hosts = validate_hosts(_stack(results, "hosts"))
+    dependencies = validate_dependencies(stack_tables(results, "dependencies"))
+    hosts = validate_hosts(stack_tables(results, "hosts"))
     files = []
     for res in results:
         for table in ("servers", "dependencies", "hosts"):
