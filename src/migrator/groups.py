@@ -1,10 +1,11 @@
 """Move groups: servers that must move together.
 
-A move group starts as one application instance (an application in one environment, condition 2 with 5) and
-absorbs servers tied to it by strong two-way dependencies (condition 1), across applications. Shared-service
-hubs, retired and retained servers are not in move groups. Pins (an architect's wave choice) may split a group;
-a group larger than a wave's capacity is split along its weakest dependencies (:mod:`migrator.partition`) and
-the split is reported with what it cut.
+A move group starts as one application instance (an application in one environment, condition 2 with 5)
+and absorbs servers tied to it by strong two-way dependencies (condition 1), across applications.
+Shared-service hubs, retired and retained servers are not in move groups. Pins (an architect's wave choice)
+may split a group; a group larger than a wave's capacity is split along its weakest dependencies
+(:mod:`migrator.partition`) and the split is reported with what it cut. A group is named after its largest
+application instance: "erp (prod)", or "erp (prod) + 2 coupled" when two other instances joined it.
 """
 
 from __future__ import annotations
@@ -15,16 +16,20 @@ import numpy as np
 import pandas as pd
 
 from migrator.fastpaths import components
-from migrator.partition import partition
+from migrator.partition import Partition, partition
+from migrator.schema import COMPLEXITY_LEVELS, CRITICALITY_LEVELS
 from migrator.settings import CapacitySettings, PlanningSettings
 
-CRIT_RANK = {"": 1, "low": 0, "medium": 1, "high": 2, "critical": 3}
-COMPLEXITY_RANK = {"": -1, "low": 0, "medium": 1, "high": 2}
+# Ranks in the order schema lists the levels; an empty criticality counts as medium, an empty complexity is
+# unknown (-1: derived from the group's size and dependencies).
+CRIT_RANK = {"": CRITICALITY_LEVELS.index("medium"), **{lv: i for i, lv in enumerate(CRITICALITY_LEVELS)}}
+COMPLEXITY_RANK = {"": -1, **{lv: i for i, lv in enumerate(COMPLEXITY_LEVELS)}}
 
 
 @dataclass(frozen=True)
 class MoveGroups:
-    """``server_group``: group number per server (-1 when the server is in no group); ``groups``: one row per group."""
+    """``server_group``: group number per server (-1 when the server is in no group); ``groups``: one row per
+    group."""
 
     server_group: np.ndarray
     groups: pd.DataFrame
@@ -48,11 +53,36 @@ def env_class(environment: pd.Series, planning: PlanningSettings) -> pd.Series:
 
 
 def instance_key(servers: pd.DataFrame, planning: PlanningSettings) -> pd.Series:
-    """Application instance per server: application + environment (or the server alone when no application)."""
+    """Application instance per server: application + environment (the server alone when no application)."""
     app = servers["application"]
     env = servers["environment"].where(servers["environment"].ne(""), "unspecified")
     key = app + " (" + env + ")" if planning.group_by_environment else app.copy()
     return key.where(app.ne(""), servers["name"]).astype(object)
+
+
+def two_way_pairs(edges: pd.DataFrame, in_scope: np.ndarray, min_weight: float) -> pd.DataFrame:
+    """Strong two-way dependencies between in-scope servers (condition 1): the rows of ``edges`` (src < dst)
+    whose weight, and the weight of the edge back, exceed ``min_weight``; in edge order."""
+    return _two_way(_strong_in_scope(edges, in_scope, min_weight))
+
+
+def _strong_in_scope(edges: pd.DataFrame, in_scope: np.ndarray, min_weight: float) -> pd.DataFrame:
+    """Edges between in-scope servers heavier than ``min_weight``."""
+    src, dst = edges["src"].to_numpy(), edges["dst"].to_numpy()
+    return edges[in_scope[src] & in_scope[dst] & (edges["weight"].to_numpy() > min_weight)]
+
+
+def _two_way(strong: pd.DataFrame) -> pd.DataFrame:
+    """The rows (src < dst) of ``strong`` whose reverse edge is in ``strong`` too."""
+    src, dst = strong["src"].to_numpy(), strong["dst"].to_numpy()
+    fwd = pd.MultiIndex.from_arrays([src, dst])
+    rev = pd.MultiIndex.from_arrays([dst, src])
+    return strong[fwd.isin(rev) & (src < dst)]
+
+
+def coupled_name(instance: str, instances: int) -> str:
+    """A move group's name: its largest application instance, and how many others are coupled to it."""
+    return instance if instances == 1 else f"{instance} + {instances - 1} coupled"
 
 
 def build_groups(
@@ -63,40 +93,58 @@ def build_groups(
     planning: PlanningSettings,
     cap: CapacitySettings,
 ) -> MoveGroups:
-    n = len(servers)
+    """Move groups of the in-scope servers: application instances joined by strong two-way dependencies, split
+    by pins, then by capacity."""
     idx = np.flatnonzero(in_scope)
-    key = instance_key(servers, planning)
-    codes, uniques = pd.factorize(key.to_numpy()[idx], sort=True)
-    n_keys = len(uniques)
-    pos = np.full(n, -1, dtype=np.int64)
+    pos = np.full(len(servers), -1, dtype=np.int64)  # row of each in-scope server among them
     pos[idx] = np.arange(len(idx))
+    key = instance_key(servers, planning).to_numpy()[idx]
+    strong = _strong_in_scope(edges, in_scope, planning.two_way_min_weight)
+    two_way = _two_way(strong)
+    comp = _coupled_instances(key, pos[two_way["src"].to_numpy()], pos[two_way["dst"].to_numpy()])
+    group, pin, pin_split = _split_by_pins(comp, pins.to_numpy(dtype="float64", na_value=np.nan)[idx])
+    base = _server_rows(servers.iloc[idx], idx, key, group, pin, pin_split, planning)
+    base["group"], split_info = _split_oversize(base, strong, two_way, pos, cap)
+    groups = _summarise(base, edges, pos, planning)
+    return _numbered(groups, split_info, base, len(servers))
 
-    # Strong two-way dependencies between in-scope servers (condition 1).
-    e = edges[(pos[edges["src"].to_numpy()] >= 0) & (pos[edges["dst"].to_numpy()] >= 0)]
-    e = e[e["weight"].to_numpy() > planning.two_way_min_weight]
-    fwd = pd.MultiIndex.from_arrays([e["src"].to_numpy(), e["dst"].to_numpy()])
-    rev = pd.MultiIndex.from_arrays([e["dst"].to_numpy(), e["src"].to_numpy()])
-    two_way = e[fwd.isin(rev) & (e["src"].to_numpy() < e["dst"].to_numpy())]
 
-    m = len(idx)
-    rows = np.concatenate([np.arange(m), pos[two_way["src"].to_numpy()]])
-    cols = np.concatenate([m + codes, pos[two_way["dst"].to_numpy()]])
-    comp = components(m + n_keys, rows, cols)[:m]
+def _coupled_instances(key: np.ndarray, tw_u: np.ndarray, tw_v: np.ndarray) -> np.ndarray:
+    """Component per server: servers of one application instance (conditions 2 and 5), and servers joined by
+    a strong two-way dependency (``tw_u``-``tw_v``, condition 1), are in one component."""
+    codes, uniques = pd.factorize(key, sort=True)
+    m = len(key)
+    rows = np.concatenate([np.arange(m), tw_u])
+    cols = np.concatenate([m + codes, tw_v])
+    return components(m + len(uniques), rows, cols)[:m]
 
-    # Pins: one pin in a component moves the whole component; several pins split it (unpinned follow the earliest).
-    pin = pins.to_numpy(dtype="float64", na_value=np.nan)[idx]
+
+def _split_by_pins(comp: np.ndarray, pin: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group per server, its effective pin, and whether pins split its component. One pin in a component moves
+    the whole component; several pins split it (the unpinned servers follow the earliest pin)."""
     frame = pd.DataFrame({"comp": comp, "pin": pin})
     pin_min = frame.groupby("comp")["pin"].transform("min").to_numpy()
     pin_eff = np.where(np.isnan(pin), pin_min, pin)
     sub = pd.DataFrame({"comp": comp, "pin": np.nan_to_num(pin_eff, nan=-1)})
-    group_of, _ = pd.factorize(pd.MultiIndex.from_frame(sub), sort=True)
-    pin_split = pd.Series(group_of).groupby(comp).nunique().to_numpy()[comp] > 1
+    group, _ = pd.factorize(pd.MultiIndex.from_frame(sub), sort=True)
+    pin_split = pd.Series(group).groupby(comp).nunique().to_numpy()[comp] > 1
+    return group, pin_eff, pin_split
 
-    local = servers.iloc[idx]
-    base = pd.DataFrame(
+
+def _server_rows(
+    local: pd.DataFrame,
+    idx: np.ndarray,
+    key: np.ndarray,
+    group: np.ndarray,
+    pin: np.ndarray,
+    pin_split: np.ndarray,
+    planning: PlanningSettings,
+) -> pd.DataFrame:
+    """One row per in-scope server with what grouping needs."""
+    return pd.DataFrame(
         {
-            "group": group_of,
-            "key": key.to_numpy()[idx],
+            "group": group,
+            "key": key,
             "klass": env_class(local["environment"], planning).to_numpy(),
             "environment": local["environment"].to_numpy(),
             "application": local["application"].to_numpy(),
@@ -105,55 +153,84 @@ def build_groups(
             "storage_gb": local["storage_gb"].to_numpy(),
             "crit": local["criticality"].map(CRIT_RANK).to_numpy(),
             "cplx": local["complexity"].map(COMPLEXITY_RANK).to_numpy(),
-            "pin": pin_eff,
+            "pin": pin,
             "pin_split": pin_split,
             "server": idx,
             "name": local["name"].to_numpy(),
         }
     )
 
-    # Split groups that exceed a wave's capacity along their weakest dependencies.
-    split_info: dict[int, tuple[str, int, int, float, int]] = {}
+
+SplitInfo = dict[
+    int, tuple[str, int, int, float, int]
+]  # group -> (name before, part, parts, cut weight, edges)
+
+
+def _split_oversize(
+    base: pd.DataFrame, strong: pd.DataFrame, two_way: pd.DataFrame, pos: np.ndarray, cap: CapacitySettings
+) -> tuple[np.ndarray, SplitInfo]:
+    """Split groups that exceed a wave's capacity along their weakest dependencies: the new group per server
+    and what each split made."""
+    group = base["group"].to_numpy().copy()
+    split_info: SplitInfo = {}
     loads = base.groupby("group")[["cores", "storage_gb"]].sum()
     loads["servers_count"] = base.groupby("group").size()
-    over = loads.index[(capacity_load(loads, cap) > 1 + 1e-9).any(axis=1)]
-    if len(over):
-        new_group = base["group"].to_numpy().copy()
-        next_id = int(new_group.max()) + 1
-        internal = pd.DataFrame(
-            {"u": pos[e["src"].to_numpy()], "v": pos[e["dst"].to_numpy()], "w": e["weight"].to_numpy()}
-        )
-        internal["gu"] = base["group"].to_numpy()[internal["u"].to_numpy()]
-        internal["gv"] = base["group"].to_numpy()[internal["v"].to_numpy()]
-        internal = internal[internal["gu"] == internal["gv"]]
-        # Cutting a strong two-way dependency breaks condition 1, which outranks condition 2: make it costly.
-        tw = pd.MultiIndex.from_arrays([pos[two_way["src"].to_numpy()], pos[two_way["dst"].to_numpy()]])
-        pair = pd.MultiIndex.from_arrays(
-            [np.minimum(internal["u"], internal["v"]), np.maximum(internal["u"], internal["v"])]
-        )
-        internal.loc[pair.isin(tw), "w"] = internal.loc[pair.isin(tw), "w"] * 1000.0
-        by_group = dict(tuple(internal.groupby("gu")))
-        members = base.groupby("group").indices
-        for g in sorted(int(x) for x in over):
-            rows_g = members[g]
-            local_pos = np.full(m, -1, dtype=np.int64)
-            local_pos[rows_g] = np.arange(len(rows_g))
-            ed = by_group.get(g)
-            uu = local_pos[ed["u"].to_numpy()] if ed is not None else np.zeros(0, dtype=np.int64)
-            vv = local_pos[ed["v"].to_numpy()] if ed is not None else np.zeros(0, dtype=np.int64)
-            ww = ed["w"].to_numpy(float) if ed is not None else np.zeros(0)
-            sub_frame = base.iloc[rows_g].assign(servers_count=1)
-            part = partition(len(rows_g), uu, vv, ww, capacity_load(sub_frame, cap))
-            label = _label(base.iloc[rows_g])
-            for p in range(part.k):
-                gid = g if p == 0 else next_id + p - 1
-                new_group[rows_g[part.parts == p]] = gid
-                split_info[gid] = (label, p + 1, part.k, part.cut_weight, part.cut_edges)
-            next_id += part.k - 1
-        base["group"] = new_group
+    over = loads.index.to_numpy()[(capacity_load(loads, cap) > 1 + 1e-9).any(axis=1)]
+    if not len(over):
+        return group, split_info
+    by_group = dict(tuple(_internal_edges(base["group"].to_numpy(), strong, two_way, pos).groupby("gu")))
+    members = base.groupby("group").indices
+    next_id = int(group.max()) + 1
+    for g in sorted(int(x) for x in over):
+        rows = np.asarray(members[g])
+        part = _split_group(rows, by_group.get(g), base, cap)
+        label = _group_names(base.iloc[rows]).iloc[0]
+        for p in range(part.k):
+            gid = g if p == 0 else next_id + p - 1
+            group[rows[part.parts == p]] = gid
+            split_info[gid] = (label, p + 1, part.k, part.cut_weight, part.cut_edges)
+        next_id += part.k - 1
+    return group, split_info
 
-    groups = _summarise(base, edges, pos, planning)
-    # Stable numbering: by name, then first server name.
+
+def _internal_edges(
+    group: np.ndarray, strong: pd.DataFrame, two_way: pd.DataFrame, pos: np.ndarray
+) -> pd.DataFrame:
+    """Strong edges inside a group (u, v: server rows; w: weight; gu: group). Cutting a strong two-way
+    dependency breaks condition 1, which outranks condition 2: its weight is made costly."""
+    internal = pd.DataFrame(
+        {
+            "u": pos[strong["src"].to_numpy()],
+            "v": pos[strong["dst"].to_numpy()],
+            "w": strong["weight"].to_numpy(),
+        }
+    )
+    internal["gu"] = group[internal["u"].to_numpy()]
+    internal["gv"] = group[internal["v"].to_numpy()]
+    internal = internal[internal["gu"] == internal["gv"]]
+    tw = pd.MultiIndex.from_arrays([pos[two_way["src"].to_numpy()], pos[two_way["dst"].to_numpy()]])
+    pair = pd.MultiIndex.from_arrays(
+        [np.minimum(internal["u"], internal["v"]), np.maximum(internal["u"], internal["v"])]
+    )
+    internal.loc[pair.isin(tw), "w"] = internal.loc[pair.isin(tw), "w"] * 1000.0
+    return internal
+
+
+def _split_group(
+    rows: np.ndarray, edges: pd.DataFrame | None, base: pd.DataFrame, cap: CapacitySettings
+) -> Partition:
+    """Partition the servers ``rows`` of one group (``edges``: its inside edges) into parts fitting a wave."""
+    local = np.full(len(base), -1, dtype=np.int64)
+    local[rows] = np.arange(len(rows))
+    uu = local[edges["u"].to_numpy()] if edges is not None else np.zeros(0, dtype=np.int64)
+    vv = local[edges["v"].to_numpy()] if edges is not None else np.zeros(0, dtype=np.int64)
+    ww = edges["w"].to_numpy(float) if edges is not None else np.zeros(0)
+    servers = base.iloc[rows].assign(servers_count=1)
+    return partition(len(rows), uu, vv, ww, capacity_load(servers, cap))
+
+
+def _numbered(groups: pd.DataFrame, split_info: SplitInfo, base: pd.DataFrame, n: int) -> MoveGroups:
+    """Stable numbering (by name, then first server name), the split columns and the group of every server."""
     groups = groups.sort_values(["name", "first_server"], kind="mergesort").reset_index(drop=True)
     renumber = np.empty(int(groups["group"].max()) + 1 if len(groups) else 0, dtype=np.int64)
     renumber[groups["group"].to_numpy()] = np.arange(len(groups))
@@ -166,21 +243,37 @@ def build_groups(
     groups["split_cut_edges"] = [s[4] if s else 0 for s in split_rows]
     groups = groups.drop(columns=["group"])
     server_group = np.full(n, -1, dtype=np.int64)
-    server_group[idx] = renumber[base["group"].to_numpy()]
+    server_group[base["server"].to_numpy()] = renumber[base["group"].to_numpy()]
     return MoveGroups(server_group=server_group, groups=groups)
 
 
-def _label(frame: pd.DataFrame) -> str:
-    """The largest application instance of a group (ties by name), plus how many others are coupled to it."""
-    keys = frame.groupby("key").size().sort_index().sort_values(ascending=False, kind="mergesort")
-    first = str(keys.index[0])
-    return first if len(keys) == 1 else f"{first} + {len(keys) - 1} coupled"
+def _group_names(frame: pd.DataFrame) -> pd.Series:
+    """Name per group of ``frame`` (columns group, key): its largest application instance (ties by name), and
+    how many others are coupled to it."""
+    sizes = frame.groupby(["group", "key"]).size().reset_index(name="c")
+    sizes = sizes.sort_values(["group", "c", "key"], ascending=[True, False, True], kind="mergesort")
+    top = sizes.drop_duplicates("group").set_index("group")["key"]
+    count = sizes.groupby("group").size().reindex(top.index)
+    return pd.Series([coupled_name(t, k) for t, k in zip(top, count, strict=True)], index=top.index)
 
 
 def _summarise(
     base: pd.DataFrame, edges: pd.DataFrame, pos: np.ndarray, planning: PlanningSettings
 ) -> pd.DataFrame:
+    """One row per group: totals, class, name, applications and environments, partners, complexity."""
     ordered = base.sort_values(["group", "key", "name"], kind="mergesort")
+    out = _totals(ordered)
+    out["name"] = list(_group_names(ordered).reindex(out.index))
+    for col, label in (("application", "applications"), ("environment", "environments")):
+        out[label] = _distinct(ordered, col, out.index)
+    out["partners"] = _partners(base, edges, len(pos)).reindex(out.index, fill_value=0).to_numpy()
+    out["complexity"], out["complexity_source"] = _complexity(out, planning)
+    out = out.drop(columns=["cplx"])
+    out.index.name = "group"
+    return out.reset_index()
+
+
+def _totals(ordered: pd.DataFrame) -> pd.DataFrame:
     g = ordered.groupby("group", sort=True)
     out = pd.DataFrame(
         {
@@ -195,48 +288,48 @@ def _summarise(
             "first_server": g["name"].min(),
         }
     )
+    # A group holding any production server is production (condition 5 then reports the mix).
     is_prod = ordered["klass"].eq("prod").groupby(ordered["group"]).max()
     out["klass"] = np.where(is_prod.reindex(out.index).to_numpy(), "prod", "nonprod")
     out["mixed_class"] = g["klass"].nunique() > 1
-    key_sizes = ordered.groupby(["group", "key"]).size().reset_index(name="c")
-    key_sizes = key_sizes.sort_values(["group", "c", "key"], ascending=[True, False, True], kind="mergesort")
-    top = key_sizes.drop_duplicates("group").set_index("group")["key"]
-    nkeys = key_sizes.groupby("group").size()
-    out["name"] = [
-        t if k == 1 else f"{t} + {k - 1} coupled"
-        for t, k in zip(top.reindex(out.index), nkeys.reindex(out.index), strict=True)
-    ]
-    for col, label in (("application", "applications"), ("environment", "environments")):
-        distinct = (
-            ordered.loc[ordered[col].ne(""), ["group", col]]
-            .drop_duplicates()
-            .sort_values(["group", col], kind="mergesort")
-        )
-        out[label] = distinct.groupby("group")[col].agg(list).reindex(out.index)
-        out[label] = [v if isinstance(v, list) else [] for v in out[label]]
-    # Partners: other groups this group depends on or is depended on by.
-    grp = np.full(len(pos), -1, dtype=np.int64)
+    return out
+
+
+def _distinct(ordered: pd.DataFrame, col: str, index: pd.Index) -> list[list[str]]:
+    """Sorted distinct non-empty values of ``col`` per group."""
+    distinct = (
+        ordered.loc[ordered[col].ne(""), ["group", col]]
+        .drop_duplicates()
+        .sort_values(["group", col], kind="mergesort")
+    )
+    lists = distinct.groupby("group")[col].agg(list).reindex(index)
+    return [v if isinstance(v, list) else [] for v in lists]
+
+
+def _partners(base: pd.DataFrame, edges: pd.DataFrame, n: int) -> pd.Series:
+    """Per group: how many other groups it depends on or is depended on by."""
+    grp = np.full(n, -1, dtype=np.int64)
     grp[base["server"].to_numpy()] = base["group"].to_numpy()
     gs, gd = grp[edges["src"].to_numpy()], grp[edges["dst"].to_numpy()]
     both = (gs >= 0) & (gd >= 0) & (gs != gd)
     pairs = pd.DataFrame(
         {"a": np.concatenate([gs[both], gd[both]]), "b": np.concatenate([gd[both], gs[both]])}
     ).drop_duplicates()
-    partners = pairs.groupby("a").size()
-    out["partners"] = partners.reindex(out.index, fill_value=0).to_numpy()
+    return pairs.groupby("a").size()
+
+
+def _complexity(out: pd.DataFrame, planning: PlanningSettings) -> tuple[np.ndarray, np.ndarray]:
+    """The inventory's complexity when given, else derived: high from ``complexity_servers`` servers or
+    ``complexity_partners`` partners, medium from half of either."""
+    servers, partners = out["servers_count"], out["partners"]
     derived = np.where(
-        (out["servers_count"] >= planning.complexity_servers)
-        | (out["partners"] >= planning.complexity_partners),
+        (servers >= planning.complexity_servers) | (partners >= planning.complexity_partners),
         2,
         np.where(
-            (out["servers_count"] * 2 >= planning.complexity_servers)
-            | (out["partners"] * 2 >= planning.complexity_partners),
+            (servers * 2 >= planning.complexity_servers) | (partners * 2 >= planning.complexity_partners),
             1,
             0,
         ),
     )
-    out["complexity"] = np.where(out["cplx"] >= 0, out["cplx"], derived)
-    out["complexity_source"] = np.where(out["cplx"] >= 0, "inventory", "derived")
-    out = out.drop(columns=["cplx"])
-    out.index.name = "group"
-    return out.reset_index()
+    given = out["cplx"] >= 0
+    return np.where(given, out["cplx"], derived), np.where(given, "inventory", "derived")
