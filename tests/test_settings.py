@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
 
+from migrator.azure.config import SizingSettings
 from migrator.errors import ConfigError
+from migrator.inputs.config import InputSettings
 from migrator.settings import Settings, load_settings
 
 
@@ -80,3 +83,25 @@ def test_echo_is_plain_json() -> None:
     echoed = Settings().echo()
     assert echoed["target"]["by"] == "2029-12-31"
     assert set(echoed) >= {"calendar", "capacity", "target", "planning", "shared_services", "footprint"}
+
+
+def test_the_process_environment_is_read_only_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = tmp_path / "env.toml"
+    cfg.write_text("[target]\nreduction = 0.5\n")
+    monkeypatch.setenv("MIGRATOR_CAPACITY__MAX_SERVERS", "7")
+    monkeypatch.setenv("MIGRATOR_CONFIG", str(cfg))
+    plain = load_settings()
+    assert (plain.capacity.max_servers, plain.target.reduction) == (50, 0.60)
+    asked = load_settings(environ=os.environ)
+    assert (asked.capacity.max_servers, asked.target.reduction) == (7, 0.5)
+
+
+def test_inputs_and_sizing_are_typed_sections() -> None:
+    s = load_settings(environ={"MIGRATOR_SIZING__REGION": "eastus"})
+    assert isinstance(s.inputs, InputSettings) and s.inputs == InputSettings()
+    assert isinstance(s.sizing, SizingSettings) and s.sizing.region == "eastus"
+    assert Settings.model_fields["inputs"].annotation is InputSettings
+    assert Settings.model_fields["sizing"].annotation is SizingSettings
+    assert Settings().echo()["sizing"] == SizingSettings().model_dump(mode="json")

@@ -1,26 +1,29 @@
-"""Settings: flag, then ``MIGRATOR_*`` environment variable, then ``migrator.toml``, then the documented default.
+"""Settings: flag, then ``MIGRATOR_*`` environment variable, then ``migrator.toml``, then the default.
 
 Every key is validated by pydantic and unknown keys are rejected with the file and key named. The plan echoes
 the settings in force (``plan.json`` ``settings``, ``PLAN.md`` "Assumptions").
 
 Environment variables name a section and a key with a double underscore:
-``MIGRATOR_CAPACITY__MAX_SERVERS=40``, ``MIGRATOR_TARGET__REDUCTION=0.5``. ``MIGRATOR_CONFIG`` names the config
-file when ``--config`` is not given. List values are given as JSON (``'["prod","dr"]'``).
+``MIGRATOR_CAPACITY__MAX_SERVERS=40``, ``MIGRATOR_TARGET__REDUCTION=0.5``. ``MIGRATOR_CONFIG`` names the
+config file when ``--config`` is not given. List values are given as JSON (``'["prod","dr"]'``). They are
+read only from the mapping passed as ``load_settings(environ=...)``: the command line passes ``os.environ``;
+called from Python, ``load_settings`` reads no environment unless asked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from migrator.azure.config import SizingSettings
 from migrator.errors import ConfigError
+from migrator.inputs.config import InputSettings
 
 ENV_PREFIX = "MIGRATOR_"
 
@@ -62,7 +65,10 @@ class CapacitySettings(_Section):
     )
     balance: bool = Field(
         True,
-        description="Spread move groups evenly over the waves a class needs instead of filling each wave to the limit.",
+        description=(
+            "Spread move groups evenly over the waves a class "
+            "needs instead of filling each wave to the limit."
+        ),
     )
 
 
@@ -71,24 +77,34 @@ class TargetSettings(_Section):
     by: dt.date = Field(dt.date(2029, 12, 31), description="Date by which the reduction must be reached.")
     metric: Literal["auto", "hosts", "racks", "kw", "servers"] = Field(
         "auto",
-        description="Footprint metric: auto picks kw when every physical unit has power_w, else racks when racks are known, else hosts, else servers.",
+        description=(
+            "Footprint metric: auto picks kw when every physical unit has "
+            "power_w, else racks when racks are known, else hosts, else servers."
+        ),
     )
 
 
 class PlanningSettings(_Section):
     group_by_environment: bool = Field(
         True,
-        description="An application's prod and dev/test servers form separate move groups (conditions 2 and 5).",
+        description=(
+            "An application's prod and dev/test servers form separate move groups (conditions 2 and 5)."
+        ),
     )
     two_way_min_weight: float = Field(
         0.0,
         ge=0,
-        description="A pair with traffic both ways is a strong two-way dependency (condition 1) when each direction's weight exceeds this.",
+        description=(
+            "A pair with traffic both ways is a strong two-way dependency "
+            "(condition 1) when each direction's weight exceeds this."
+        ),
     )
     protected_waves: int = Field(
         2,
         ge=0,
-        description="High-criticality and high-complexity applications stay out of this many first migration waves.",
+        description=(
+            "High-criticality and high-complexity applications stay out of this many first migration waves."
+        ),
     )
     nonprod_environments: tuple[str, ...] = Field(
         (
@@ -109,17 +125,26 @@ class PlanningSettings(_Section):
             "nonprod",
             "non-prod",
         ),
-        description="Environments planned as dev/test; every other environment (and an empty one) counts as production.",
+        description=(
+            "Environments planned as dev/test; every other "
+            "environment (and an empty one) counts as production."
+        ),
     )
     complexity_servers: int = Field(
         15,
         ge=1,
-        description="A move group with at least this many servers is high complexity (when no complexity column says otherwise).",
+        description=(
+            "A move group with at least this many servers is high "
+            "complexity (when no complexity column says otherwise)."
+        ),
     )
     complexity_partners: int = Field(
         8,
         ge=1,
-        description="A move group depending on (or depended on by) at least this many other move groups is high complexity.",
+        description=(
+            "A move group depending on (or depended on by) at "
+            "least this many other move groups is high complexity."
+        ),
     )
 
 
@@ -137,7 +162,10 @@ class SharedServiceSettings(_Section):
     min_dependants: int = Field(10, ge=1, description="A hub has at least this many distinct peers.")
     treatment: Literal["foundation", "last", "retain"] = Field(
         "foundation",
-        description="foundation: extended to Azure in a first foundation wave, on-premises copy decommissioned after its last dependant moves; last: moved after every other wave; retain: kept on premises.",
+        description=(
+            "foundation: extended to Azure in a first foundation wave, on-premises copy decommissioned "
+            "after its last dependant moves; last: moved after every other wave; retain: kept on premises."
+        ),
     )
 
 
@@ -147,26 +175,10 @@ class FootprintSettings(_Section):
     )
     consolidate: bool = Field(
         True,
-        description="Free hosts when a cluster's remaining VMs fit on fewer hosts at today's consolidation ratio.",
+        description=(
+            "Free hosts when a cluster's remaining VMs fit on fewer hosts at today's consolidation ratio."
+        ),
     )
-
-
-def _sub_settings() -> dict[str, type[BaseModel]]:
-    """Sections owned by other packages (formats, sizing); imported here so they validate with the rest."""
-    sections: dict[str, type[BaseModel]] = {}
-    try:
-        from migrator.inputs.config import InputSettings
-
-        sections["inputs"] = InputSettings
-    except ImportError:  # pragma: no cover - present in a full install
-        pass
-    try:
-        from migrator.azure.config import SizingSettings
-
-        sections["sizing"] = SizingSettings
-    except ImportError:  # pragma: no cover
-        pass
-    return sections
 
 
 class Settings(_Section):
@@ -176,27 +188,8 @@ class Settings(_Section):
     planning: PlanningSettings = PlanningSettings()
     shared_services: SharedServiceSettings = SharedServiceSettings()
     footprint: FootprintSettings = FootprintSettings()
-    inputs: Any = None
-    sizing: Any = None
-
-    @field_validator("inputs", "sizing", mode="before")
-    @classmethod
-    def _external(cls, value: Any, info: Any) -> Any:
-        model = _sub_settings().get(info.field_name)
-        if model is None:
-            return value
-        if value is None:
-            return model()
-        if isinstance(value, model):
-            return value
-        return model.model_validate(value)
-
-    @model_validator(mode="after")
-    def _defaults(self) -> Settings:
-        for name, model in _sub_settings().items():
-            if getattr(self, name) is None:
-                object.__setattr__(self, name, model())
-        return self
+    inputs: InputSettings = InputSettings()
+    sizing: SizingSettings = SizingSettings()
 
     def echo(self) -> dict[str, Any]:
         """The settings in force as plain JSON-able data (for plan.json and PLAN.md)."""
@@ -222,8 +215,8 @@ def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, 
     return out
 
 
-def env_overrides(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    environ = os.environ if environ is None else environ
+def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The ``MIGRATOR_SECTION__KEY`` variables of ``environ`` as a nested dict (JSON for lists and tables)."""
     out: dict[str, Any] = {}
     for name in sorted(environ):
         if not name.startswith(ENV_PREFIX) or "__" not in name:
@@ -271,8 +264,12 @@ def load_settings(
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Build the settings in force. ``overrides`` are command-line flags as a nested dict (highest precedence)."""
-    environ = os.environ if environ is None else environ
+    """The settings in force. ``overrides`` are command-line flags as a nested dict (highest precedence).
+
+    ``environ`` is where ``MIGRATOR_*`` variables (and ``MIGRATOR_CONFIG``) are read from; ``None``, the
+    default, reads none, so the result depends only on the arguments. The command line passes ``os.environ``.
+    """
+    environ = {} if environ is None else environ
     if config_path is None and environ.get(ENV_PREFIX + "CONFIG"):
         config_path = environ[ENV_PREFIX + "CONFIG"]
     data: dict[str, Any] = {}

@@ -181,3 +181,16 @@ def test_bad_pins_file_names_row_and_column(tmp_path: Path) -> None:
         str(tmp_path) in result.output
     )  # messages keep the path as given; plan files never hold absolute paths
     assert not (tmp_path / "o").exists()
+
+
+def test_the_command_line_honours_migrator_environment_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MIGRATOR_CONFIG", str(SAMPLE / "migrator.toml"))
+    monkeypatch.setenv("MIGRATOR_CAPACITY__MAX_SERVERS", "7")
+    args = [a for a in SAMPLE_ARGS if a not in ("--config", str(SAMPLE / "migrator.toml"))]
+    result = _plan(*args, "--out", str(tmp_path), "--quiet")
+    assert result.exit_code == 0, result.output
+    echoed = json.loads((tmp_path / "plan.json").read_text())["settings"]
+    assert echoed["capacity"]["max_servers"] == 7  # MIGRATOR_CAPACITY__MAX_SERVERS
+    assert echoed["calendar"]["start"] == "2027-02-01"  # the file MIGRATOR_CONFIG names

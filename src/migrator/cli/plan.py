@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -98,7 +99,7 @@ def plan_command(
         }
     )
     try:
-        settings = load_settings(config, overrides)
+        settings = load_settings(config, overrides, environ=os.environ)
         inputs = PlanInputs(
             servers=servers, dependencies=deps or [], hosts=hosts or [], pins=pins, format=fmt
         )
