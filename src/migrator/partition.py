@@ -1,8 +1,9 @@
 """Capacity-bounded graph partitioning along the weakest dependencies (METIS through pymetis).
 
-Used to split a move group, or a set of move groups that must share a wave, when it exceeds a wave's capacity:
-METIS computes a k-way partition that minimises the weight of the cut edges while balancing the load, and ``k``
-grows until every part fits. Deterministic (fixed seed) and fast on graphs of hundreds of thousands of vertices.
+Used to split a move group, or a set of move groups that must share a wave, when it exceeds a wave's
+capacity: METIS computes a k-way partition that minimises the weight of the cut edges while balancing the
+load, and ``k`` grows until every part fits. Deterministic (fixed seed) and fast on graphs of hundreds of
+thousands of vertices.
 """
 
 from __future__ import annotations
@@ -37,17 +38,30 @@ def partition(
     weight: np.ndarray,
     load: np.ndarray,
 ) -> Partition:
-    """Split ``n`` vertices so that every part's ``load`` (n x d, as fractions of capacity) is at most 1 in each dimension.
+    """Split ``n`` vertices so that every part's ``load`` (n x d, as fractions of capacity) is at most 1 in
+    each dimension.
 
-    ``u``, ``v``, ``weight`` are undirected edges (either direction, duplicates summed). A vertex whose own load
-    exceeds 1 is put in a part of its own (it cannot fit anyway).
+    ``u``, ``v``, ``weight`` are undirected edges (either direction, duplicates summed). A vertex whose own
+    load exceeds 1 is put in a part of its own (it cannot fit anyway).
     """
-    load = np.asarray(load, dtype=float).reshape(n, -1)
-    total = load.sum(axis=0)
     if n == 0:
         return Partition(np.zeros(0, dtype=np.int64), 0, 0.0, 0)
-    if (total <= 1.0 + 1e-9).all():
+    load = np.asarray(load, dtype=float).reshape(n, -1)
+    if (load.sum(axis=0) <= 1.0 + 1e-9).all():
         return Partition(np.zeros(n, dtype=np.int64), 1, 0.0, 0)
+    adj = _adjacency(n, u, v, weight)
+    # Over-partition into parts of about half a wave, then merge parts greedily along the heaviest
+    # dependencies while the merged part still fits: METIS balances parts, the merge lets tightly coupled
+    # parts reunite.
+    parts = _number_by_first(_merge(_over_partition(adj, load), adj, load))
+    coo = adj.tocoo()
+    upper = coo.row < coo.col
+    crossing = upper & (parts[coo.row] != parts[coo.col])
+    return Partition(parts, int(parts.max()) + 1, float(coo.data[crossing].sum()), int(crossing.sum()))
+
+
+def _adjacency(n: int, u: np.ndarray, v: np.ndarray, weight: np.ndarray) -> sp.csr_matrix:
+    """Symmetric weighted adjacency matrix, self-loops dropped and duplicates summed."""
     mask = u != v
     u, v, weight = u[mask], v[mask], weight[mask]
     adj = sp.coo_matrix(
@@ -55,32 +69,32 @@ def partition(
     ).tocsr()
     adj.sum_duplicates()
     adj.sort_indices()
+    return adj
+
+
+def _over_partition(adj: sp.csr_matrix, load: np.ndarray) -> np.ndarray:
+    """METIS parts, numbered 0..k-1, each within capacity (or a lone oversize vertex), ``k`` growing from two
+    parts a wave until they fit (at most 64 tries)."""
+    n = adj.shape[0]
     w = adj.data
-    if len(w):
-        scaled = np.maximum(1, np.round(w / w.max() * 10_000)).astype(np.int64)
-    else:
-        scaled = np.zeros(0, dtype=np.int64)
-    vload = load.max(axis=1)
-    vweights = np.maximum(1, np.round(vload * 1000)).astype(np.int64)
-    # Over-partition into parts of about half a wave, then merge parts greedily along the heaviest dependencies
-    # while the merged part still fits: METIS balances parts, the merge lets tightly coupled parts reunite.
-    k = max(2, int(np.ceil(total.max() * 2)))
+    scaled = np.maximum(1, np.round(w / w.max() * 10_000)).astype(np.int64) if len(w) else None
+    vweights = np.maximum(1, np.round(load.max(axis=1) * 1000)).astype(np.int64)
+    k = max(2, int(np.ceil(load.sum(axis=0).max() * 2)))
     best = None
     options = pymetis.Options(seed=1, ufactor=100)
     for _ in range(64):
-        if 2 * k >= n:  # METIS needs several vertices per part; singletons are merged back below
+        if 2 * k >= n:  # METIS needs several vertices per part; singletons are merged back later
             parts = np.arange(n, dtype=np.int64)
         else:
             _, membership = pymetis.part_graph(
                 k,
                 pymetis.CSRAdjacency(adj.indptr.astype(np.int64), adj.indices.astype(np.int64)),
-                eweights=scaled if len(scaled) else None,
+                eweights=scaled,
                 vweights=vweights,
                 options=options,
             )
             parts = np.asarray(membership, dtype=np.int64)
-        parts = _split_oversize(parts, load)
-        best = parts
+        best = parts = _split_oversize(parts, load)
         sums = np.zeros((parts.max() + 1, load.shape[1]))
         np.add.at(sums, parts, load)
         single = np.bincount(parts) == 1
@@ -88,16 +102,12 @@ def partition(
             break
         k = int(np.ceil(k * 1.15)) + 1
     assert best is not None
-    parts = _merge(np.unique(best, return_inverse=True)[1].astype(np.int64), adj, load)
-    parts = _number_by_first(parts)
-    coo = adj.tocoo()
-    upper = coo.row < coo.col
-    crossing = upper & (parts[coo.row] != parts[coo.col])
-    return Partition(parts, int(parts.max()) + 1, float(coo.data[crossing].sum()), int(crossing.sum()))
+    return np.unique(best, return_inverse=True)[1].astype(np.int64)
 
 
 def _merge(parts: np.ndarray, adj: sp.csr_matrix, load: np.ndarray) -> np.ndarray:
-    """Merge parts along the heaviest inter-part weight while the merged load fits (Kruskal with a capacity)."""
+    """Merge parts along the heaviest inter-part weight while the merged load fits (Kruskal with a
+    capacity)."""
     k = int(parts.max()) + 1
     sums = np.zeros((k, load.shape[1]))
     np.add.at(sums, parts, load)
