@@ -2,10 +2,16 @@
 
 The scheduler tries to honour the conditions; this module does not trust it: pins, capacity splits and cycles
 can force breaks, and each one is reported here with the servers and waves concerned, vectorised over edges.
+
+Each condition is one entry of ``CONDITIONS`` (number, rule, whether breaking it is critical, and its check),
+in Azure Migrate's priority order. Everything else that names the conditions (``RULES``,
+``CRITICAL_CONDITIONS``, the plan schema's range, README's list) is derived from that one registry, so adding
+a condition touches one place.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,18 +19,42 @@ import pandas as pd
 
 from migrator.settings import CapacitySettings
 
-RULES = {
-    1: "servers with strong two-way dependencies share a wave",
-    2: "all servers of an application share a wave",
-    3: "a dependency's target moves in the same or an earlier wave than its source",
-    4: "dev/test moves before production",
-    5: "production and dev/test never share a wave",
-    6: "high-criticality applications are not in the earliest waves",
-    7: "high-complexity applications are not in the earliest waves",
-    8: "each wave stays within its size limits",
-}
+MAX_PAIRS = 500  # condition 1: split two-way pairs reported at most
+MAX_NAMES = 50  # servers listed per violation at most
 
-CRITICAL_CONDITIONS = frozenset({1, 2, 3, 5, 8})
+
+@dataclass(frozen=True, eq=False)
+class WaveContext:
+    """A finished wave assignment, as plain arrays: what the conditions are checked on.
+
+    Servers are indexed by position, move groups by index; ``wave`` is NaN for a server not planned in a move
+    group (shared services, retired, retained), and only planned servers take part in any condition.
+    """
+
+    names: np.ndarray  # server name per server
+    application: np.ndarray  # application per server, "" when none
+    instance: np.ndarray  # application-instance key per server ("erp (prod)"; own name without application)
+    klass: np.ndarray  # "prod" | "nonprod" per server
+    cores: np.ndarray  # float per server
+    storage_gb: np.ndarray  # float per server
+    wave: np.ndarray  # float per server: its migration wave, NaN when not planned in a move group
+    server_group: np.ndarray  # move-group index per server, -1 when in none
+    group_wave: np.ndarray  # wave per move group (int)
+    group_name: np.ndarray  # display name per move group
+    group_criticality: np.ndarray  # rank per move group: 0 low, 1 medium, 2 high, 3 critical
+    group_complexity: np.ndarray  # rank per move group: 0 low, 1 medium, 2 high
+    dep_src: np.ndarray  # dependencies between planned servers: dep_src[i] depends on dep_dst[i]
+    dep_dst: np.ndarray
+    two_way_a: np.ndarray  # strong two-way dependency pairs (a < b), server positions
+    two_way_b: np.ndarray
+    capacity: CapacitySettings
+    first_wave: int  # first migration wave (2 when a foundation wave precedes)
+    protected_waves: int  # how many migration waves, from first_wave, hold no high-risk group
+
+    @property
+    def planned(self) -> np.ndarray:
+        """Servers moving in a migration wave."""
+        return ~np.isnan(self.wave)
 
 
 @dataclass(frozen=True)
@@ -48,161 +78,203 @@ class Violation:
         }
 
 
-def _names(names: np.ndarray, idx: np.ndarray, limit: int = 50) -> tuple[str, ...]:
-    return tuple(sorted(str(n) for n in names[idx])[:limit])
+Check = Callable[[WaveContext], list[Violation]]
 
 
-def check_conditions(
-    servers: pd.DataFrame,
-    server_wave: np.ndarray,  # float, NaN when not moving in a migration wave
-    in_scope: np.ndarray,  # servers planned in move groups
-    instance: pd.Series,
-    klass: pd.Series,
-    edges: pd.DataFrame,
-    two_way: pd.DataFrame,
-    groups: pd.DataFrame,
-    group_wave: np.ndarray,
-    server_group: np.ndarray,
-    cap: CapacitySettings,
-    first_wave: int,
-    protected_waves: int,
-) -> list[Violation]:
-    out: list[Violation] = []
-    names = servers["name"].to_numpy()
-    wave = np.where(in_scope, server_wave, np.nan)
+@dataclass(frozen=True)
+class Condition:
+    """One wave-planning condition: its number (priority), rule, severity and check."""
 
-    # (1) strong two-way pairs split across waves
-    if len(two_way):
-        a, b = two_way["src"].to_numpy(), two_way["dst"].to_numpy()
-        bad = (wave[a] != wave[b]) & ~np.isnan(wave[a]) & ~np.isnan(wave[b])
-        for i in np.flatnonzero(bad)[:500]:
-            out.append(
-                Violation(
-                    1,
-                    f"{names[a[i]]} and {names[b[i]]} depend on each other but move in waves {int(wave[a[i]])} and {int(wave[b[i]])}",
-                    (names[a[i]], names[b[i]]),
-                    tuple(sorted({int(wave[a[i]]), int(wave[b[i]])})),
-                )
-            )
+    number: int
+    rule: str
+    critical: bool  # breaking it makes the plan unsafe to run as is
+    check: Check
+    note: str = ""  # how the planner honours it, shown after the rule in README's list
 
-    # (2) an application instance spread over several waves
-    frame = pd.DataFrame(
-        {"key": instance.to_numpy(), "wave": wave, "name": names, "app": servers["application"].to_numpy()}
-    )
-    frame = frame[~np.isnan(wave) & (frame["app"] != "")]
-    if len(frame):
-        spread = frame.groupby("key")["wave"].nunique()
-        for key in sorted(spread.index[spread > 1]):
-            part = frame[frame["key"] == key]
-            waves = tuple(sorted(int(x) for x in part["wave"].unique()))
-            out.append(
-                Violation(
-                    2,
-                    f"application {key} is spread over waves {', '.join(map(str, waves))}",
-                    tuple(sorted(part["name"])[:50]),
-                    waves,
-                )
-            )
+    def markdown_item(self) -> str:
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.number}. {self.rule}{note}"
 
-    # (3) a source moving before its target: one violation per pair of move groups, with an example pair.
-    if len(edges):
-        s, d = edges["src"].to_numpy(), edges["dst"].to_numpy()
-        bad = (wave[d] > wave[s]) & ~np.isnan(wave[s]) & ~np.isnan(wave[d])
-        if bad.any():
-            pairs = pd.DataFrame(
-                {"sg": server_group[s[bad]], "dg": server_group[d[bad]], "s": s[bad], "d": d[bad]}
-            )
-            pairs = pairs.sort_values(["sg", "dg", "s", "d"], kind="mergesort")
-            counts = pairs.groupby(["sg", "dg"], sort=True).size()
-            first = pairs.drop_duplicates(["sg", "dg"])
-            gname = groups["name"].to_numpy()
-            for sg, dg, si, di, cnt in zip(
-                first["sg"].tolist(),
-                first["dg"].tolist(),
-                first["s"].tolist(),
-                first["d"].tolist(),
-                counts.to_numpy().tolist(),
-                strict=True,
-            ):
-                ws, wd = int(group_wave[sg]), int(group_wave[dg])
-                out.append(
-                    Violation(
-                        3,
-                        f"{gname[sg]} (wave {ws}) depends on {gname[dg]} which moves later (wave {wd}); "
-                        f"{cnt} server dependencies, for example {names[si]} → {names[di]}",
-                        (str(names[si]), str(names[di])),
-                        (ws, wd),
-                    )
-                )
 
-    # (4) dev/test of an application after its production
-    frame = pd.DataFrame(
-        {"app": servers["application"].to_numpy(), "klass": klass.to_numpy(), "wave": wave, "name": names}
-    )
-    frame = frame[~np.isnan(wave) & (frame["app"] != "")]
-    if len(frame):
-        last_np = frame[frame["klass"] == "nonprod"].groupby("app")["wave"].max()
-        first_p = frame[frame["klass"] == "prod"].groupby("app")["wave"].min()
-        both = last_np.index.intersection(first_p.index)
-        for app in sorted(both[last_np[both].to_numpy() > first_p[both].to_numpy()]):
-            out.append(
-                Violation(
-                    4,
-                    f"application {app}: dev/test moves in wave {int(last_np[app])}, after production (wave {int(first_p[app])})",
-                    tuple(sorted(frame.loc[frame["app"] == app, "name"])[:50]),
-                    (int(first_p[app]), int(last_np[app])),
-                )
-            )
+def _sorted_names(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(names)[:MAX_NAMES])
 
-    # (5) mixed waves
-    frame = pd.DataFrame({"klass": klass.to_numpy(), "wave": wave, "name": names})[~np.isnan(wave)]
-    if len(frame):
-        mixed = frame.groupby("wave")["klass"].nunique()
-        for wv in sorted(mixed.index[mixed > 1]):
-            part = frame[(frame["wave"] == wv) & (frame["klass"] == "nonprod")]
-            out.append(
-                Violation(
-                    5,
-                    f"wave {int(wv)} moves production and dev/test servers together ({len(part)} dev/test)",
-                    tuple(sorted(part["name"])[:50]),
-                    (int(wv),),
-                )
-            )
 
-    # (6, 7) held groups in the protected waves
-    if len(groups) and protected_waves > 0:
-        early = (group_wave - first_wave) < protected_waves
-        for cond, col, label in ((6, "crit", "high-criticality"), (7, "complexity", "high-complexity")):
-            hit = early & (groups[col].to_numpy() >= 2)
-            for gi in np.flatnonzero(hit):
-                members = np.flatnonzero(server_group == gi)
-                out.append(
-                    Violation(
-                        cond,
-                        f"{label} group {groups['name'].iat[gi]} is in wave {int(group_wave[gi])}, one of the first {protected_waves} migration waves",
-                        _names(names, members),
-                        (int(group_wave[gi]),),
-                    )
-                )
+def _two_way_pairs_share_a_wave(ctx: WaveContext) -> list[Violation]:
+    a, b, wave, names = ctx.two_way_a, ctx.two_way_b, ctx.wave, ctx.names
+    if not len(a):
+        return []
+    bad = (wave[a] != wave[b]) & ~np.isnan(wave[a]) & ~np.isnan(wave[b])
+    out = []
+    for i in np.flatnonzero(bad)[:MAX_PAIRS]:
+        na, nb, wa, wb = names[a[i]], names[b[i]], int(wave[a[i]]), int(wave[b[i]])
+        message = f"{na} and {nb} depend on each other but move in waves {wa} and {wb}"
+        out.append(Violation(1, message, (na, nb), tuple(sorted({wa, wb}))))
+    return out
 
-    # (8) capacity
-    frame = pd.DataFrame(
-        {"wave": wave, "cores": servers["cores"].to_numpy(), "storage": servers["storage_gb"].to_numpy()}
-    )[~np.isnan(wave)]
-    if len(frame):
-        tot = frame.groupby("wave").agg(
-            n=("cores", "size"), cores=("cores", "sum"), storage=("storage", "sum")
+
+def _application_shares_a_wave(ctx: WaveContext) -> list[Violation]:
+    frame = pd.DataFrame({"key": ctx.instance, "wave": ctx.wave, "name": ctx.names, "app": ctx.application})
+    frame = frame[ctx.planned & (frame["app"] != "")]
+    if not len(frame):
+        return []
+    spread = frame.groupby("key")["wave"].nunique()
+    out = []
+    for key in sorted(spread.index[spread > 1]):
+        part = frame[frame["key"] == key]
+        waves = tuple(sorted(int(x) for x in part["wave"].unique()))
+        message = f"application {key} is spread over waves {', '.join(map(str, waves))}"
+        out.append(Violation(2, message, _sorted_names(part["name"]), waves))
+    return out
+
+
+def _targets_move_first(ctx: WaveContext) -> list[Violation]:
+    """One violation per (source group, target group) pair, with its first server dependency as example."""
+    s, d, wave, names = ctx.dep_src, ctx.dep_dst, ctx.wave, ctx.names
+    if not len(s):
+        return []
+    bad = (wave[d] > wave[s]) & ~np.isnan(wave[s]) & ~np.isnan(wave[d])
+    if not bad.any():
+        return []
+    sg, dg = ctx.server_group[s[bad]], ctx.server_group[d[bad]]
+    pairs = pd.DataFrame({"sg": sg, "dg": dg, "s": s[bad], "d": d[bad]})
+    pairs = pairs.sort_values(["sg", "dg", "s", "d"], kind="mergesort")
+    counts = pairs.groupby(["sg", "dg"], sort=True).size().to_numpy().tolist()
+    first = pairs.drop_duplicates(["sg", "dg"])
+    cols = [first[c].tolist() for c in ("sg", "dg", "s", "d")]
+    out = []
+    for src_g, dst_g, si, di, cnt in zip(*cols, counts, strict=True):
+        ws, wd = int(ctx.group_wave[src_g]), int(ctx.group_wave[dst_g])
+        message = (
+            f"{ctx.group_name[src_g]} (wave {ws}) depends on {ctx.group_name[dst_g]} which moves later "
+            f"(wave {wd}); {cnt} server dependencies, for example {names[si]} → {names[di]}"
         )
-        for wv, row in tot.iterrows():
-            over = []
-            if row["n"] > cap.max_servers:
-                over.append(f"{int(row['n'])} servers > {cap.max_servers}")
-            if row["cores"] > cap.max_vcpus + 1e-9:
-                over.append(f"{row['cores']:g} vCPU > {cap.max_vcpus:g}")
-            if row["storage"] > cap.max_storage_gb + 1e-9:
-                over.append(f"{row['storage']:g} GiB > {cap.max_storage_gb:g}")
-            if over:
-                out.append(
-                    Violation(8, f"wave {int(wv)} exceeds its limits: {'; '.join(over)}", (), (int(wv),))
-                )
+        out.append(Violation(3, message, (str(names[si]), str(names[di])), (ws, wd)))
+    return out
+
+
+def _dev_test_before_production(ctx: WaveContext) -> list[Violation]:
+    frame = pd.DataFrame({"app": ctx.application, "klass": ctx.klass, "wave": ctx.wave, "name": ctx.names})
+    frame = frame[ctx.planned & (frame["app"] != "")]
+    if not len(frame):
+        return []
+    last_np = frame[frame["klass"] == "nonprod"].groupby("app")["wave"].max()
+    first_p = frame[frame["klass"] == "prod"].groupby("app")["wave"].min()
+    both = last_np.index.intersection(first_p.index)
+    out = []
+    for app in sorted(both[last_np[both].to_numpy() > first_p[both].to_numpy()]):
+        wp, wn = int(first_p[app]), int(last_np[app])
+        message = f"application {app}: dev/test moves in wave {wn}, after production (wave {wp})"
+        out.append(Violation(4, message, _sorted_names(frame.loc[frame["app"] == app, "name"]), (wp, wn)))
+    return out
+
+
+def _production_apart_from_dev_test(ctx: WaveContext) -> list[Violation]:
+    frame = pd.DataFrame({"klass": ctx.klass, "wave": ctx.wave, "name": ctx.names})[ctx.planned]
+    if not len(frame):
+        return []
+    mixed = frame.groupby("wave")["klass"].nunique()
+    out = []
+    for wv in sorted(mixed.index[mixed > 1]):
+        part = frame[(frame["wave"] == wv) & (frame["klass"] == "nonprod")]
+        message = f"wave {int(wv)} moves production and dev/test servers together ({len(part)} dev/test)"
+        out.append(Violation(5, message, _sorted_names(part["name"]), (int(wv),)))
+    return out
+
+
+def _held_out_of_protected_waves(
+    ctx: WaveContext, condition: int, rank: np.ndarray, label: str
+) -> list[Violation]:
+    """Groups ranked high or above (rank >= 2) moving in the first ``protected_waves`` migration waves."""
+    if not len(ctx.group_wave) or ctx.protected_waves <= 0:
+        return []
+    early = (ctx.group_wave - ctx.first_wave) < ctx.protected_waves
+    out = []
+    for gi in np.flatnonzero(early & (rank >= 2)):
+        members = np.flatnonzero(ctx.server_group == gi)
+        wv = int(ctx.group_wave[gi])
+        message = (
+            f"{label} group {ctx.group_name[gi]} is in wave {wv}, "
+            f"one of the first {ctx.protected_waves} migration waves"
+        )
+        out.append(Violation(condition, message, _sorted_names([str(n) for n in ctx.names[members]]), (wv,)))
+    return out
+
+
+def _criticality_held_back(ctx: WaveContext) -> list[Violation]:
+    return _held_out_of_protected_waves(ctx, 6, ctx.group_criticality, "high-criticality")
+
+
+def _complexity_held_back(ctx: WaveContext) -> list[Violation]:
+    return _held_out_of_protected_waves(ctx, 7, ctx.group_complexity, "high-complexity")
+
+
+def _waves_within_limits(ctx: WaveContext) -> list[Violation]:
+    cap = ctx.capacity
+    frame = pd.DataFrame({"wave": ctx.wave, "cores": ctx.cores, "storage": ctx.storage_gb})[ctx.planned]
+    if not len(frame):
+        return []
+    tot = frame.groupby("wave").agg(n=("cores", "size"), cores=("cores", "sum"), storage=("storage", "sum"))
+    out = []
+    for wv, (_, row) in zip(tot.index.to_numpy().astype(int).tolist(), tot.iterrows(), strict=True):
+        over = []
+        if row["n"] > cap.max_servers:
+            over.append(f"{int(row['n'])} servers > {cap.max_servers}")
+        if row["cores"] > cap.max_vcpus + 1e-9:
+            over.append(f"{row['cores']:g} vCPU > {cap.max_vcpus:g}")
+        if row["storage"] > cap.max_storage_gb + 1e-9:
+            over.append(f"{row['storage']:g} GiB > {cap.max_storage_gb:g}")
+        if over:
+            out.append(Violation(8, f"wave {wv} exceeds its limits: {'; '.join(over)}", (), (wv,)))
+    return out
+
+
+CONDITIONS: tuple[Condition, ...] = (
+    Condition(1, "servers with strong two-way dependencies share a wave", True, _two_way_pairs_share_a_wave),
+    Condition(2, "all servers of an application share a wave", True, _application_shares_a_wave),
+    Condition(
+        3,
+        "a dependency's target moves in the same or an earlier wave than its source",
+        True,
+        _targets_move_first,
+        note="groups in a cycle share a wave",
+    ),
+    Condition(4, "dev/test moves before production", False, _dev_test_before_production),
+    Condition(5, "production and dev/test never share a wave", True, _production_apart_from_dev_test),
+    Condition(
+        6,
+        "high-criticality applications are not in the earliest waves",
+        False,
+        _criticality_held_back,
+        note="`planning.protected_waves` says how many",
+    ),
+    Condition(
+        7,
+        "high-complexity applications are not in the earliest waves",
+        False,
+        _complexity_held_back,
+        note="`planning.protected_waves` says how many",
+    ),
+    Condition(8, "each wave stays within its size limits", True, _waves_within_limits),
+)
+"""The conditions in Azure Migrate's priority order: the one place that defines them."""
+
+RULES: dict[int, str] = {c.number: c.rule for c in CONDITIONS}
+CRITICAL_CONDITIONS: frozenset[int] = frozenset(c.number for c in CONDITIONS if c.critical)
+
+
+def condition_numbers() -> tuple[int, ...]:
+    """The condition numbers, in priority order (the plan schema's range of ``violations[].condition``)."""
+    return tuple(c.number for c in CONDITIONS)
+
+
+def markdown_list(indent: str = "   ") -> str:
+    """README's numbered list of the conditions (nested under its "5. **Waves.**" item by ``indent``)."""
+    items = [f"{indent}{c.markdown_item()}" for c in CONDITIONS]
+    return "\n".join(f"{item};" for item in items[:-1]) + f"\n{items[-1]}.\n"
+
+
+def check_conditions(ctx: WaveContext) -> list[Violation]:
+    """Every violation of every condition, ordered by condition, then waves, then message."""
+    out = [violation for condition in CONDITIONS for violation in condition.check(ctx)]
     return sorted(out, key=lambda v: (v.condition, v.waves, v.message))
