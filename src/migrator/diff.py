@@ -1,13 +1,14 @@
 """Compare two plans: what a reviewer needs to know about an inventory change.
 
-Servers that changed wave (or appeared, or left the plan), waves added, removed or moved in time, capacity and cost
-changes per wave, violations that appeared or went away, and the footprint projection and target verdict before
-and after. Cost that one plan does not know stays ``None`` (unknown), never 0.
+Servers that changed wave (or appeared, or left the plan), waves added, removed or moved in time, capacity
+and cost changes per wave, violations that appeared or went away, and the footprint projection and target
+verdict before and after. Cost that one plan does not know stays ``None`` (unknown), never 0.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,10 @@ _WAVE_KEYS = ("number", "start", "end", "servers", "vcpus", "storage_gb")
 
 
 def _check_shape(doc: dict[str, Any], file: Path) -> None:
-    """The parts of plan.json the diff reads are there, with the right types (a damaged file fails with one line)."""
+    """The parts of plan.json the diff reads are there, with the right types.
+
+    A damaged file fails with one line.
+    """
 
     def bad(where: str, expected: str) -> InputError:
         return InputError(f"not a plan.json: {where}", file=file, expected=expected)
@@ -94,8 +98,8 @@ def _target_text(t: dict[str, Any]) -> str:
 def _timeline(ofp: dict[str, Any], nfp: dict[str, Any]) -> list[dict[str, Any]]:
     """Months where the projected remaining footprint differs.
 
-    A month before a plan's timeline starts is at its baseline (nothing has moved yet), a month after it ends keeps
-    its last value; a plan with no timeline is ``None`` (unknown) for every month.
+    A month before a plan's timeline starts is at its baseline (nothing has moved yet), a month after it ends
+    keeps its last value; a plan with no timeline is ``None`` (unknown) for every month.
     """
 
     def series(fp: dict[str, Any]) -> tuple[dict[str, Any], Any, Any, str, str]:
@@ -124,9 +128,11 @@ def _timeline(ofp: dict[str, Any], nfp: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
+def _server_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Servers that changed wave, appeared, left the plan, or changed Azure size."""
     o_srv = {s["name"]: s for s in old.get("servers", [])}
     n_srv = {s["name"]: s for s in new.get("servers", [])}
+    both = sorted(o_srv.keys() & n_srv.keys())
     moved = [
         {
             "server": k,
@@ -135,7 +141,7 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
             "to": n_srv[k].get("wave"),
             "move_group": n_srv[k].get("move_group"),
         }
-        for k in sorted(o_srv.keys() & n_srv.keys())
+        for k in both
         if o_srv[k].get("wave") != n_srv[k].get("wave")
     ]
     added = [
@@ -148,119 +154,142 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
     ]
     resized = [
         {"server": k, "from": o_srv[k].get("azure_size"), "to": n_srv[k].get("azure_size")}
-        for k in sorted(o_srv.keys() & n_srv.keys())
+        for k in both
         if o_srv[k].get("azure_size") != n_srv[k].get("azure_size")
     ]
+    return {"moved": moved, "added": added, "removed": removed, "resized": resized}
 
-    moved_in: dict[Any, int] = {}
-    moved_out: dict[Any, int] = {}
-    for m in moved:
-        moved_in[m["to"]] = moved_in.get(m["to"], 0) + 1
-        moved_out[m["from"]] = moved_out.get(m["from"], 0) + 1
-    for a_ in added:
-        moved_in[a_["wave"]] = moved_in.get(a_["wave"], 0) + 1
-    for r_ in removed:
-        moved_out[r_["wave"]] = moved_out.get(r_["wave"], 0) + 1
 
+def _servers_in_out(servers: dict[str, list[dict[str, Any]]]) -> tuple[Counter[Any], Counter[Any]]:
+    """Per wave number: servers that joined it (moved in or added), that left it (moved out or removed)."""
+    moved_in = Counter(m["to"] for m in servers["moved"]) + Counter(a["wave"] for a in servers["added"])
+    moved_out = Counter(m["from"] for m in servers["moved"]) + Counter(r["wave"] for r in servers["removed"])
+    return moved_in, moved_out
+
+
+_WAVE_COMPARED = ("start", "end", "kind", "servers", "vcpus", "storage_gb", "monthly_payg", "risk")
+
+
+def _wave_change(
+    num: Any, a: dict[str, Any], b: dict[str, Any], moved_in: Counter[Any], moved_out: Counter[Any]
+) -> dict[str, Any] | None:
+    """Before and after of a wave both plans have, or None when nothing about it changed."""
+    ca, cb = (a.get("cost") or {}).get("monthly_payg"), (b.get("cost") or {}).get("monthly_payg")
+    row = {
+        "wave": num,
+        "start": [a["start"], b["start"]],
+        "end": [a["end"], b["end"]],
+        "kind": [a.get("kind"), b.get("kind")],
+        "servers": [a["servers"], b["servers"]],
+        "vcpus": [a["vcpus"], b["vcpus"]],
+        "storage_gb": [a["storage_gb"], b["storage_gb"]],
+        "monthly_payg": [ca, cb],
+        "monthly_payg_delta": _delta(ca, cb),
+        "risk": [(a.get("risk") or {}).get("level"), (b.get("risk") or {}).get("level")],
+        "start_shift_days": _shift(a["start"], b["start"]),
+        "end_shift_days": _shift(a["end"], b["end"]),
+        "servers_in": moved_in.get(num, 0),
+        "servers_out": moved_out.get(num, 0),
+    }
+    if not (row["servers_in"] or row["servers_out"] or any(row[k][0] != row[k][1] for k in _WAVE_COMPARED)):
+        return None
+    row["moved_in_time"] = a["start"] != b["start"] or a["end"] != b["end"]
+    return row
+
+
+def _wave_row(w: dict[str, Any]) -> dict[str, Any]:
+    """A wave only one plan has."""
+    return {
+        "wave": w["number"],
+        "start": w["start"],
+        "end": w["end"],
+        "kind": w.get("kind"),
+        "servers": w["servers"],
+        "vcpus": w["vcpus"],
+        "monthly_payg": (w.get("cost") or {}).get("monthly_payg"),
+    }
+
+
+def _wave_changes(
+    old: dict[str, Any], new: dict[str, Any], servers: dict[str, list[dict[str, Any]]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Waves added, removed, and changed (dates, capacity, cost, risk, or the servers in them)."""
     o_w = {w["number"]: w for w in old.get("waves", [])}
     n_w = {w["number"]: w for w in new.get("waves", [])}
-    changed = []
-    for num in sorted(o_w.keys() & n_w.keys()):
-        a, b = o_w[num], n_w[num]
-        ca, cb = (a.get("cost") or {}).get("monthly_payg"), (b.get("cost") or {}).get("monthly_payg")
-        row = {
-            "wave": num,
-            "start": [a["start"], b["start"]],
-            "end": [a["end"], b["end"]],
-            "kind": [a.get("kind"), b.get("kind")],
-            "servers": [a["servers"], b["servers"]],
-            "vcpus": [a["vcpus"], b["vcpus"]],
-            "storage_gb": [a["storage_gb"], b["storage_gb"]],
-            "monthly_payg": [ca, cb],
-            "monthly_payg_delta": _delta(ca, cb),
-            "risk": [(a.get("risk") or {}).get("level"), (b.get("risk") or {}).get("level")],
-            "start_shift_days": _shift(a["start"], b["start"]),
-            "end_shift_days": _shift(a["end"], b["end"]),
-            "servers_in": moved_in.get(num, 0),
-            "servers_out": moved_out.get(num, 0),
-        }
-        if (
-            row["servers_in"]
-            or row["servers_out"]
-            or any(
-                row[k][0] != row[k][1]
-                for k in ("start", "end", "kind", "servers", "vcpus", "storage_gb", "monthly_payg", "risk")
-            )
-        ):
-            row["moved_in_time"] = a["start"] != b["start"] or a["end"] != b["end"]
-            changed.append(row)
+    moved_in, moved_out = _servers_in_out(servers)
+    rows = (
+        _wave_change(num, o_w[num], n_w[num], moved_in, moved_out) for num in sorted(o_w.keys() & n_w.keys())
+    )
+    return {
+        "added": [_wave_row(n_w[k]) for k in sorted(n_w.keys() - o_w.keys())],
+        "removed": [_wave_row(o_w[k]) for k in sorted(o_w.keys() - n_w.keys())],
+        "changed": [row for row in rows if row is not None],
+    }
 
-    def wave_row(w: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "wave": w["number"],
-            "start": w["start"],
-            "end": w["end"],
-            "kind": w.get("kind"),
-            "servers": w["servers"],
-            "vcpus": w["vcpus"],
-            "monthly_payg": (w.get("cost") or {}).get("monthly_payg"),
-        }
 
+def _violation_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     o_v = {v["message"]: v for v in old.get("violations", [])}
     n_v = {v["message"]: v for v in new.get("violations", [])}
-    ofp, nfp = old.get("footprint") or {}, new.get("footprint") or {}
+    return {
+        "added": [n_v[k] for k in sorted(n_v.keys() - o_v.keys())],
+        "removed": [o_v[k] for k in sorted(o_v.keys() - n_v.keys())],
+    }
+
+
+def _reduction_at_target(fp: dict[str, Any]) -> float | None:
+    t = fp.get("target") or {}
+    base = fp.get("baseline")
+    if not base or t.get("remaining_at_target_date") is None:
+        return None
+    return round(1 - t["remaining_at_target_date"] / base, 4)
+
+
+def _footprint_change(
+    ofp: dict[str, Any], nfp: dict[str, Any], timeline: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The footprint projection and the target verdict, before and after; ``changed`` when any differs."""
     ot, nt = ofp.get("target") or {}, nfp.get("target") or {}
-
-    def at_target(fp: dict[str, Any]) -> float | None:
-        t = fp.get("target") or {}
-        base = fp.get("baseline")
-        if not base or t.get("remaining_at_target_date") is None:
-            return None
-        return round(1 - t["remaining_at_target_date"] / base, 4)
-
     footprint: dict[str, Any] = {
         "metric": [ofp.get("metric"), nfp.get("metric")],
         "baseline": [ofp.get("baseline"), nfp.get("baseline")],
         "met": [ot.get("met"), nt.get("met")],
         "reached_on": [ot.get("reached_on"), nt.get("reached_on")],
-        "reduction_at_target": [at_target(ofp), at_target(nfp)],
+        "reduction_at_target": [_reduction_at_target(ofp), _reduction_at_target(nfp)],
         "max_achievable": [ot.get("max_achievable"), nt.get("max_achievable")],
         "target": [_target_text(ot), _target_text(nt)],
     }
-    timeline = _timeline(ofp, nfp)
-    footprint["changed"] = any(v[0] != v[1] for k, v in footprint.items() if isinstance(v, list)) or bool(
-        timeline
-    )
+    differs = any(v[0] != v[1] for v in footprint.values() if isinstance(v, list))
+    footprint["changed"] = differs or bool(timeline)
+    return footprint
+
+
+_SUMMARY_KEYS = (
+    "servers",
+    "migrating",
+    "retiring",
+    "retained",
+    "move_groups",
+    "waves",
+    "first_wave_start",
+    "last_wave_end",
+    "violations",
+    "critical_violations",
+    "monthly_cost",
+)
+
+
+def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
+    """What changed from ``old`` to ``new``: summary, servers, waves, violations, footprint, timeline."""
     os_, ns = old.get("summary") or {}, new.get("summary") or {}
-    summary = {
-        k: [os_.get(k), ns.get(k)]
-        for k in (
-            "servers",
-            "migrating",
-            "retiring",
-            "retained",
-            "move_groups",
-            "waves",
-            "first_wave_start",
-            "last_wave_end",
-            "violations",
-            "critical_violations",
-            "monthly_cost",
-        )
-    }
+    servers = _server_changes(old, new)
+    ofp, nfp = old.get("footprint") or {}, new.get("footprint") or {}
+    timeline = _timeline(ofp, nfp)
     data = {
-        "summary": summary,
-        "servers": {"moved": moved, "added": added, "removed": removed, "resized": resized},
-        "waves": {
-            "added": [wave_row(n_w[k]) for k in sorted(n_w.keys() - o_w.keys())],
-            "removed": [wave_row(o_w[k]) for k in sorted(o_w.keys() - n_w.keys())],
-            "changed": changed,
-        },
-        "violations": {
-            "added": [n_v[k] for k in sorted(n_v.keys() - o_v.keys())],
-            "removed": [o_v[k] for k in sorted(o_v.keys() - n_v.keys())],
-        },
-        "footprint": footprint,
+        "summary": {k: [os_.get(k), ns.get(k)] for k in _SUMMARY_KEYS},
+        "servers": servers,
+        "waves": _wave_changes(old, new, servers),
+        "violations": _violation_changes(old, new),
+        "footprint": _footprint_change(ofp, nfp, timeline),
         "footprint_timeline": timeline,
     }
     return PlanDiff(data)
