@@ -4,27 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 
-from migrator.settings import CalendarSettings
+from migrator.settings import CalendarSettings, FreezeWindow
 
 
 def wave_dates(count: int, calendar: CalendarSettings) -> list[tuple[dt.date, dt.date]]:
-    """Start and end (inclusive) of waves 1..count. A wave that would overlap a freeze starts after it."""
+    """Start and end (inclusive) of waves 1..count: a wave starts ``cadence_weeks`` after the previous one's
+    start and lasts ``wave_weeks``; a wave that would overlap a freeze starts the day after it (and the next
+    waves keep the cadence from there)."""
     length = dt.timedelta(weeks=calendar.wave_weeks) - dt.timedelta(days=1)
     cadence = dt.timedelta(weeks=calendar.cadence_weeks)
     freezes = sorted(calendar.freeze, key=lambda f: (f.start, f.end))
     out: list[tuple[dt.date, dt.date]] = []
     start = calendar.start
     for _ in range(count):
-        moved = True
-        while moved:
-            moved = False
-            for f in freezes:
-                if start <= f.end and start + length >= f.start:
-                    start = f.end + dt.timedelta(days=1)
-                    moved = True
+        start = _clear_of_freezes(start, length, freezes)
         out.append((start, start + length))
         start = start + cadence
     return out
+
+
+def _clear_of_freezes(start: dt.date, length: dt.timedelta, freezes: list[FreezeWindow]) -> dt.date:
+    """The first start on or after ``start`` whose wave (``length`` long) overlaps no freeze."""
+    moved = True
+    while moved:
+        moved = False
+        for f in freezes:
+            if start <= f.end and start + length >= f.start:
+                start = f.end + dt.timedelta(days=1)
+                moved = True
+    return start
 
 
 def freezes_skipped(dates: list[tuple[dt.date, dt.date]], calendar: CalendarSettings) -> list[str]:

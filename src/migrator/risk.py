@@ -18,6 +18,9 @@ class Score:
         return {"level": self.level, "score": self.score, "reasons": list(self.reasons)}
 
 
+Points = tuple[int, str]  # points a rule adds to a wave's risk, and the reason ("" for none)
+
+
 def wave_risk(
     wave: int,
     kind: str,
@@ -26,47 +29,73 @@ def wave_risk(
     fill: float,  # largest share of a capacity limit used
     violations: int,
 ) -> Score:
-    score = 0
-    reasons: list[str] = []
-    if kind == "prod":
-        score += 25
-        reasons.append("production workloads")
-    elif kind == "foundation":
-        score += 20
-        reasons.append("shared services every later wave relies on")
-    crit = members["criticality"]
-    n_crit = int(crit.isin(["critical"]).sum())
-    n_high = int(crit.isin(["high"]).sum())
-    if n_crit:
-        score += 25
-        reasons.append(f"{n_crit} business-critical servers")
-    elif n_high:
-        score += 15
-        reasons.append(f"{n_high} high-criticality servers")
-    elif crit.isin(["medium"]).any():
-        score += 5
-    n_complex = int((groups["complexity"] >= 2).sum()) if len(groups) else 0
-    if n_complex:
-        score += min(20, 10 * n_complex)
-        reasons.append(f"{n_complex} high-complexity move groups")
-    if len(members):
-        share = float(members["has_cross"].mean())
-        if share > 0:
-            score += int(round(20 * share))
-            reasons.append(f"{share:.0%} of its servers keep dependencies across waves (hybrid traffic)")
-    if fill > 0.9:
-        score += 10
-        reasons.append(f"uses {fill:.0%} of a capacity limit")
-    if violations:
-        score += min(20, 5 * violations)
-        reasons.append(f"{violations} planning conditions broken in this wave")
-    if len(groups) and bool(groups["pinned"].any()):
-        reasons.append("placed (in part) by a manual pin")
-    score = int(min(100, score))
+    """Risk 0-100 (low under 30, high from 60): the sum of each rule's points, with their reasons."""
+    rules = (
+        _kind_points(kind),
+        _criticality_points(members["criticality"]),
+        _complexity_points(groups),
+        _cross_wave_points(members),
+        _fill_points(fill),
+        _violation_points(violations),
+        _pin_note(groups),
+    )
+    score = int(min(100, sum(points for points, _ in rules)))
+    reasons = [reason for _, reason in rules if reason]
     level = "low" if score < 30 else "medium" if score < 60 else "high"
     if not reasons:
         reasons.append("dev/test or low-criticality servers with no known cross-wave dependencies")
     return Score(level, score, tuple(reasons))
+
+
+def _kind_points(kind: str) -> Points:
+    if kind == "prod":
+        return 25, "production workloads"
+    if kind == "foundation":
+        return 20, "shared services every later wave relies on"
+    return 0, ""
+
+
+def _criticality_points(crit: pd.Series) -> Points:
+    """The most critical servers count: critical 25, else high 15, else medium 5 (no reason given)."""
+    n_crit = int(crit.isin(["critical"]).sum())
+    n_high = int(crit.isin(["high"]).sum())
+    if n_crit:
+        return 25, f"{n_crit} business-critical servers"
+    if n_high:
+        return 15, f"{n_high} high-criticality servers"
+    return (5, "") if crit.isin(["medium"]).any() else (0, "")
+
+
+def _complexity_points(groups: pd.DataFrame) -> Points:
+    n_complex = int((groups["complexity"] >= 2).sum()) if len(groups) else 0
+    return (min(20, 10 * n_complex), f"{n_complex} high-complexity move groups") if n_complex else (0, "")
+
+
+def _cross_wave_points(members: pd.DataFrame) -> Points:
+    """Up to 20 points by the share of servers with dependencies to other waves."""
+    share = float(members["has_cross"].mean()) if len(members) else 0.0
+    if share > 0:
+        return (
+            int(round(20 * share)),
+            f"{share:.0%} of its servers keep dependencies across waves (hybrid traffic)",
+        )
+    return 0, ""
+
+
+def _fill_points(fill: float) -> Points:
+    return (10, f"uses {fill:.0%} of a capacity limit") if fill > 0.9 else (0, "")
+
+
+def _violation_points(violations: int) -> Points:
+    if not violations:
+        return 0, ""
+    return min(20, 5 * violations), f"{violations} planning conditions broken in this wave"
+
+
+def _pin_note(groups: pd.DataFrame) -> Points:
+    """A reason without points: the wave was (partly) chosen by hand."""
+    pinned = len(groups) and bool(groups["pinned"].any())
+    return (0, "placed (in part) by a manual pin") if pinned else (0, "")
 
 
 def wave_confidence(members: pd.DataFrame) -> Score:
