@@ -1,4 +1,7 @@
-"""A plan diff as a pull-request comment: summary first, details folded, a hidden marker, under GitHub's limit."""
+"""A plan diff as a pull-request comment: summary first, details folded, a hidden marker, within limits.
+
+Every detail table is cut to fewer rows until the comment fits GitHub's limit; the summary always stays.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ def _pair(a: Any, b: Any, money: bool = False) -> str:
 
 
 def _spair(a: Any, b: Any, money: bool = False) -> str:
-    """:func:`_pair` for the summary lines (outside a table, so escaped here; counts with thousands separators)."""
+    """:func:`_pair` for the summary lines: escaped here (not in a table), thousands separators in counts."""
 
     def n(x: Any) -> Any:
         return f"{x:,}" if isinstance(x, int) and not isinstance(x, bool) else x
@@ -55,7 +58,8 @@ def _section(title: str, headers: list[str], rows: list[list[Any]], cap: int) ->
 
 
 def _pcts(values: list[Any]) -> tuple[Any, Any]:
-    return tuple(None if x is None else f"{x:.1%}" for x in values)  # type: ignore[return-value]
+    before, after = (None if x is None else f"{x:.1%}" for x in values)
+    return before, after
 
 
 def _dates(w: dict[str, Any]) -> str:
@@ -75,206 +79,171 @@ def _in_out(w: dict[str, Any]) -> str:
 
 
 def _reached(values: list[Any]) -> tuple[Any, Any]:
-    """``reached_on`` is null when the projection never reaches the target: that is "not reached", not unknown."""
-    return tuple("not reached" if x is None else x for x in values)  # type: ignore[return-value]
-
-
-def _add(lines: list[str], section: str) -> None:
-    if section:
-        lines.append(section)
+    """``reached_on`` is null when the projection never reaches the target: "not reached", not unknown."""
+    before, after = ("not reached" if x is None else x for x in values)
+    return before, after
 
 
 def _pct(x: Any) -> Any:
     return f"{x:.1%}" if isinstance(x, float) else x
 
 
-def render(diff: PlanDiff, cap: int) -> str:
+def _summary(diff: PlanDiff) -> list[str]:
+    """The heading and the summary lines, always shown whatever the size."""
     d = diff.data
-    s, fp = d["summary"], d["footprint"]
+    s, fp, srv, waves, viol = d["summary"], d["footprint"], d["servers"], d["waves"], d["violations"]
     lines = [MARKER, "## Migration plan diff", ""]
     if not diff.changed:
         lines += ["No change to waves, servers, violations or the footprint projection.", ""]
-    verdict = _spair(fp["met"][0], fp["met"][1])
+    moved_in_time = sum(1 for w in waves["changed"] if w.get("moved_in_time"))
     lines += [
-        f"- **Target** ({md_text(fp['target'][1])}): {verdict}; reached {_spair(*_reached(fp['reached_on']))}; "
+        f"- **Target** ({md_text(fp['target'][1])}): {_spair(*fp['met'])}; "
+        f"reached {_spair(*_reached(fp['reached_on']))}; "
         f"reduction at the target date {_spair(*_pcts(fp['reduction_at_target']))}",
-        f"- **Servers**: {_spair(s['servers'][0], s['servers'][1])}; {len(d['servers']['moved']):,} changed wave, {len(d['servers']['added']):,} added, "
-        f"{len(d['servers']['removed']):,} removed, {len(d['servers']['resized']):,} resized",
-        f"- **Waves**: {_spair(s['waves'][0], s['waves'][1])} ({_spair(s['first_wave_start'][0], s['first_wave_start'][1])} to "
-        f"{_spair(s['last_wave_end'][0], s['last_wave_end'][1])}); {len(d['waves']['added']):,} added, {len(d['waves']['removed']):,} removed, "
-        f"{sum(1 for w in d['waves']['changed'] if w.get('moved_in_time')):,} moved in time",
-        f"- **Conditions not met**: {_spair(s['violations'][0], s['violations'][1])} ({len(d['violations']['added']):,} new, {len(d['violations']['removed']):,} resolved)",
+        f"- **Servers**: {_spair(*s['servers'])}; {len(srv['moved']):,} changed wave, "
+        f"{len(srv['added']):,} added, {len(srv['removed']):,} removed, {len(srv['resized']):,} resized",
+        f"- **Waves**: {_spair(*s['waves'])} "
+        f"({_spair(*s['first_wave_start'])} to {_spair(*s['last_wave_end'])}); "
+        f"{len(waves['added']):,} added, {len(waves['removed']):,} removed, {moved_in_time:,} moved in time",
+        f"- **Conditions not met**: {_spair(*s['violations'])} "
+        f"({len(viol['added']):,} new, {len(viol['removed']):,} resolved)",
         f"- **Monthly run-rate (PAYG)**: {_spair(s['monthly_cost'][0], s['monthly_cost'][1], money=True)}",
         "",
     ]
-    _add(
-        lines,
-        _section(
+    return lines
+
+
+# A folded detail section: title, table headers, rows.
+Section = tuple[str, list[str], list[list[Any]]]
+
+
+def _server_sections(servers: dict[str, list[dict[str, Any]]]) -> list[Section]:
+    return [
+        (
             "Servers that changed wave",
             ["Server", "Application", "From wave", "To wave", "Move group"],
             [
                 [m["server"], m["application"], _v(m["from"]), _v(m["to"]), _v(m["move_group"])]
-                for m in d["servers"]["moved"]
+                for m in servers["moved"]
             ],
-            cap,
         ),
-    )
-    _add(
-        lines,
-        _section(
+        (
             "Servers added",
             ["Server", "Application", "Wave"],
-            [[a["server"], a["application"], _v(a["wave"])] for a in d["servers"]["added"]],
-            cap,
+            [[a["server"], a["application"], _v(a["wave"])] for a in servers["added"]],
         ),
-    )
-    _add(
-        lines,
-        _section(
+        (
             "Servers removed",
             ["Server", "Application", "Was in wave"],
-            [[a["server"], a["application"], _v(a["wave"])] for a in d["servers"]["removed"]],
-            cap,
+            [[a["server"], a["application"], _v(a["wave"])] for a in servers["removed"]],
         ),
-    )
-    _add(
-        lines,
-        _section(
+        (
             "Servers resized",
             ["Server", "Azure size"],
-            [[r["server"], _pair(r["from"], r["to"])] for r in d["servers"]["resized"]],
-            cap,
+            [[r["server"], _pair(r["from"], r["to"])] for r in servers["resized"]],
         ),
-    )
-    _add(
-        lines,
-        _section(
+    ]
+
+
+_ONE_PLAN_WAVE = ["Wave", "Start", "End", "Kind", "Servers", "vCPU", "Monthly PAYG"]
+
+
+def _one_plan_wave(w: dict[str, Any]) -> list[Any]:
+    return [
+        w["wave"],
+        w["start"],
+        w["end"],
+        w["kind"],
+        w["servers"],
+        _v(w["vcpus"]),
+        _v(w["monthly_payg"], True),
+    ]
+
+
+def _changed_wave(w: dict[str, Any]) -> list[Any]:
+    return [
+        w["wave"],
+        _dates(w),
+        _pair(*w["kind"]),
+        _pair(*w["servers"]),
+        _in_out(w),
+        _pair(*w["vcpus"]),
+        _pair(*w["storage_gb"]),
+        _pair(w["monthly_payg"][0], w["monthly_payg"][1], money=True),
+        _pair(*w["risk"]),
+    ]
+
+
+def _wave_sections(waves: dict[str, list[dict[str, Any]]]) -> list[Section]:
+    return [
+        (
             "Waves changed",
             ["Wave", "Dates", "Kind", "Servers", "In / out", "vCPU", "Storage GiB", "Monthly PAYG", "Risk"],
-            [
-                [
-                    w["wave"],
-                    _dates(w),
-                    _pair(w["kind"][0], w["kind"][1]),
-                    _pair(w["servers"][0], w["servers"][1]),
-                    _in_out(w),
-                    _pair(w["vcpus"][0], w["vcpus"][1]),
-                    _pair(w["storage_gb"][0], w["storage_gb"][1]),
-                    _pair(w["monthly_payg"][0], w["monthly_payg"][1], money=True),
-                    _pair(w["risk"][0], w["risk"][1]),
-                ]
-                for w in d["waves"]["changed"]
-            ],
-            cap,
+            [_changed_wave(w) for w in waves["changed"]],
         ),
-    )
-    _add(
-        lines,
-        _section(
-            "Waves added",
-            ["Wave", "Start", "End", "Kind", "Servers", "vCPU", "Monthly PAYG"],
-            [
-                [
-                    w["wave"],
-                    w["start"],
-                    w["end"],
-                    w["kind"],
-                    w["servers"],
-                    _v(w["vcpus"]),
-                    _v(w["monthly_payg"], True),
-                ]
-                for w in d["waves"]["added"]
-            ],
-            cap,
-        ),
-    )
-    _add(
-        lines,
-        _section(
-            "Waves removed",
-            ["Wave", "Start", "End", "Kind", "Servers", "vCPU", "Monthly PAYG"],
-            [
-                [
-                    w["wave"],
-                    w["start"],
-                    w["end"],
-                    w["kind"],
-                    w["servers"],
-                    _v(w["vcpus"]),
-                    _v(w["monthly_payg"], True),
-                ]
-                for w in d["waves"]["removed"]
-            ],
-            cap,
-        ),
-    )
-    _add(
-        lines,
-        _section(
-            "Conditions newly broken",
-            ["#", "Waves", "What"],
-            [
-                [v["condition"], ", ".join(map(str, v["waves"])), v["message"]]
-                for v in d["violations"]["added"]
-            ],
-            cap,
-        ),
-    )
-    _add(
-        lines,
-        _section(
-            "Conditions resolved",
-            ["#", "Waves", "What"],
-            [
-                [v["condition"], ", ".join(map(str, v["waves"])), v["message"]]
-                for v in d["violations"]["removed"]
-            ],
-            cap,
-        ),
-    )
-    _add(
-        lines,
-        _section(
+        ("Waves added", _ONE_PLAN_WAVE, [_one_plan_wave(w) for w in waves["added"]]),
+        ("Waves removed", _ONE_PLAN_WAVE, [_one_plan_wave(w) for w in waves["removed"]]),
+    ]
+
+
+def _violation_sections(violations: dict[str, list[dict[str, Any]]]) -> list[Section]:
+    def rows(items: list[dict[str, Any]]) -> list[list[Any]]:
+        return [[v["condition"], ", ".join(map(str, v["waves"])), v["message"]] for v in items]
+
+    return [
+        ("Conditions newly broken", ["#", "Waves", "What"], rows(violations["added"])),
+        ("Conditions resolved", ["#", "Waves", "What"], rows(violations["removed"])),
+    ]
+
+
+def _footprint_sections(footprint: dict[str, Any], timeline: list[dict[str, Any]]) -> list[Section]:
+    def before_after(key: str, values: list[Any]) -> list[Any]:
+        shown = _reached(values) if key == "reached_on" else values
+        return [_v(_pct(x) if key in ("reduction_at_target", "max_achievable") else x) for x in shown]
+
+    def change(delta: Any) -> str:
+        return _v(delta) if delta is None else f"{delta:+,.6g}"
+
+    return [
+        (
             "Footprint projection",
             ["", "Before", "After"],
-            [
-                [
-                    k.replace("_", " "),
-                    *(
-                        _v(_pct(x) if k in ("reduction_at_target", "max_achievable") else x)
-                        for x in (_reached(v) if k == "reached_on" else v)
-                    ),
-                ]
-                for k, v in fp.items()
-                if isinstance(v, list)
-            ],
-            cap,
+            [[k.replace("_", " "), *before_after(k, v)] for k, v in footprint.items() if isinstance(v, list)],
         ),
-    )
-    _add(
-        lines,
-        _section(
+        (
             "Footprint by month (months that changed)",
             ["Month", "Remaining before", "Remaining after", "Change"],
-            [
-                [
-                    m["month"],
-                    _v(m["before"]),
-                    _v(m["after"]),
-                    _v(m["delta"]) if m["delta"] is None else f"{m['delta']:+,.6g}",
-                ]
-                for m in d.get("footprint_timeline", [])
-            ],
-            cap,
+            [[m["month"], _v(m["before"]), _v(m["after"]), change(m["delta"])] for m in timeline],
         ),
-    )
-    return "\n".join(x for x in lines if x is not None).rstrip("\n") + "\n"
+    ]
+
+
+def _sections(diff: PlanDiff) -> list[Section]:
+    """The detail sections in the order the comment shows them."""
+    d = diff.data
+    return [
+        *_server_sections(d["servers"]),
+        *_wave_sections(d["waves"]),
+        *_violation_sections(d["violations"]),
+        *_footprint_sections(d["footprint"], d.get("footprint_timeline", [])),
+    ]
+
+
+def _assemble(summary: list[str], sections: list[Section], cap: int) -> str:
+    """The comment with at most ``cap`` rows per detail table; empty sections are left out."""
+    folded = [_section(title, headers, rows, cap) for title, headers, rows in sections]
+    return "\n".join([*summary, *(x for x in folded if x)]).rstrip("\n") + "\n"
+
+
+def render(diff: PlanDiff, cap: int) -> str:
+    return _assemble(_summary(diff), _sections(diff), cap)
 
 
 def diff_markdown(diff: PlanDiff, limit: int = COMMENT_LIMIT) -> str:
     """The comment, with detail tables shortened until it fits GitHub's limit (the summary always stays)."""
+    summary, sections = _summary(diff), _sections(diff)
     for cap in ROW_STEPS:
-        text = render(diff, cap)
+        text = _assemble(summary, sections, cap)
         if len(text) <= limit:
             return text
     return (
