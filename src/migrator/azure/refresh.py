@@ -1,10 +1,11 @@
 """Rebuild the catalog from live sources: ``migrator catalog refresh --region REGION``.
 
-Prices come from the public Azure Retail Prices API (no login; pages follow ``NextPageLink``): pay-as-you-go VM
-meters (Linux and Windows told apart by the product name), 1- and 3-year reservations (the term price divided by
-its hours) and managed-disk tiers (monthly prices). Size capabilities come from the Compute resource SKUs API
-through azure-mgmt-compute when a subscription is given and credentials are available; otherwise from the bundled
-snapshots (capabilities do not vary by region), keeping only sizes that have a price meter in the region.
+Prices come from the public Azure Retail Prices API over plain HTTPS (no login, no Azure SDK; pages follow
+``NextPageLink``): pay-as-you-go VM meters (Linux and Windows told apart by the product name), 1- and 3-year
+reservations (the term price divided by its hours) and managed-disk tiers (monthly prices). Size capabilities
+come from the Compute resource SKUs API through azure-mgmt-compute (the ``migrator[azure]`` extra) when a
+subscription is given; otherwise from the bundled snapshots (capabilities do not vary by region), keeping only
+sizes that have a price meter in the region.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from migrator.azure.catalog import BUNDLED_REGIONS
+import pandas as pd
+
+from migrator.azure.arm import azure_sdk
+from migrator.azure.catalog import BUNDLED_REGIONS, load_catalog
 from migrator.errors import MigratorError
 
 RETAIL_API = "https://prices.azure.com/api/retail/prices"
@@ -79,7 +83,8 @@ def vm_prices(items: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
             term = it.get("reservationTerm", "")
             hours = 8760.0 if term.startswith("1") else 26280.0 if term.startswith("3") else 0.0
             if hours:
-                # Reservation meters are compute only; Windows adds its licence at the pay-as-you-go difference later.
+                # Reservation meters are compute only; Windows adds its licence at the pay-as-you-go
+                # difference later.
                 out.setdefault(size, {})["linux_" + ("1y" if hours == 8760.0 else "3y")] = price / hours
     for p in out.values():
         for term in ("1y", "3y"):
@@ -106,67 +111,69 @@ def sku_capabilities(
     region: str, subscription: str, credential: Any, **client_kwargs: Any
 ) -> list[dict[str, Any]]:
     """Resource SKUs of the region through the real ComputeManagementClient (lazily imported)."""
-    from azure.mgmt.compute import ComputeManagementClient
+    compute = azure_sdk("'migrator catalog refresh --subscription'").compute
+    client = compute.ComputeManagementClient(credential, subscription, **client_kwargs)
+    return [
+        _capabilities(sku)
+        for sku in client.resource_skus.list(filter=f"location eq '{region}'")
+        if sku.resource_type == "virtualMachines"
+    ]
 
-    client = ComputeManagementClient(credential, subscription, **client_kwargs)
-    sizes = []
-    for sku in client.resource_skus.list(filter=f"location eq '{region}'"):
-        if sku.resource_type != "virtualMachines":
-            continue
-        caps = {c.name: c.value for c in (sku.capabilities or [])}
-        zones = sorted({z for li in (sku.location_info or []) for z in (li.zones or [])})
-        restrictions = sorted(
-            {
-                str(getattr(r.reason_code, "value", r.reason_code))
-                for r in (sku.restrictions or [])
-                if r.reason_code
-            }
-        )
-        regional = any(
-            getattr(r.type, "value", r.type) == "Location"
-            and getattr(r.reason_code, "value", r.reason_code) != "NotAvailableForSubscription"
+
+def _capabilities(sku: Any) -> dict[str, Any]:
+    """One size of the resource SKUs API in the catalog's shape."""
+    caps = {c.name: c.value for c in (sku.capabilities or [])}
+    zones = sorted({z for li in (sku.location_info or []) for z in (li.zones or [])})
+    restrictions = sorted(
+        {
+            str(getattr(r.reason_code, "value", r.reason_code))
             for r in (sku.restrictions or [])
-        )
-        sizes.append(
-            {
-                "name": sku.name,
-                "family": sku.family or "",
-                "vcpus": int(float(caps.get("vCPUs") or 0)),
-                "memory_gb": float(caps.get("MemoryGB") or 0),
-                "max_data_disks": int(float(caps.get("MaxDataDiskCount") or 0)),
-                "premium_io": caps.get("PremiumIO", "False") == "True",
-                "hyperv_generations": caps.get("HyperVGenerations", ""),
-                "arch": caps.get("CpuArchitectureType", "x64"),
-                "zones": zones,
-                "restrictions": restrictions,
-                "regional_restriction": regional,
-            }
-        )
-    return sizes
+            if r.reason_code
+        }
+    )
+    regional = any(
+        getattr(r.type, "value", r.type) == "Location"
+        and getattr(r.reason_code, "value", r.reason_code) != "NotAvailableForSubscription"
+        for r in (sku.restrictions or [])
+    )
+    return {
+        "name": sku.name,
+        "family": sku.family or "",
+        "vcpus": int(float(caps.get("vCPUs") or 0)),
+        "memory_gb": float(caps.get("MemoryGB") or 0),
+        "max_data_disks": int(float(caps.get("MaxDataDiskCount") or 0)),
+        "premium_io": caps.get("PremiumIO", "False") == "True",
+        "hyperv_generations": caps.get("HyperVGenerations", ""),
+        "arch": caps.get("CpuArchitectureType", "x64"),
+        "zones": zones,
+        "restrictions": restrictions,
+        "regional_restriction": regional,
+    }
+
+
+_CAPABILITY_KEYS = (
+    "name",
+    "family",
+    "vcpus",
+    "memory_gb",
+    "max_data_disks",
+    "premium_io",
+    "hyperv_generations",
+    "arch",
+)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a table as dicts keyed by column name."""
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 def _bundled_capabilities() -> dict[str, dict[str, Any]]:
-    from migrator.azure.catalog import load_catalog
-
     caps: dict[str, dict[str, Any]] = {}
     for region in BUNDLED_REGIONS:
-        for row in load_catalog(region).sizes.to_dict(orient="records"):
+        for row in _records(load_catalog(region).sizes):
             caps.setdefault(
-                row["name"],
-                {
-                    k: row[k]
-                    for k in (
-                        "name",
-                        "family",
-                        "vcpus",
-                        "memory_gb",
-                        "max_data_disks",
-                        "premium_io",
-                        "hyperv_generations",
-                        "arch",
-                    )
-                }
-                | {"zones": [], "restrictions": []},
+                row["name"], {k: row[k] for k in _CAPABILITY_KEYS} | {"zones": [], "restrictions": []}
             )
     return caps
 
@@ -190,14 +197,45 @@ def refresh(
     disk_items = retail_items(
         region, "serviceName eq 'Storage' and contains(productName, 'Managed Disks')", fetch
     )
-    dprices = disk_prices(disk_items)
     if subscription:
         sizes = sku_capabilities(region, subscription, credential, **client_kwargs)
         cap_source = f"Compute resource SKUs API, subscription {subscription[:8]}..., {today.isoformat()}"
     else:
         caps = _bundled_capabilities()
         sizes = [caps[name] for name in sorted(prices) if name in caps]
-        cap_source = "capabilities from the bundled snapshots (no subscription given); sizes limited to those priced in the region"
+        cap_source = (
+            "capabilities from the bundled snapshots (no subscription given); "
+            "sizes limited to those priced in the region"
+        )
+    rows = _size_rows(sizes, prices)
+    disks = _disk_tiers(disk_prices(disk_items))
+    day = today.isoformat()
+    return {
+        "region": region,
+        "currency": "USD",
+        "snapshot": {
+            "prices": day,
+            "skus": day,
+            "retail_meters": day,
+            "reservations": day,
+            "disks": day if disks else None,
+        },
+        "sources": [
+            f"Azure Retail Prices API ({len(vm_items)} VM meters, {len(disk_items)} storage meters), {day}",
+            cap_source,
+        ],
+        "stats": {
+            "sizes": len(rows),
+            "priced": sum(1 for r in rows if r["linux"] is not None or r["windows"] is not None),
+        },
+        "sizes": rows,
+        "disks": disks,
+        "disk_prices": "from the Retail Prices API" if disks else "unknown: no managed-disk meters returned",
+    }
+
+
+def _size_rows(sizes: list[dict[str, Any]], prices: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
+    """The catalog's size rows: capabilities and the region's prices, by name."""
     rows = []
     for s in sorted(sizes, key=lambda x: x["name"]):
         p = prices.get(s["name"], {})
@@ -216,37 +254,10 @@ def refresh(
                 else "no pay-as-you-go meter in the region",
             }
         )
-    disks = _disk_tiers(dprices)
-    return {
-        "region": region,
-        "currency": "USD",
-        "snapshot": {
-            "prices": today.isoformat(),
-            "skus": today.isoformat(),
-            "retail_meters": today.isoformat(),
-            "reservations": today.isoformat(),
-            "disks": today.isoformat() if disks else None,
-        },
-        "sources": [
-            f"Azure Retail Prices API ({len(vm_items)} VM meters, {len(disk_items)} storage meters), {today.isoformat()}",
-            cap_source,
-        ],
-        "stats": {
-            "sizes": len(rows),
-            "priced": sum(1 for r in rows if r["linux"] is not None or r["windows"] is not None),
-        },
-        "sizes": rows,
-        "disks": disks,
-        "disk_prices": "from the Retail Prices API" if disks else "unknown: no managed-disk meters returned",
-    }
+    return rows
 
 
 def _disk_tiers(prices: dict[tuple[str, str], float]) -> list[dict[str, Any]]:
-    from migrator.azure.catalog import load_catalog
-
+    """The managed-disk tiers with the region's monthly prices (None when not priced)."""
     base = load_catalog("westeurope").disks  # tier sizes and limits are the same in every region
-    out = []
-    for row in base.to_dict(orient="records"):
-        price = prices.get((row["type"], row["tier"]))
-        out.append({**row, "monthly_price": price})
-    return out if prices else [{**r, "monthly_price": None} for r in base.to_dict(orient="records")]
+    return [{**row, "monthly_price": prices.get((row["type"], row["tier"]))} for row in _records(base)]

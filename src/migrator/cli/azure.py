@@ -1,10 +1,10 @@
-"""``migrator azure check``: reconcile a plan with a live subscription and check that the next waves can land."""
+"""``migrator azure check``: reconcile a plan with a live subscription; check that the next waves can land."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,6 +13,10 @@ from rich.text import Text
 from migrator.cli.app import EXIT_GATE, EXIT_OK, app
 from migrator.cli.common import err_console, fail, out_console
 from migrator.errors import MigratorError
+
+if TYPE_CHECKING:
+    from migrator.azure.arm import Connection
+    from migrator.azure.check import CheckResult
 
 azure_app = typer.Typer(
     help="Live checks against an Azure subscription (optional; never needed to plan).", no_args_is_help=True
@@ -61,11 +65,31 @@ def check_command(
         bool, typer.Option("--fail-on-blocking", help="Exit 1 when a finding blocks the next wave.")
     ] = False,
 ) -> None:
-    """Which planned servers have landed, which are missing or drifted, and whether sizes and quota let the next waves land."""
+    """Which planned servers have landed, which are missing or drifted, and whether sizes and quota let the
+    next waves land."""
     from migrator.azure import arm
-    from migrator.azure.check import check_plan
-    from migrator.azure.check_report import check_json, check_markdown
-    from migrator.outputs import write_files
+
+    _check_options(auth, cloud, arm_endpoint)
+    try:
+        arm.azure_sdk("'migrator azure check'")
+    except MigratorError as exc:
+        fail(str(exc))
+    doc = load_plan(plan)
+    conn = arm.Connection(subscription=subscription, auth=auth, cloud=cloud, arm_endpoint=arm_endpoint)
+    day = as_of.date() if as_of else dt.date.today()
+    result = _run_check(doc, conn, day, region, match_tag)
+    _print_check(result, day)
+    if out is not None:
+        _write_reports(result, out)
+    if fail_on_blocking and result.blocking:
+        err_console().print(f"gate tripped: {result.blocking} blocking findings", markup=False)
+        raise typer.Exit(EXIT_GATE)
+    raise typer.Exit(EXIT_OK)
+
+
+def _check_options(auth: str, cloud: str, arm_endpoint: str | None) -> None:
+    """Exit 2 on an --auth, --cloud or --arm-endpoint the check cannot use."""
+    from migrator.azure import arm
 
     if auth not in arm.AUTH_CHOICES:
         fail(f"--auth must be one of {', '.join(arm.AUTH_CHOICES)}")
@@ -73,16 +97,26 @@ def check_command(
         fail(f"--cloud must be one of {', '.join(arm.CLOUDS)}")
     if arm_endpoint and not arm_endpoint.startswith("https://"):
         fail("--arm-endpoint must be an https:// URL")
-    doc = load_plan(plan)
-    conn = arm.Connection(subscription=subscription, auth=auth, cloud=cloud, arm_endpoint=arm_endpoint)
-    day = as_of.date() if as_of else dt.date.today()
+
+
+def _run_check(
+    doc: dict, conn: Connection, day: dt.date, region: str | None, match_tag: str | None
+) -> CheckResult:
+    """The check of the plan against the subscription, or exit 2 with one line on what went wrong."""
+    from migrator.azure import arm
+    from migrator.azure.check import check_plan
+
     try:
         client = arm.CLIENT_FACTORY(conn)
-        result = check_plan(doc, client, conn, day, region, match_tag)
+        return check_plan(doc, client, conn, day, region, match_tag)
     except MigratorError as exc:
         fail(str(exc))
     except Exception as exc:  # an SDK error outside the calls wrapped in check_plan
         fail(str(arm.describe_error(exc, conn, "talking to Azure")))
+
+
+def _print_check(result: CheckResult, day: dt.date) -> None:
+    """The findings as a table on stdout, then a one-line summary."""
     console = out_console()
     table = Table(title=f"Azure check of {result.region} as of {day}", title_justify="left")
     for col in ("Severity", "Kind", "Wave", "Server", "Finding"):
@@ -104,12 +138,13 @@ def check_command(
             + (", ".join(f"{n} {k}" for k, n in summary["reconciliation"].items()) or "nothing due")
         )
     )
-    if out is not None:
-        write_files(
-            {"azure-check.json": check_json(result), "azure-check.md": check_markdown(result).encode()}, out
-        )
-        err_console().print(f"wrote azure-check.md, azure-check.json to {out}", markup=False)
-    if fail_on_blocking and result.blocking:
-        err_console().print(f"gate tripped: {result.blocking} blocking findings", markup=False)
-        raise typer.Exit(EXIT_GATE)
-    raise typer.Exit(EXIT_OK)
+
+
+def _write_reports(result: CheckResult, out: Path) -> None:
+    from migrator.azure.check_report import check_json, check_markdown
+    from migrator.outputs import write_files
+
+    write_files(
+        {"azure-check.json": check_json(result), "azure-check.md": check_markdown(result).encode()}, out
+    )
+    err_console().print(f"wrote azure-check.md, azure-check.json to {out}", markup=False)

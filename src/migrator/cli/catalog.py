@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,6 +12,11 @@ from rich.text import Text
 from migrator.cli.app import EXIT_OK, app
 from migrator.cli.common import err_console, fail, out_console
 from migrator.errors import MigratorError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from migrator.azure.catalog import Catalog
 
 catalog_app = typer.Typer(help="The Azure VM size catalog used for sizing and cost.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
@@ -39,58 +44,83 @@ def show(
         cat = load_catalog(region, str(catalog_file) if catalog_file else "")
     except MigratorError as exc:
         fail(str(exc))
-    sizes = cat.sizes
-    if series:
-        sizes = sizes[sizes["series"].str.lower().isin([s.lower() for s in series])]
-    if min_vcpus is not None:
-        sizes = sizes[sizes["vcpus"] >= min_vcpus]
-    if max_vcpus is not None:
-        sizes = sizes[sizes["vcpus"] <= max_vcpus]
-    if min_memory is not None:
-        sizes = sizes[sizes["memory_gb"] >= min_memory]
-    if max_memory is not None:
-        sizes = sizes[sizes["memory_gb"] <= max_memory]
+    sizes = _filtered(cat.sizes, series, (min_vcpus, max_vcpus), (min_memory, max_memory))
     sizes = sizes.sort_values(["series", "vcpus", "memory_gb", "name"], kind="mergesort")
     total = len(sizes)
     if limit:
         sizes = sizes.head(limit)
-    table = Table(
-        title=f"{cat.region}: {cat.origin}, prices of {cat.snapshot.get('prices')}", title_justify="left"
-    )
-    for col in (
-        "Size",
-        "Series",
-        "vCPU",
-        "Memory GiB",
-        "Data disks",
-        "Linux $/h",
-        "Windows $/h",
-        "1y $/h",
-        "3y $/h",
-        "Note",
-    ):
-        table.add_column(col, justify="right" if col not in ("Size", "Series", "Note") else "left")
-
-    def price(v: float) -> str:
-        return "unknown" if v != v else f"{v:.4f}"
-
-    for r in sizes.itertuples(index=False):
-        table.add_row(
-            Text(r.name),
-            Text(r.series),
-            str(r.vcpus),
-            f"{r.memory_gb:g}",
-            str(r.max_data_disks),
-            price(r.linux),
-            price(r.windows),
-            price(r.linux_1y),
-            price(r.linux_3y),
-            Text(("subscription-restricted; " if r.restrictions else "") + (r.price_note or "")),
-        )
-    out_console().print(table)
+    out_console().print(_sizes_table(cat, sizes))
     if total > len(sizes):
         err_console().print(f"{total - len(sizes)} more sizes; use --limit 0 or filters", markup=False)
     raise typer.Exit(EXIT_OK)
+
+
+Bounds = tuple[float | None, float | None]
+
+
+def _filtered(sizes: pd.DataFrame, series: list[str] | None, vcpus: Bounds, memory: Bounds) -> pd.DataFrame:
+    """The sizes of the given series (any case) within the vCPU and memory bounds (None: unbounded)."""
+    if series:
+        sizes = sizes[sizes["series"].str.lower().isin([s.lower() for s in series])]
+    for column, (low, high) in (("vcpus", vcpus), ("memory_gb", memory)):
+        if low is not None:
+            sizes = sizes[sizes[column] >= low]
+        if high is not None:
+            sizes = sizes[sizes[column] <= high]
+    return sizes
+
+
+_COLUMNS = (
+    "Size",
+    "Series",
+    "vCPU",
+    "Memory GiB",
+    "Data disks",
+    "Linux $/h",
+    "Windows $/h",
+    "1y $/h",
+    "3y $/h",
+)
+_FIELDS = (
+    "name",
+    "series",
+    "vcpus",
+    "memory_gb",
+    "max_data_disks",
+    "linux",
+    "windows",
+    "linux_1y",
+    "linux_3y",
+    "restrictions",
+    "price_note",
+)
+
+
+def _sizes_table(cat: Catalog, sizes: pd.DataFrame) -> Table:
+    table = Table(
+        title=f"{cat.region}: {cat.origin}, prices of {cat.snapshot.get('prices')}", title_justify="left"
+    )
+    for col in (*_COLUMNS, "Note"):
+        table.add_column(col, justify="right" if col not in ("Size", "Series", "Note") else "left")
+    for values in zip(*(sizes[f].tolist() for f in _FIELDS), strict=True):
+        r = dict(zip(_FIELDS, values, strict=True))
+        table.add_row(
+            Text(r["name"]),
+            Text(r["series"]),
+            str(r["vcpus"]),
+            f"{r['memory_gb']:g}",
+            str(r["max_data_disks"]),
+            _price(r["linux"]),
+            _price(r["windows"]),
+            _price(r["linux_1y"]),
+            _price(r["linux_3y"]),
+            Text(("subscription-restricted; " if r["restrictions"] else "") + (r["price_note"] or "")),
+        )
+    return table
+
+
+def _price(v: float) -> str:
+    return "unknown" if v != v else f"{v:.4f}"
 
 
 @catalog_app.command("refresh")
@@ -108,16 +138,17 @@ def refresh_command(
         ),
     ] = None,
 ) -> None:
-    """Rebuild the catalog from the public Azure Retail Prices API (and the SKUs API when a subscription is given)."""
+    """Rebuild the catalog from the public Azure Retail Prices API (and the SKUs API when a subscription is
+    given)."""
+    from migrator.azure import arm
     from migrator.azure import refresh as live
     from migrator.azure.build_catalog import write
 
-    credential = None
-    if subscription:
-        from migrator.azure.arm import make_credential
-
-        credential = make_credential("default")
     try:
+        credential = None
+        if subscription:
+            arm.azure_sdk("'migrator catalog refresh --subscription'")
+            credential = arm.make_credential("default")
         doc = live.refresh(region, fetch=live.http_fetch, subscription=subscription, credential=credential)
     except MigratorError as exc:
         fail(str(exc))
