@@ -1,6 +1,7 @@
-"""Time reading an RVTools-style vInfo CSV of N VMs (default 100,000): ``python benchmarks/read_rvtools.py [N]``.
+"""Time reading an RVTools-style vInfo CSV of N VMs (default 100,000).
 
-Prints the time migrator takes to read and validate it and, as the floor, the time pyarrow takes to parse it.
+Run ``python benchmarks/read_rvtools.py [N]``. Prints the time migrator takes to read and validate it and,
+as the floor, the time pyarrow takes to parse it.
 """
 
 from __future__ import annotations

@@ -78,7 +78,8 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "plan not found" in result.output
 
 
-# Hand-made plans following the plan.json contract (sizing partly null): every kind of change, escaping, unknown cost.
+# Hand-made plans following the plan.json contract (sizing partly null): every kind of change, escaping,
+# unknown cost.
 
 HAND = (DATA / "hand-old.json", DATA / "hand-new.json")
 GOLDEN_DIR = GOLDEN.parent

@@ -1,9 +1,9 @@
 """Build the bundled sample estate (deterministic): ``python inventories/sample/build_sample.py``.
 
-A fictional manufacturer's data center in Munich: 3 VMware clusters and a few physical servers, ~20 applications
-across prod, dev and test, shared services (domain controllers, DNS, monitoring, backup, patching), some
-applications to retire and an OT historian to retain, and dependency data like an agentless dependency export
-aggregated per server pair and port. Rerun after editing; the files it writes are committed.
+A fictional manufacturer's data center in Munich: 3 VMware clusters and a few physical servers, ~20
+applications across prod, dev and test, shared services (domain controllers, DNS, monitoring, backup,
+patching), some applications to retire and an OT historian to retain, and dependency data like an agentless
+dependency export aggregated per server pair and port. Rerun after editing; the files it writes are committed.
 """
 
 from __future__ import annotations
@@ -238,7 +238,6 @@ def add(
     name,
     app,
     env,
-    tier,
     cores,
     mem,
     storage,
@@ -306,7 +305,6 @@ for app, crit, cplx, disp, envs, tiers in APPS:
                     name,
                     app,
                     env,
-                    tier,
                     max(2, int(cores * scale)),
                     max(4, int(mem * scale)),
                     int(storage * scale),
@@ -335,7 +333,6 @@ for name, role, os_key in shared:
         name,
         "infrastructure",
         "prod",
-        "svc",
         4,
         16,
         200 if "bkp" not in name else 20000,
@@ -423,7 +420,7 @@ for s in everyone:
         dep("muc-bkp01", s, 10000, rng.integers(10, 60))
     if str(s).endswith("p") or rng.random() < 0.7:
         dep(s, "muc-wsus01", 8530, rng.integers(5, 40))
-# Things the inventory does not know: a trading partner on the internet and a file server already switched off.
+# Things the inventory does not know: a trading partner on the internet, a file server already switched off.
 for s in tier_servers[("edi-gateway", "prod", "app")]:
     deps.append(
         {

@@ -12,8 +12,11 @@ from pathlib import Path
 
 
 def display_path(path: str | Path, in_output: bool = True) -> str:
-    """A path relative to the working directory when possible. In files migrator writes (``in_output``) an absolute
-    path outside it is cut to its name, so outputs do not depend on where a checkout lives; in messages it is kept."""
+    """A path relative to the working directory when possible.
+
+    In files migrator writes (``in_output``) an absolute path outside it is cut to its name, so outputs do not
+    depend on where a checkout lives; in messages it is kept.
+    """
     p = Path(path)
     try:
         return p.resolve().relative_to(Path.cwd().resolve()).as_posix()

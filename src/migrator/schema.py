@@ -3,8 +3,9 @@
 Readers (``migrator.inputs``) turn whatever a user has (our native CSV, Azure Migrate's import template,
 RVTools, dependency exports) into these tables; :mod:`migrator.validate` checks and normalises them.
 Units are fixed here once: cores are vCPUs (or physical cores for a physical server); memory and storage in
-GiB (columns are named ``_gb`` as inventory tools name them, and like those tools we mean 1024^3 bytes; readers
-convert MiB/MB with the factor they state in the plan's assumptions); power in watts; utilisation in percent 0-100.
+GiB (columns are named ``_gb`` as inventory tools name them, and like those tools we mean 1024^3 bytes;
+readers convert MiB/MB with the factor they state in the plan's assumptions); power in watts; utilisation in
+percent 0-100.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ SERVER_COLUMNS: tuple[Column, ...] = (
         "str",
         False,
         "",
-        "'shared' forces a shared-service hub, 'app' forbids it; infrastructure roles (dns, domain-controller, ...) count as shared.",
+        "'shared' forces a shared-service hub, 'app' forbids it; "
+        "infrastructure roles (dns, domain-controller, ...) count as shared.",
     ),
     Column("disks_gb", "str", False, "GiB", "Per-disk sizes separated by ';' (first is the OS disk)."),
     Column("iops", "float", False, "IOPS", "Total disk operations per second (read + write)."),

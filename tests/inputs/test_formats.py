@@ -17,10 +17,12 @@ DISCOVERY = DATA / "azure-migrate-discovery-report-294.xlsx"
 DEPS = DATA / "azure-migrate-dependency-export-sample.csv"
 
 AZMIG_HEADER = (
-    "*Server name,IP addresses,*Cores,*Memory (In MB),*OS name,OS version,OS architecture,Server type,Hypervisor,"
-    "CPU utilization percentage,Memory utilization percentage,Network adapters,Network In throughput,Network Out throughput,"
-    "Boot type,Number of disks,Storage in use (In GB),Disk 1 size (In GB),Disk 1 read throughput (MB per second),"
-    "Disk 1 write throughput (MB per second),Disk 1 read ops (operations per second),Disk 1 write ops (operations per second),"
+    "*Server name,IP addresses,*Cores,*Memory (In MB),*OS name,OS version,OS architecture,Server type,"
+    "Hypervisor,CPU utilization percentage,Memory utilization percentage,Network adapters,"
+    "Network In throughput,Network Out throughput,"
+    "Boot type,Number of disks,Storage in use (In GB),Disk 1 size (In GB),"
+    "Disk 1 read throughput (MB per second),Disk 1 write throughput (MB per second),"
+    "Disk 1 read ops (operations per second),Disk 1 write ops (operations per second),"
     "Disk 2 size (In GB),Disk 2 read throughput (MB per second),Disk 2 write throughput (MB per second),"
     "Disk 2 read ops (operations per second),Disk 2 write ops (operations per second)"
 )
@@ -61,8 +63,9 @@ def test_dependency_export_real_file() -> None:
 def test_dependency_export_repeated_slots_and_new_layout(tmp_path: Path) -> None:
     p = tmp_path / "deps.csv"
     p.write_text(
-        "Date,Source Appliance Name,Source Machine ARM ID,Source Server Name,Source IP,Source Application,Source Process,"
-        "Destination Server Name,Destination IP,Destination Application,Destination Process,Destination Port,Connection Count\n"
+        "Date,Source Appliance Name,Source Machine ARM ID,Source Server Name,Source IP,Source Application,"
+        "Source Process,Destination Server Name,Destination IP,Destination Application,Destination Process,"
+        "Destination Port,Connection Count\n"
         "2026-01-01,app1,/x,web01,10.0.0.1,IIS,w3wp.exe,db01,10.0.0.2,SQL,sqlservr.exe,1433,5\n"
         "2026-01-02,app1,/x,web01,10.0.0.1,IIS,w3wp.exe,db01,10.0.0.2,SQL,sqlservr.exe,1433,7\n"
         "2026-01-02,app1,/x,web01,10.0.0.1,IIS,w3wp.exe,,52.1.2.3,,,443,2\n"
@@ -75,7 +78,10 @@ def test_dependency_export_repeated_slots_and_new_layout(tmp_path: Path) -> None
 
 def test_azure_migrate_csv_template_with_bom_units_and_disks(tmp_path: Path) -> None:
     p = tmp_path / "import.csv"
-    body = 'srv1,"10.0.0.5,10.0.1.5",4,16384,Windows Server 2019,Datacenter,64-bit,Virtual,VMware,35,60,1,,,BIOS,2,80,128,10,5,100,50,512,20,10,300,100\n'
+    body = (
+        'srv1,"10.0.0.5,10.0.1.5",4,16384,Windows Server 2019,Datacenter,64-bit,Virtual,VMware,'
+        "35,60,1,,,BIOS,2,80,128,10,5,100,50,512,20,10,300,100\n"
+    )
     p.write_bytes(codecs.BOM_UTF8 + (AZMIG_HEADER + "\n" + body).encode())
     res = read_file(p)
     assert res.format == "azure-migrate-csv"
@@ -125,7 +131,8 @@ def test_number_with_unit_is_named(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         read_file(p)
     assert str(err.value).endswith(
-        "vInfo.csv, row 3, column 'Memory': not a number (a number with a unit in it): '4 GB' (expected a plain number)"
+        "vInfo.csv, row 3, column 'Memory': not a number (a number with a unit in it): '4 GB' "
+        "(expected a plain number)"
     )
 
 
@@ -157,7 +164,7 @@ def test_workbook_read_by_content_not_declared_size(tmp_path: Path) -> None:
     assert len(res.servers) == 1
 
 
-def test_force_format_and_unknown_format(tmp_path: Path) -> None:
+def test_force_format_and_unknown_format() -> None:
     with pytest.raises(InputError, match="unknown format 'nope'"):
         read_file(DEPS, "nope")
     assert read_file(DEPS, "azure-migrate-dependencies").format == "azure-migrate-dependencies"

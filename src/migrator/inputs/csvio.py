@@ -79,7 +79,10 @@ def sniff_dialect(path: Path) -> CsvDialect:
 
 
 def read_csv_text(path: Path, dialect: CsvDialect | None = None) -> pd.DataFrame:
-    """Every column as text (missing cells as ''), header names stripped. Row i of the frame is file row i + 2."""
+    """Every column as text (missing cells as ''), header names stripped.
+
+    Row i of the frame is file row i + 2.
+    """
     dialect = dialect or sniff_dialect(path)
     names = list(dialect.header)
     seen: dict[str, int] = {}

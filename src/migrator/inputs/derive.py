@@ -1,4 +1,4 @@
-"""Fill missing fields by well-known rules, only when asked (``[inputs]`` settings), and say what was derived."""
+"""Fill missing fields by well-known rules, only when asked (``[inputs]`` settings); say what was derived."""
 
 from __future__ import annotations
 
@@ -9,43 +9,57 @@ from migrator.inputs.config import InputSettings
 
 
 def derive_fields(servers: pd.DataFrame, settings: InputSettings) -> tuple[pd.DataFrame, list[Finding]]:
+    """Servers with empty environments / applications filled where asked; what was derived or is missing."""
     findings: list[Finding] = []
     out = servers.copy()
     if settings.environment_pattern:
-        empty = out["environment"].eq("")
-        captured = (
-            out["name"].str.extract(settings.environment_pattern, expand=True)["env"].fillna("").str.lower()
-        )
-        mapped = captured.replace(settings.environment_map)
-        fill = empty & mapped.ne("")
-        out.loc[fill, "environment"] = mapped[fill]
-        findings.append(
-            Finding(
-                "derived-environment",
-                f"environment derived from the server name for {int(fill.sum())} servers "
-                f"({int((empty & ~fill).sum())} still have none)",
-                column="environment",
-                severity="info",
-            )
-        )
+        findings.append(_derive_environment(out, settings))
     if settings.application_from != "none":
-        source = out.get(settings.application_from, pd.Series("", index=out.index)).fillna("").astype(str)
-        if settings.application_pattern:
-            source = source.str.extract(settings.application_pattern, expand=True)["app"].fillna("")
-        else:
-            source = source.str.strip().str.strip("/").str.split("/").str[-1].fillna("")
-        empty = out["application"].eq("")
-        fill = empty & source.ne("")
-        out.loc[fill, "application"] = source[fill]
-        findings.append(
-            Finding(
-                "derived-application",
-                f"application derived from the {settings.application_from} for {int(fill.sum())} servers "
-                f"({int((empty & ~fill).sum())} still have none)",
-                column="application",
-                severity="info",
-            )
-        )
+        findings.append(_derive_application(out, settings))
+    findings.extend(_still_missing(out))
+    return out, findings
+
+
+def _derive_environment(out: pd.DataFrame, settings: InputSettings) -> Finding:
+    """Empty environments from the server name (``environment_pattern``'s ``env`` group, then mapped)."""
+    empty = out["environment"].eq("")
+    captured = (
+        out["name"].str.extract(settings.environment_pattern, expand=True)["env"].fillna("").str.lower()
+    )
+    mapped = captured.replace(settings.environment_map)
+    fill = empty & mapped.ne("")
+    out.loc[fill, "environment"] = mapped[fill]
+    return Finding(
+        "derived-environment",
+        f"environment derived from the server name for {int(fill.sum())} servers "
+        f"({int((empty & ~fill).sum())} still have none)",
+        column="environment",
+        severity="info",
+    )
+
+
+def _derive_application(out: pd.DataFrame, settings: InputSettings) -> Finding:
+    """Empty applications from another column (its ``app`` group, or the last folder of a path)."""
+    source = out.get(settings.application_from, pd.Series("", index=out.index)).fillna("").astype(str)
+    if settings.application_pattern:
+        source = source.str.extract(settings.application_pattern, expand=True)["app"].fillna("")
+    else:
+        source = source.str.strip().str.strip("/").str.split("/").str[-1].fillna("")
+    empty = out["application"].eq("")
+    fill = empty & source.ne("")
+    out.loc[fill, "application"] = source[fill]
+    return Finding(
+        "derived-application",
+        f"application derived from the {settings.application_from} for {int(fill.sum())} servers "
+        f"({int((empty & ~fill).sum())} still have none)",
+        column="application",
+        severity="info",
+    )
+
+
+def _still_missing(out: pd.DataFrame) -> list[Finding]:
+    """What planning assumes for servers still without an application or an environment."""
+    findings = []
     missing_app = int(out["application"].eq("").sum())
     if missing_app:
         findings.append(
@@ -68,4 +82,4 @@ def derive_fields(servers: pd.DataFrame, settings: InputSettings) -> tuple[pd.Da
                 severity="info",
             )
         )
-    return out, findings
+    return findings

@@ -1,8 +1,9 @@
 """Azure Migrate Export's discovery report (xlsx, sheet ``Discovery_Report``).
 
-One row per discovered machine: ``Machine Name, Environment, Operating System, Cores, Memory (in MB), Total Disks,
-IP Addresses, MAC Addresses, Boot Type, Power Stats, ...``. IP cells hold several addresses as ``[ipv6,...,ipv4];``.
-The report has no disk sizes: storage is unknown and counts as 0 in wave totals (reported).
+One row per discovered machine: ``Machine Name, Environment, Operating System, Cores, Memory (in MB), Total
+Disks, IP Addresses, MAC Addresses, Boot Type, Power Stats, ...``. IP cells hold several addresses as
+``[ipv6,...,ipv4];``. The report has no disk sizes: storage is unknown and counts as 0 in wave totals
+(reported).
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from migrator.errors import Finding, InputError
+from migrator.errors import InputError
 from migrator.inputs.base import ReadResult, register
 from migrator.inputs.mapping import find_columns
 from migrator.inputs.units import parse_numbers
 from migrator.inputs.xlsx import is_workbook, read_sheet, sheet_names
 
 SHEET = "Discovery_Report"
+ASSUMPTION = (
+    "Discovery report: memory 'in MB' is MiB, divided by 1024 for GiB; several IPs per cell are split."
+)
 ALIASES = {
     "name": ["Machine Name"],
     "environment": ["Environment"],
@@ -67,7 +71,6 @@ class DiscoveryReportReader:
         )
         if "power" in cols:
             out["power_state"] = frame[cols["power"]].astype(str).str.strip().str.lower()
-        findings: list[Finding] = []
         mapped = {v: k for k, v in cols.items()}
         return ReadResult(
             path=str(path),
@@ -75,10 +78,7 @@ class DiscoveryReportReader:
             servers=out,
             column_map=mapped,
             unmapped=tuple(c for c in frame.columns if c not in mapped),
-            findings=tuple(findings),
-            assumptions=(
-                "Discovery report: memory 'in MB' is MiB, divided by 1024 for GiB; several IPs per cell are split.",
-            ),
+            assumptions=(ASSUMPTION,),
         )
 
 

@@ -11,6 +11,8 @@ import difflib
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from migrator.errors import InputError
 from migrator.inputs.base import ReadResult, register
 from migrator.inputs.csvio import read_csv_text, sniff_dialect
@@ -37,6 +39,60 @@ def native_kind(header: Sequence[str]) -> str | None:
 ALIASES: dict[str, dict[str, str]] = {"dependencies": {"connections": "weight", "bytes": "weight"}}
 
 
+_WHICH_TABLE = (
+    "servers (name, cores, memory_gb, storage_gb, ...), dependencies (source, target, ...) "
+    "or hosts (host, ...)"
+)
+
+
+def _map_columns(columns: Sequence[str], kind: str, path: Path) -> tuple[dict[str, str], list[str]]:
+    """File column -> canonical column, and the custom ``x_`` columns; any other column is an error."""
+    known = column_names(kind)
+    mapping: dict[str, str] = {}
+    unmapped: list[str] = []
+    aliases = ALIASES.get(kind, {})
+    for col in columns:
+        key = col.strip().lower()
+        key = aliases.get(key, key) if aliases.get(key) not in mapping.values() else key
+        if key in known:
+            mapping[col] = key
+        elif key.startswith("x_"):
+            unmapped.append(col)
+        else:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise InputError(
+                f"unknown column for a {kind} file{hint}",
+                file=path,
+                row=1,
+                column=col,
+                expected="one of " + ", ".join(known) + " (or a custom column prefixed x_)",
+            )
+    return mapping, unmapped
+
+
+def _parse_decimal_commas(frame: pd.DataFrame, kind: str, path: Path) -> None:
+    """The numeric columns of a file written with decimal commas, as numbers."""
+    numeric = [c.name for c in TABLES[kind] if c.kind in ("float", "int") and c.name in frame.columns]
+    for col in numeric:
+        frame[col] = parse_numbers(
+            frame[col], file=path, column=col, decimal_comma=True, expected="a plain number without units"
+        )
+
+
+def _check_required(frame: pd.DataFrame, kind: str, path: Path) -> None:
+    missing = [c for c in required_columns(kind) if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"required column{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)}",
+            file=path,
+            row=1,
+            column=missing[0],
+        )
+    if frame.empty:
+        raise InputError("file has a header but no data rows", file=path, row=2)
+
+
 class NativeReader:
     name = "native"
     description = "migrator's own CSV (servers, dependencies or hosts, told apart by their header)"
@@ -50,59 +106,19 @@ class NativeReader:
         share = sum(c in known or c.startswith("x_") for c in cols) / max(len(cols), 1)
         return 0.5 + 0.5 * share
 
-    def read(self, path: Path, kind: str | None = None) -> ReadResult:
+    def read(self, path: Path) -> ReadResult:
         dialect = sniff_dialect(path)
-        kind = kind or native_kind(dialect.header)
+        kind = native_kind(dialect.header)
         if kind is None:
             raise InputError(
-                "cannot tell which table this is from its header",
-                file=path,
-                row=1,
-                expected="servers (name, cores, memory_gb, storage_gb, ...), dependencies (source, target, ...) or hosts (host, ...)",
+                "cannot tell which table this is from its header", file=path, row=1, expected=_WHICH_TABLE
             )
         frame = read_csv_text(path, dialect)
-        known = column_names(kind)
-        mapping: dict[str, str] = {}
-        unmapped: list[str] = []
-        aliases = ALIASES.get(kind, {})
-        for col in frame.columns:
-            key = col.strip().lower()
-            key = aliases.get(key, key) if aliases.get(key) not in mapping.values() else key
-            if key in known:
-                mapping[col] = key
-            elif key.startswith("x_"):
-                unmapped.append(col)
-            else:
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                raise InputError(
-                    f"unknown column for a {kind} file{hint}",
-                    file=path,
-                    row=1,
-                    column=col,
-                    expected="one of " + ", ".join(known) + " (or a custom column prefixed x_)",
-                )
+        mapping, unmapped = _map_columns(list(frame.columns), kind, path)
         frame = frame.rename(columns=mapping)[list(mapping.values())]
         if looks_decimal_comma(frame, dialect.delimiter):
-            numeric = [c.name for c in TABLES[kind] if c.kind in ("float", "int") and c.name in frame.columns]
-            for col in numeric:
-                frame[col] = parse_numbers(
-                    frame[col],
-                    file=path,
-                    column=col,
-                    decimal_comma=True,
-                    expected="a plain number without units",
-                )
-        missing = [c for c in required_columns(kind) if c not in frame.columns]
-        if missing:
-            raise InputError(
-                f"required column{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)}",
-                file=path,
-                row=1,
-                column=missing[0],
-            )
-        if frame.empty:
-            raise InputError("file has a header but no data rows", file=path, row=2)
+            _parse_decimal_commas(frame, kind, path)
+        _check_required(frame, kind, path)
         tables = {kind: frame}
         return ReadResult(
             path=str(path),

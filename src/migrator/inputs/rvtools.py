@@ -1,15 +1,16 @@
 """RVTools exports: the .xlsx workbook (vInfo, vHost, vDisk tabs) or its tabs saved as CSV.
 
-vInfo has one row per VM (``VM, Powerstate, Template, CPUs, Memory, Provisioned MiB, In Use MiB, OS according to
-the VMware Tools, Host, Cluster, Datacenter, Folder, Annotation``, then custom attributes); vHost one row per host
-(the physical footprint); vDisk one row per virtual disk. Older RVTools versions label the same MiB values "MB".
-Templates and powered-off VMs are kept and flagged (see validation), never silently planned. Hyper-V estates
-exported with RVTools headers read the same way.
+vInfo has one row per VM (``VM, Powerstate, Template, CPUs, Memory, Provisioned MiB, In Use MiB, OS according
+to the VMware Tools, Host, Cluster, Datacenter, Folder, Annotation``, then custom attributes); vHost one row
+per host (the physical footprint); vDisk one row per virtual disk. Older RVTools versions label the same MiB
+values "MB". Templates and powered-off VMs are kept and flagged (see validation), never silently planned.
+Hyper-V estates exported with RVTools headers read the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -71,9 +72,63 @@ VHOST = {
 VDISK = {"vm": ["VM"], "capacity_mib": ["Capacity MiB", "Capacity MB"], "disk": ["Disk"]}
 
 ASSUMPTION = (
-    "RVTools: Memory, Provisioned and disk capacities are MiB (older versions label them MB), divided by 1024 for GiB; "
+    "RVTools: Memory, Provisioned and disk capacities are MiB (older versions label them MB), "
+    "divided by 1024 for GiB; "
     "storage is the total disk capacity (provisioned space when the disk total is absent)."
 )
+_VINFO_TEXT = (
+    "host",
+    "cluster",
+    "datacenter",
+    "folder",
+    "annotation",
+    "application",
+    "environment",
+    "criticality",
+    "disposition",
+)
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """A vInfo tab's cells by canonical key: numbers (NaN when the column is absent) and text ('')."""
+
+    frame: pd.DataFrame
+    cols: dict[str, str]
+    path: Path
+    decimal_comma: bool
+
+    def num(self, key: str) -> pd.Series:
+        if key not in self.cols:
+            return pd.Series(np.nan, index=self.frame.index)
+        column = self.cols[key]
+        return parse_numbers(
+            self.frame[column], file=self.path, column=column, decimal_comma=self.decimal_comma
+        )
+
+    def text(self, key: str) -> pd.Series:
+        if key not in self.cols:
+            return pd.Series("", index=self.frame.index, dtype=object)
+        values = self.frame[self.cols[key]]
+        return values.astype(object).where(values.notna(), "").astype(str).str.strip()
+
+
+def _vms(cells: _Cells) -> tuple[pd.DataFrame, pd.Series]:
+    """One row per VM, and its storage in GiB from vInfo (NaN when vInfo has no disk total)."""
+    out = pd.DataFrame(index=cells.frame.index)
+    out["name"] = cells.text("name")
+    out["power_state"] = cells.text("power_state")
+    out["template"] = cells.text("template").str.lower().replace({"": "false"})
+    out["cores"] = cells.num("cores")
+    out["memory_gb"] = cells.num("memory_mib") / 1024.0
+    storage = cells.num("disk_mib").fillna(cells.num("provisioned_mib")) / 1024.0
+    out["ip"] = cells.text("ip")
+    os_tools, os_config = cells.text("os_tools"), cells.text("os_config")
+    out["os"] = os_tools.where(os_tools.ne(""), os_config)
+    for key in _VINFO_TEXT:
+        out[key] = cells.text(key)
+    out["cpu_util_pct"] = cells.num("cpu_util_pct")
+    return out, storage
 
 
 def _vinfo(
@@ -83,41 +138,7 @@ def _vinfo(
     for key, label in (("name", "VM"), ("cores", "CPUs"), ("memory_mib", "Memory")):
         if key not in cols:
             raise InputError("vInfo column missing", file=path, row=1, column=label)
-    findings: list[Finding] = []
-
-    def num(key: str) -> pd.Series:
-        if key not in cols:
-            return pd.Series(np.nan, index=frame.index)
-        return parse_numbers(frame[cols[key]], file=path, column=cols[key], decimal_comma=decimal_comma)
-
-    def text(key: str) -> pd.Series:
-        if key not in cols:
-            return pd.Series("", index=frame.index, dtype=object)
-        return frame[cols[key]].astype(object).where(frame[cols[key]].notna(), "").astype(str).str.strip()
-
-    out = pd.DataFrame(index=frame.index)
-    out["name"] = text("name")
-    out["power_state"] = text("power_state")
-    out["template"] = text("template").str.lower().replace({"": "false"})
-    out["cores"] = num("cores")
-    out["memory_gb"] = num("memory_mib") / 1024.0
-    storage = num("disk_mib").fillna(num("provisioned_mib")) / 1024.0
-    out["ip"] = text("ip")
-    os_tools, os_config = text("os_tools"), text("os_config")
-    out["os"] = os_tools.where(os_tools.ne(""), os_config)
-    for key in (
-        "host",
-        "cluster",
-        "datacenter",
-        "folder",
-        "annotation",
-        "application",
-        "environment",
-        "criticality",
-        "disposition",
-    ):
-        out[key] = text(key)
-    out["cpu_util_pct"] = num("cpu_util_pct")
+    out, storage = _vms(_Cells(frame, cols, path, decimal_comma))
     out["disks_gb"] = ""
     if disks is not None and len(disks):
         per_vm = disks.groupby("vm", sort=False)
@@ -126,11 +147,13 @@ def _vinfo(
         out["disks_gb"] = out["name"].map(sizes).fillna("").astype(object)
         storage = storage.fillna(out["name"].map(totals))
     out["storage_gb"] = storage
+    findings: list[Finding] = []
     if "cpu_util_pct" in cols:
         findings.append(
             Finding(
                 "point-in-time-utilisation",
-                "RVTools 'CPU Usage %' is a point-in-time reading, not a percentile: performance-based sizing may be off",
+                "RVTools 'CPU Usage %' is a point-in-time reading, not a percentile: "
+                "performance-based sizing may be off",
                 str(path),
                 column=cols["cpu_util_pct"],
                 severity="info",

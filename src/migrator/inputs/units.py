@@ -1,8 +1,9 @@
 """Numbers and units as exports write them.
 
-Inventory tools disagree on units and number formats: RVTools writes MiB (older versions label the same values
-"MB"), Azure Migrate's template asks for memory "In MB" and disks "In GB", European exports use decimal commas.
-Readers convert with the helpers here and state each conversion in the plan's assumptions.
+Inventory tools disagree on units and number formats: RVTools writes MiB (older versions label the same
+values "MB"), Azure Migrate's template asks for memory "In MB" and disks "In GB", European exports use decimal
+commas. Readers parse numbers with the helpers here, convert units themselves (MiB / 1024 = GiB) and state
+each conversion in the plan's assumptions.
 """
 
 from __future__ import annotations
