@@ -1,11 +1,11 @@
 """Right-size every migrating server to an Azure VM size and price it, vectorised over the inventory.
 
 Performance-based by default, as Azure Migrate does it: required vCPU = cores x CPU utilisation percentile x
-comfort factor, required memory likewise; a counter without utilisation is sized as on premises, and each server
-says which basis was used. The size is the cheapest one of the allowed series in the region that meets vCPU,
-memory and data-disk count (pay-as-you-go, 730 hours a month). Restrictions in the catalog concern the subscription
-that collected it, not the region, so they are reported, never used to filter. Disks map to managed-disk tiers by
-size and, where known, by IOPS and throughput.
+comfort factor, required memory likewise; a counter without utilisation is sized as on premises, and each
+server says which basis was used. The size is the cheapest one of the allowed series in the region that meets
+vCPU, memory and data-disk count (pay-as-you-go, 730 hours a month). Restrictions in the catalog concern the
+subscription that collected it, not the region, so they are reported, never used to filter. Disks map to
+managed-disk tiers by size and, where known, by IOPS and throughput.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def requirements(servers: pd.DataFrame, settings: SizingSettings) -> pd.DataFram
 
 
 def disk_table(servers: pd.DataFrame, settings: SizingSettings) -> pd.DataFrame:
-    """One row per disk: server position, position (0 = OS disk), size; IOPS/MB/s shared evenly where known."""
+    """One row per disk: server position, position (0 = OS disk), size; IOPS and MB/s shared evenly."""
     listed = servers["disks_gb"].fillna("").astype(str)
     storage = servers["storage_gb"].to_numpy(float)
     # No disk list: an OS disk, plus one data disk holding the rest of the provisioned storage.
@@ -122,12 +122,12 @@ def disk_table(servers: pd.DataFrame, settings: SizingSettings) -> pd.DataFrame:
         np.char.add(f"{os_gb:g};", np.char.mod("%g", np.round(storage - os_gb, 1))),
         f"{os_gb:g}",
     )
-    text = listed.where(listed.ne(""), pd.Series(derived, index=servers.index))
+    text = listed.where(listed.ne(""), pd.Series(derived, index=servers.index, dtype=str))
     parts = text.str.split(";")
     exploded = parts.explode()
     frame = pd.DataFrame(
         {
-            "server": np.repeat(np.arange(len(servers)), parts.str.len().to_numpy()),
+            "server": np.repeat(np.arange(len(servers)), parts.map(len).to_numpy(np.int64)),
             "size": pd.to_numeric(exploded.to_numpy(), errors="coerce"),
         }
     )
@@ -189,7 +189,10 @@ def readiness(servers: pd.DataFrame, ostype: pd.Series) -> tuple[np.ndarray, np.
 
 
 def _choose(req: pd.DataFrame, cands: pd.DataFrame, price_col: str) -> tuple[np.ndarray, np.ndarray]:
-    """Index into ``cands`` of the cheapest feasible size per requirement row (-1 when none), chunked matrix search."""
+    """Index into ``cands`` of the cheapest feasible size per requirement row (-1 when none).
+
+    A matrix search over requirement rows and candidates, in chunks that bound the memory used.
+    """
     cands = cands[cands[price_col].notna()].sort_values(
         [price_col, "vcpus", "memory_gb", "name"], kind="mergesort"
     )
@@ -220,7 +223,7 @@ def _choose(req: pd.DataFrame, cands: pd.DataFrame, price_col: str) -> tuple[np.
 
 
 def _join_positions(disks: pd.DataFrame, text: pd.Series) -> pd.Series:
-    """Per server, the disks' text joined with ';' in disk order, one pass per disk position (not per server)."""
+    """Per server, the disks' text joined with ';' in disk order, one pass per disk position."""
     wide = pd.DataFrame(
         {"server": disks["server"], "position": disks["position"], "t": text.astype(object)}
     ).pivot(index="server", columns="position", values="t")
@@ -235,20 +238,53 @@ def size_servers(
     servers: pd.DataFrame, settings: SizingSettings, catalog: Catalog | None = None
 ) -> SizingResult:
     catalog = catalog or load_catalog(settings.region, settings.catalog)
-    n = len(servers)
-    findings: list[Finding] = []
     ostype = os_type(servers["os"].fillna("").astype(str))
     req = requirements(servers, settings)
+    sizes, findings = _allowed_sizes(catalog, settings)
+    moving = servers["disposition"].isin(MIGRATING_DISPOSITIONS).to_numpy()
+    win = (ostype == "windows").to_numpy()
+    picks = _pick(req, sizes, catalog, moving, win)
+    rates = _Rates.of(picks, win, settings)
+    disks = _DiskCosts.of(servers, catalog, settings)
+    state, reason = _readiness_of(servers, ostype, req, sizes, moving & ~picks.ok, disks.too_big)
+    state = np.where(moving, state, "Not applicable")
+    reason = np.where(moving, reason, "not migrated (" + servers["disposition"].astype(str).to_numpy() + ")")
+    per = pd.DataFrame(index=servers.index)
+    _size_columns(per, picks, req, moving, ostype)
+    per["readiness"] = state
+    per["readiness_reason"] = reason
+    per["disk_tiers"] = np.where(
+        moving,
+        disks.tiers_text.reindex(range(len(servers))).fillna("").to_numpy(),
+        np.array(None, dtype=object),
+    )
+    _cost_columns(per, picks, rates, disks, moving, settings.hours_per_month)
+    restrictions = catalog.sizes["restrictions"].map(len).gt(0).to_numpy()
+    per["restricted_for_collecting_subscription"] = np.where(
+        picks.ok, restrictions[np.maximum(picks.chosen, 0)], False
+    )
+    findings += _findings(per, ostype, moving, moving & picks.ok & np.isnan(rates.hourly), catalog)
+    return SizingResult(
+        per_server=per,
+        assumptions=_assumptions(settings, catalog),
+        catalog_info=catalog.info(),
+        findings=tuple(findings),
+    )
+
+
+def _allowed_sizes(catalog: Catalog, settings: SizingSettings) -> tuple[pd.DataFrame, list[Finding]]:
+    """The sizes sizing may choose from (allowed series, x64, not restricted in the region itself)."""
     regional = (
         catalog.sizes["regional_restriction"].fillna(False).astype(bool)
         if "regional_restriction" in catalog.sizes
         else False
     )
-    # A restriction of the region itself (from a refreshed catalog) removes the size; one that only concerns the
-    # subscription that collected the catalog does not.
+    # A restriction of the region itself (from a refreshed catalog) removes the size; one that only concerns
+    # the subscription that collected the catalog does not.
     sizes = catalog.sizes[
         catalog.sizes["series"].isin(settings.families) & catalog.sizes["arch"].eq("x64") & ~regional
     ]
+    findings: list[Finding] = []
     missing_series = sorted(set(settings.families) - set(sizes["series"]))
     if missing_series:
         findings.append(
@@ -258,103 +294,167 @@ def size_servers(
                 severity="info",
             )
         )
-    moving = servers["disposition"].isin(MIGRATING_DISPOSITIONS).to_numpy()
-    win = (ostype == "windows").to_numpy()
+    return sizes, findings
 
-    chosen = np.full(n, -1, dtype=np.int64)
+
+@dataclass(frozen=True)
+class _Picks:
+    """The size chosen per server: a row label of ``catalog.sizes``, -1 when none fits (or not migrating)."""
+
+    chosen: np.ndarray
+    at: pd.DataFrame  # the catalog rows of the chosen sizes, for the servers with one, in server order
+
+    @property
+    def ok(self) -> np.ndarray:
+        return self.chosen >= 0
+
+    def column(self, name: str, default: Any = np.nan) -> np.ndarray:
+        """A column of the chosen sizes per server, ``default`` where none was chosen."""
+        kind = object if isinstance(default, str) or default is None else float
+        out = np.full(len(self.chosen), default, dtype=kind)
+        out[self.ok] = self.at[name].to_numpy()
+        return out
+
+
+def _pick(
+    req: pd.DataFrame, sizes: pd.DataFrame, catalog: Catalog, moving: np.ndarray, win: np.ndarray
+) -> _Picks:
+    """The cheapest allowed size per migrating server, at the Windows or the Linux price."""
+    chosen = np.full(len(req), -1, dtype=np.int64)
     for is_win, col in ((True, "windows"), (False, "linux")):
         rows = np.flatnonzero(moving & (win == is_win))
         pick, order = _choose(req.iloc[rows], sizes, col)
         chosen[rows] = np.where(pick >= 0, order[np.maximum(pick, 0)], -1)
-    ok = chosen >= 0
-    at = catalog.sizes.reindex(chosen[ok])
+    return _Picks(chosen=chosen, at=catalog.sizes.reindex(chosen[chosen >= 0]))
 
-    def chosen_col(name: str, default: Any = np.nan) -> np.ndarray:
-        out = np.full(n, default, dtype=object if isinstance(default, str) or default is None else float)
-        out[ok] = at[name].to_numpy()
-        return out
 
-    hours = settings.hours_per_month
-    linux, windows = chosen_col("linux"), chosen_col("windows")
-    hourly = np.where(win, windows, linux).astype(float)
-    ahb = np.where(win & settings.windows_licences_owned, linux, hourly).astype(float)
-    l1, l3, w1, w3 = (
-        chosen_col("linux_1y"),
-        chosen_col("linux_3y"),
-        chosen_col("windows_1y"),
-        chosen_col("windows_3y"),
-    )
-    r1 = np.where(win, w1, l1).astype(float)
-    r3 = np.where(win, w3, l3).astype(float)
+@dataclass(frozen=True)
+class _Rates:
+    """Hourly rates per server: pay-as-you-go, with Azure Hybrid Benefit, 1- and 3-year reservations."""
 
-    disks = disk_tiers(disk_table(servers, settings), catalog, settings)
-    tiers_text = _join_positions(disks, disks["tier"].where(disks["fits"], "too large"))
-    storage_price = disks.groupby("server")["tier_price"].sum(min_count=1)
-    storage_known = disks["tier_price"].notna().groupby(disks["server"]).all()
-    too_big_disk = disks[~disks["fits"]].groupby("server")["size"].max()
+    hourly: np.ndarray
+    ahb: np.ndarray
+    r1: np.ndarray
+    r3: np.ndarray
 
+    @classmethod
+    def of(cls, picks: _Picks, win: np.ndarray, settings: SizingSettings) -> _Rates:
+        linux, windows = picks.column("linux"), picks.column("windows")
+        hourly = np.where(win, windows, linux).astype(float)
+        return cls(
+            hourly=hourly,
+            ahb=np.where(win & settings.windows_licences_owned, linux, hourly).astype(float),
+            r1=np.where(win, picks.column("windows_1y"), picks.column("linux_1y")).astype(float),
+            r3=np.where(win, picks.column("windows_3y"), picks.column("linux_3y")).astype(float),
+        )
+
+
+@dataclass(frozen=True)
+class _DiskCosts:
+    """Per server (by position): the disks' tiers as text, their monthly price, the largest unfitting disk."""
+
+    tiers_text: pd.Series
+    price: pd.Series
+    known: pd.Series  # every disk of the server has a price
+    too_big: pd.Series  # size of the largest disk no tier holds, for servers with one
+
+    @classmethod
+    def of(cls, servers: pd.DataFrame, catalog: Catalog, settings: SizingSettings) -> _DiskCosts:
+        disks = disk_tiers(disk_table(servers, settings), catalog, settings)
+        return cls(
+            tiers_text=_join_positions(disks, disks["tier"].where(disks["fits"], "too large")),
+            price=disks.groupby("server")["tier_price"].sum(min_count=1),
+            known=disks["tier_price"].notna().groupby(disks["server"]).all(),
+            too_big=disks[~disks["fits"]].groupby("server")["size"].max(),
+        )
+
+
+def _readiness_of(
+    servers: pd.DataFrame,
+    ostype: pd.Series,
+    req: pd.DataFrame,
+    sizes: pd.DataFrame,
+    no_fit: np.ndarray,
+    too_big: pd.Series,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Readiness and its reason per server: the operating system's, then no size fits, a disk too large."""
     state, reason = readiness(servers, ostype)
     reason = reason.astype(object)
-    largest = sizes.sort_values(["vcpus", "memory_gb"]).tail(1)
-    no_fit = moving & ~ok
     if no_fit.any():
-        lv = int(largest["vcpus"].iat[0]) if len(largest) else 0
-        lm = float(largest["memory_gb"].iat[0]) if len(largest) else 0.0
-        msg = [
-            f"needs {int(v)} vCPU, {m:g} GiB and {int(d)} data disks: no size of the allowed series fits (largest {lv} vCPU, {lm:g} GiB)"
-            for v, m, d in zip(
-                req["need_vcpus"].to_numpy()[no_fit],
-                req["need_memory_gb"].to_numpy()[no_fit],
-                req["need_data_disks"].to_numpy()[no_fit],
-                strict=True,
-            )
-        ]
         state[no_fit] = "Not ready"
-        reason[no_fit] = msg
-    if len(too_big_disk):
-        pos = too_big_disk.index.to_numpy()
+        reason[no_fit] = _no_fit_reasons(req, sizes, no_fit)
+    if len(too_big):
+        pos = too_big.index.to_numpy()
         state[pos] = "Not ready"
         reason[pos] = [
             f"a disk of {s:g} GiB exceeds the {MAX_DISK_GIB:,} GiB managed-disk maximum"
-            for s in too_big_disk.to_numpy()
+            for s in too_big.to_numpy()
         ]
-    conditional_unknown = ostype.to_numpy() == "unknown"
-    state = np.where(moving, state, "Not applicable")
-    reason = np.where(moving, reason, "not migrated (" + servers["disposition"].astype(str).to_numpy() + ")")
+    return state, reason
 
-    per = pd.DataFrame(index=servers.index)
-    per["azure_size"] = np.where(ok, chosen_col("name", ""), np.array(None, dtype=object))
-    per["azure_vcpus"] = pd.array(np.where(ok, chosen_col("vcpus"), np.nan), dtype="Float64").astype("Int64")
-    per["azure_memory_gb"] = np.where(ok, chosen_col("memory_gb"), np.nan)
-    per["sizing_basis"] = np.where(moving, req["basis"].to_numpy(), None)
+
+def _no_fit_reasons(req: pd.DataFrame, sizes: pd.DataFrame, no_fit: np.ndarray) -> list[str]:
+    largest = sizes.sort_values(["vcpus", "memory_gb"]).tail(1)
+    lv = int(largest["vcpus"].to_numpy()[0]) if len(largest) else 0
+    lm = float(largest["memory_gb"].to_numpy()[0]) if len(largest) else 0.0
+    return [
+        f"needs {int(v)} vCPU, {m:g} GiB and {int(d)} data disks: "
+        f"no size of the allowed series fits (largest {lv} vCPU, {lm:g} GiB)"
+        for v, m, d in zip(
+            req["need_vcpus"].to_numpy()[no_fit],
+            req["need_memory_gb"].to_numpy()[no_fit],
+            req["need_data_disks"].to_numpy()[no_fit],
+            strict=True,
+        )
+    ]
+
+
+def _size_columns(
+    per: pd.DataFrame, picks: _Picks, req: pd.DataFrame, moving: np.ndarray, ostype: pd.Series
+) -> None:
+    ok = picks.ok
+    per["azure_size"] = np.where(ok, picks.column("name", ""), np.array(None, dtype=object))
+    per["azure_vcpus"] = pd.array(np.where(ok, picks.column("vcpus"), np.nan), dtype="Float64").astype(
+        "Int64"
+    )
+    per["azure_memory_gb"] = np.where(ok, picks.column("memory_gb"), np.nan)
+    per["sizing_basis"] = np.where(moving, req["basis"].to_numpy(), np.array(None, dtype=object))
     per["required_vcpus"] = np.where(moving, req["need_vcpus"].to_numpy(), np.nan)
     per["required_memory_gb"] = np.where(moving, np.round(req["need_memory_gb"].to_numpy(), 2), np.nan)
     per["os_type"] = ostype.to_numpy()
-    per["readiness"] = state
-    per["readiness_reason"] = reason
-    per["disk_tiers"] = np.where(moving, tiers_text.reindex(range(n)).fillna("").to_numpy(), None)
-    per["monthly_compute_cost"] = np.where(ok, np.round(hourly * hours, 2), np.nan)
+
+
+def _cost_columns(
+    per: pd.DataFrame, picks: _Picks, rates: _Rates, disks: _DiskCosts, moving: np.ndarray, hours: float
+) -> None:
+    ok, n = picks.ok, len(per)
+    per["monthly_compute_cost"] = np.where(ok, np.round(rates.hourly * hours, 2), np.nan)
     per["monthly_storage_cost"] = np.where(
-        moving & storage_known.reindex(range(n), fill_value=False).to_numpy(),
-        np.round(storage_price.reindex(range(n)).to_numpy(float), 2),
+        moving & disks.known.reindex(range(n), fill_value=False).to_numpy(),
+        np.round(disks.price.reindex(range(n)).to_numpy(float), 2),
         np.nan,
     )
     per["monthly_cost"] = per["monthly_compute_cost"]
-    per["monthly_cost_ahb"] = np.where(ok, np.round(ahb * hours, 2), np.nan)
-    per["monthly_cost_1y"] = np.where(ok, np.round(r1 * hours, 2), np.nan)
-    per["monthly_cost_3y"] = np.where(ok, np.round(r3 * hours, 2), np.nan)
-    restrictions = catalog.sizes["restrictions"].map(len).gt(0).to_numpy()
-    per["restricted_for_collecting_subscription"] = np.where(ok, restrictions[np.maximum(chosen, 0)], False)
+    per["monthly_cost_ahb"] = np.where(ok, np.round(rates.ahb * hours, 2), np.nan)
+    per["monthly_cost_1y"] = np.where(ok, np.round(rates.r1 * hours, 2), np.nan)
+    per["monthly_cost_3y"] = np.where(ok, np.round(rates.r3 * hours, 2), np.nan)
 
-    if conditional_unknown[moving].any():
+
+def _findings(
+    per: pd.DataFrame, ostype: pd.Series, moving: np.ndarray, price_unknown: np.ndarray, catalog: Catalog
+) -> list[Finding]:
+    """Findings beyond each server's readiness: unknown OS and prices, restrictions, catalog price defects."""
+    findings: list[Finding] = []
+    unknown_os = ostype.to_numpy() == "unknown"
+    if unknown_os[moving].any():
         findings.append(
             Finding(
                 "os-unknown",
-                f"{int(conditional_unknown[moving].sum())} migrating servers have an unknown operating system: priced at the Linux rate, readiness Unknown",
+                f"{int(unknown_os[moving].sum())} migrating servers have an unknown operating system: "
+                "priced at the Linux rate, readiness Unknown",
                 column="os",
             )
         )
-    price_unknown = moving & ok & np.isnan(hourly)
     if price_unknown.any():
         findings.append(
             Finding(
@@ -364,22 +464,6 @@ def size_servers(
             )
         )
     restricted = int(np.sum(per["restricted_for_collecting_subscription"].to_numpy(bool)))
-    assumptions = (
-        f"Sizing: {settings.basis} basis with a comfort factor of {settings.comfort_factor:g} on the utilisation percentile in the inventory; "
-        "a counter without utilisation is sized as on premises.",
-        f"Sizes: the cheapest of the series {', '.join(settings.families)} in {catalog.region} meeting vCPU, memory and data-disk count, "
-        f"pay-as-you-go at {hours:g} hours a month; catalog {catalog.origin}, prices of {catalog.snapshot.get('prices')}, sizes of {catalog.snapshot.get('skus')}.",
-        "Reservation prices (1 and 3 years) are known only for Dsv5 and Esv5 in the bundled snapshot; elsewhere they are reported unknown.",
-        f"Managed disks: {settings.disk_type} tiers by size (and by IOPS and throughput where the inventory has them); disk prices: {catalog.disk_prices or 'from the catalog'}.",
-        "Azure Hybrid Benefit: "
-        + (
-            "Windows Server licences owned, Windows VMs priced at the Linux rate (monthly_cost_ahb)."
-            if settings.windows_licences_owned
-            else "not applied (no Windows Server licences declared)."
-        ),
-        "SQL Server licences are not priced: the inventory does not say which servers run SQL Server"
-        + (" (sql_licences_owned is set, nothing to apply it to)." if settings.sql_licences_owned else "."),
-    )
     if restricted:
         findings.append(
             Finding(
@@ -389,15 +473,41 @@ def size_servers(
                 severity="info",
             )
         )
-    if catalog.stats.get("linux_fixed_from_meters") or catalog.stats.get("linux_dropped_unverified"):
+    fixed, dropped = (
+        catalog.stats.get("linux_fixed_from_meters"),
+        catalog.stats.get("linux_dropped_unverified"),
+    )
+    if fixed or dropped:
         findings.append(
             Finding(
                 "catalog-prices",
-                f"catalog price defects handled: {catalog.stats.get('linux_fixed_from_meters', 0)} Linux prices corrected from retail meters, "
-                f"{catalog.stats.get('linux_dropped_unverified', 0)} Linux prices equal to Windows and unverifiable left unknown",
+                f"catalog price defects handled: {fixed or 0} Linux prices corrected from retail meters, "
+                f"{dropped or 0} Linux prices equal to Windows and unverifiable left unknown",
                 severity="info",
             )
         )
-    return SizingResult(
-        per_server=per, assumptions=assumptions, catalog_info=catalog.info(), findings=tuple(findings)
+    return findings
+
+
+def _assumptions(settings: SizingSettings, catalog: Catalog) -> tuple[str, ...]:
+    """The sizing assumptions PLAN.md and plan.json state."""
+    return (
+        f"Sizing: {settings.basis} basis with a comfort factor of {settings.comfort_factor:g} on the "
+        "utilisation percentile in the inventory; a counter without utilisation is sized as on premises.",
+        f"Sizes: the cheapest of the series {', '.join(settings.families)} in {catalog.region} meeting vCPU, "
+        f"memory and data-disk count, pay-as-you-go at {settings.hours_per_month:g} hours a month; "
+        f"catalog {catalog.origin}, prices of {catalog.snapshot.get('prices')}, "
+        f"sizes of {catalog.snapshot.get('skus')}.",
+        "Reservation prices (1 and 3 years) are known only for Dsv5 and Esv5 in the bundled snapshot; "
+        "elsewhere they are reported unknown.",
+        f"Managed disks: {settings.disk_type} tiers by size (and by IOPS and throughput where the inventory "
+        f"has them); disk prices: {catalog.disk_prices or 'from the catalog'}.",
+        "Azure Hybrid Benefit: "
+        + (
+            "Windows Server licences owned, Windows VMs priced at the Linux rate (monthly_cost_ahb)."
+            if settings.windows_licences_owned
+            else "not applied (no Windows Server licences declared)."
+        ),
+        "SQL Server licences are not priced: the inventory does not say which servers run SQL Server"
+        + (" (sql_licences_owned is set, nothing to apply it to)." if settings.sql_licences_owned else "."),
     )
