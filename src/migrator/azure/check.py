@@ -3,9 +3,9 @@
 * Reconciliation, for waves whose end date is on or before ``as_of``: which planned servers exist as Azure VMs
   (matched by name, or by a tag naming the source server), which are missing, which run another size than the
   plan says, their power state, and the VMs in the region nobody planned.
-* Landing, for the waves still to come: whether every planned size is offered in the region (and its zones) for
-  this subscription (Compute resource SKUs), and whether the regional vCPU quota of each VM family, and in total,
-  covers what the waves add one after another (Compute usage), naming the first wave that runs short.
+* Landing, for the waves still to come: whether every planned size is offered in the region (and its zones)
+  for this subscription (Compute resource SKUs), and whether the regional vCPU quota of each VM family, and in
+  total, covers what the waves add one after another (Compute usage), naming the first wave that runs short.
 
 Blocking findings (a size that cannot be deployed, a quota shortfall) are what a CI gate should stop on.
 """
@@ -22,7 +22,9 @@ from migrator.azure.arm import AzureAccessError, Connection, describe_error
 
 @dataclass(frozen=True)
 class CheckFinding:
-    kind: str  # missing | size-drift | stopped | unplanned | size-unavailable | size-restricted | zone-restricted | quota
+    # missing | size-drift | stopped | unplanned (reconciliation);
+    # size-unavailable | size-restricted | zone-restricted | quota (landing)
+    kind: str
     severity: str  # blocking | warning | info
     message: str
     wave: int | None = None
@@ -122,7 +124,6 @@ def check_plan(
     if not region:
         raise AzureAccessError("the plan names no target region: pass --region")
     vms, skus, usage = collect(client, conn, region)
-    findings: list[CheckFinding] = []
     waves = {w["number"]: w for w in plan.get("waves", [])}
     due = sorted(n for n, w in waves.items() if dt.date.fromisoformat(w["end"]) <= as_of)
     upcoming = sorted(n for n, w in waves.items() if dt.date.fromisoformat(w["end"]) > as_of)
@@ -131,8 +132,44 @@ def check_plan(
         for s in plan.get("servers", [])
         if s.get("wave") is not None and s.get("disposition") not in ("retire", "retain")
     ]
+    findings: list[CheckFinding] = []
+    recon, matched_ids = _reconcile(moving, vms, waves, due, match_tag, findings)
+    planned_names = {s["name"].lower() for s in plan.get("servers", [])}
+    recon += _unplanned(vms, matched_ids, planned_names, region, findings)
+    upcoming_servers = [s for s in moving if s["wave"] in upcoming and s.get("azure_size")]
+    size_rows, sized = _check_sizes(upcoming_servers, skus, region, findings)
+    quota_rows = _check_quota(upcoming, upcoming_servers, sized, usage, region, findings)
+    order = {"blocking": 0, "warning": 1, "info": 2}
+    findings.sort(key=lambda f: (order[f.severity], f.wave or 0, f.kind, f.server or "", f.message))
+    return CheckResult(
+        as_of=as_of,
+        subscription=conn.subscription,
+        region=region,
+        due_waves=tuple(due),
+        upcoming_waves=tuple(upcoming),
+        reconciliation=tuple(recon),
+        quota=tuple(quota_rows),
+        sizes=tuple(size_rows),
+        findings=tuple(findings),
+    )
 
-    # --- reconciliation -----------------------------------------------------------------------------------------
+
+# --- reconciliation of the due waves ------------------------------------------------------------------------
+
+
+def _actual_size(vm: Any) -> Any:
+    return _value(vm.hardware_profile.vm_size) if vm.hardware_profile else None
+
+
+def _reconcile(
+    moving: list[dict[str, Any]],
+    vms: list[Any],
+    waves: dict[int, dict[str, Any]],
+    due: list[int],
+    match_tag: str | None,
+    findings: list[CheckFinding],
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """A row per planned server of a due wave (and per server that landed early), and the VMs matched."""
     by_name: dict[str, Any] = {}
     by_tag: dict[str, Any] = {}
     for vm in vms:
@@ -145,96 +182,121 @@ def check_plan(
         vm = by_tag.get(s["name"].lower()) or by_name.get(s["name"].lower())
         if vm is not None:
             matched_ids.add(vm.id)
-        if s["wave"] not in due:
-            if vm is not None:
-                recon.append(
-                    {
-                        "server": s["name"],
-                        "wave": s["wave"],
-                        "status": "early",
-                        "planned_size": s.get("azure_size"),
-                        "actual_size": _value(vm.hardware_profile.vm_size) if vm.hardware_profile else None,
-                        "power_state": _power_state(vm),
-                        "vm": vm.name,
-                        "location": vm.location,
-                    }
-                )
-            continue
-        row = {
-            "server": s["name"],
-            "wave": s["wave"],
-            "planned_size": s.get("azure_size"),
-            "actual_size": None,
-            "power_state": None,
-            "vm": None,
-            "location": None,
-        }
-        if vm is None:
-            row["status"] = "missing"
-            findings.append(
-                CheckFinding(
-                    "missing",
-                    "warning",
-                    f"{s['name']} was due in wave {s['wave']} (ended {waves[s['wave']]['end']}) but no Azure VM matches it",
-                    s["wave"],
-                    s["name"],
-                )
+        if s["wave"] in due:
+            recon.append(_due_row(s, vm, waves[s["wave"]]["end"], findings))
+        elif vm is not None:
+            recon.append(
+                {
+                    "server": s["name"],
+                    "wave": s["wave"],
+                    "status": "early",
+                    "planned_size": s.get("azure_size"),
+                    "actual_size": _actual_size(vm),
+                    "power_state": _power_state(vm),
+                    "vm": vm.name,
+                    "location": vm.location,
+                }
             )
-        else:
-            actual = _value(vm.hardware_profile.vm_size) if vm.hardware_profile else None
-            row.update(actual_size=actual, power_state=_power_state(vm), vm=vm.name, location=vm.location)
-            planned = s.get("azure_size")
-            if planned and actual and actual.lower() != planned.lower():
-                row["status"] = "size-drift"
-                findings.append(
-                    CheckFinding(
-                        "size-drift",
-                        "warning",
-                        f"{s['name']} runs as {actual}, the plan says {planned}",
-                        s["wave"],
-                        s["name"],
-                    )
-                )
-            else:
-                row["status"] = "landed"
-            if row["power_state"] in ("deallocated", "stopped"):
-                findings.append(
-                    CheckFinding(
-                        "stopped",
-                        "warning",
-                        f"{s['name']} landed but its VM {vm.name} is {row['power_state']}",
-                        s["wave"],
-                        s["name"],
-                    )
-                )
-        recon.append(row)
-    planned_names = {s["name"].lower() for s in plan.get("servers", [])}
+    return recon, matched_ids
+
+
+def _due_row(s: dict[str, Any], vm: Any, wave_end: str, findings: list[CheckFinding]) -> dict[str, Any]:
+    """The reconciliation of a server whose wave is due: missing, size-drift or landed (and stopped)."""
+    row: dict[str, Any] = {
+        "server": s["name"],
+        "wave": s["wave"],
+        "planned_size": s.get("azure_size"),
+        "actual_size": None,
+        "power_state": None,
+        "vm": None,
+        "location": None,
+    }
+    if vm is None:
+        row["status"] = "missing"
+        findings.append(
+            CheckFinding(
+                "missing",
+                "warning",
+                f"{s['name']} was due in wave {s['wave']} (ended {wave_end}) but no Azure VM matches it",
+                s["wave"],
+                s["name"],
+            )
+        )
+        return row
+    actual = _actual_size(vm)
+    row.update(actual_size=actual, power_state=_power_state(vm), vm=vm.name, location=vm.location)
+    planned = s.get("azure_size")
+    if planned and actual and actual.lower() != planned.lower():
+        row["status"] = "size-drift"
+        findings.append(
+            CheckFinding(
+                "size-drift",
+                "warning",
+                f"{s['name']} runs as {actual}, the plan says {planned}",
+                s["wave"],
+                s["name"],
+            )
+        )
+    else:
+        row["status"] = "landed"
+    if row["power_state"] in ("deallocated", "stopped"):
+        findings.append(
+            CheckFinding(
+                "stopped",
+                "warning",
+                f"{s['name']} landed but its VM {vm.name} is {row['power_state']}",
+                s["wave"],
+                s["name"],
+            )
+        )
+    return row
+
+
+def _unplanned(
+    vms: list[Any], matched_ids: set[str], planned_names: set[str], region: str, findings: list[CheckFinding]
+) -> list[dict[str, Any]]:
+    """A row per VM of the region that no planned server matches."""
+    rows = []
     for vm in sorted(vms, key=lambda v: v.name.lower()):
         if vm.id in matched_ids or (vm.location or "").lower() != region or vm.name.lower() in planned_names:
             continue
-        recon.append(
+        rows.append(
             {
                 "server": None,
                 "wave": None,
                 "status": "unplanned",
                 "planned_size": None,
-                "actual_size": _value(vm.hardware_profile.vm_size) if vm.hardware_profile else None,
+                "actual_size": _actual_size(vm),
                 "power_state": _power_state(vm),
                 "vm": vm.name,
                 "location": vm.location,
             }
         )
         findings.append(CheckFinding("unplanned", "info", f"Azure VM {vm.name} in {region} is in no plan"))
+    return rows
 
-    # --- can the next waves land: sizes -------------------------------------------------------------------------
+
+# --- can the next waves land: sizes -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Sized:
+    """What the resource SKUs say of the sizes the upcoming waves need (offered sizes only)."""
+
+    family_of: dict[str, str]
+    vcpus_of: dict[str, float]
+
+
+def _check_sizes(
+    upcoming_servers: list[dict[str, Any]], skus: list[Any], region: str, findings: list[CheckFinding]
+) -> tuple[list[dict[str, Any]], _Sized]:
+    """A row per size the upcoming waves need: offered in the region, restricted, in which zones."""
     sku_by_name = {s.name.lower(): s for s in skus}
-    upcoming_servers = [s for s in moving if s["wave"] in upcoming and s.get("azure_size")]
     first_wave_of: dict[str, int] = {}
-    vcpus_of: dict[str, float] = {}
     for s in upcoming_servers:
         first_wave_of[s["azure_size"]] = min(first_wave_of.get(s["azure_size"], 10**9), s["wave"])
     size_rows = []
-    family_of: dict[str, str] = {}
+    sized = _Sized(family_of={}, vcpus_of={})
     for size in sorted(first_wave_of):
         sku = sku_by_name.get(size.lower())
         wave = first_wave_of[size]
@@ -258,67 +320,76 @@ def check_plan(
                 )
             )
             continue
-        family_of[size] = sku.family or ""
+        sized.family_of[size] = sku.family or ""
         caps = {c.name: c.value for c in (sku.capabilities or [])}
-        vcpus_of[size] = float(caps.get("vCPUs", 0) or 0)
-        zones = sorted({z for li in (sku.location_info or []) for z in (li.zones or [])})
-        restricted_zones: set[str] = set()
-        blocked = False
-        reasons = []
-        for r in sku.restrictions or []:
-            kind, reason = _value(r.type), _value(r.reason_code)
-            reasons.append(f"{kind}:{reason}")
-            if kind == "Location":
-                blocked = True
-            elif kind == "Zone":
-                for info in (
-                    r.restriction_info.zones if r.restriction_info and r.restriction_info.zones else []
-                ):
-                    restricted_zones.add(info)
-        size_rows.append(
-            {
-                "size": size,
-                "first_wave": wave,
-                "available": not blocked,
-                "family": sku.family,
-                "zones": zones,
-                "restricted_zones": sorted(restricted_zones),
-                "restrictions": reasons,
-            }
-        )
-        if blocked:
-            findings.append(
-                CheckFinding(
-                    "size-restricted",
-                    "blocking",
-                    f"{size} (first needed in wave {wave}) is restricted for this subscription in {region} ({', '.join(reasons)}): "
-                    "request access or choose another size",
-                    wave,
-                )
-            )
-        elif restricted_zones:
-            findings.append(
-                CheckFinding(
-                    "zone-restricted",
-                    "warning",
-                    f"{size} is restricted in zones {', '.join(sorted(restricted_zones))} of {region}",
-                    wave,
-                )
-            )
+        sized.vcpus_of[size] = float(caps.get("vCPUs", 0) or 0)
+        size_rows.append(_offered_size(size, wave, sku, region, findings))
+    return size_rows, sized
 
-    # --- quota: cumulative vCPUs per family and in total, wave by wave -----------------------------------------------
+
+def _offered_size(
+    size: str, wave: int, sku: Any, region: str, findings: list[CheckFinding]
+) -> dict[str, Any]:
+    """The row of a size the region offers, with a finding when this subscription may not deploy it."""
+    zones = sorted({z for li in (sku.location_info or []) for z in (li.zones or [])})
+    restricted_zones: set[str] = set()
+    blocked = False
+    reasons = []
+    for r in sku.restrictions or []:
+        kind, reason = _value(r.type), _value(r.reason_code)
+        reasons.append(f"{kind}:{reason}")
+        if kind == "Location":
+            blocked = True
+        elif kind == "Zone" and r.restriction_info and r.restriction_info.zones:
+            restricted_zones.update(r.restriction_info.zones)
+    if blocked:
+        findings.append(
+            CheckFinding(
+                "size-restricted",
+                "blocking",
+                f"{size} (first needed in wave {wave}) is restricted for this subscription in {region} "
+                f"({', '.join(reasons)}): request access or choose another size",
+                wave,
+            )
+        )
+    elif restricted_zones:
+        findings.append(
+            CheckFinding(
+                "zone-restricted",
+                "warning",
+                f"{size} is restricted in zones {', '.join(sorted(restricted_zones))} of {region}",
+                wave,
+            )
+        )
+    return {
+        "size": size,
+        "first_wave": wave,
+        "available": not blocked,
+        "family": sku.family,
+        "zones": zones,
+        "restricted_zones": sorted(restricted_zones),
+        "restrictions": reasons,
+    }
+
+
+# --- quota: cumulative vCPUs per family and in total, wave by wave ------------------------------------------
+
+
+def _check_quota(
+    upcoming: list[int],
+    upcoming_servers: list[dict[str, Any]],
+    sized: _Sized,
+    usage: list[Any],
+    region: str,
+    findings: list[CheckFinding],
+) -> list[dict[str, Any]]:
+    """A row per upcoming wave and quota it draws on; a finding for the first wave that runs short of each."""
     usage_by = {(_value(u.name.value) or "").lower(): u for u in usage if u.name is not None}
     need: dict[str, float] = defaultdict(float)
     quota_rows = []
     short_reported: set[str] = set()
     for wave in upcoming:
-        added: dict[str, float] = defaultdict(float)
-        for s in upcoming_servers:
-            if s["wave"] == wave and s["azure_size"] in family_of:
-                v = float(s.get("azure_vcpus") or vcpus_of.get(s["azure_size"], 0))
-                added[family_of[s["azure_size"]]] += v
-                added["cores"] += v
-        for fam, v in sorted(added.items()):
+        for fam, v in sorted(_added_vcpus(wave, upcoming_servers, sized).items()):
             need[fam] += v
             u = usage_by.get(fam.lower())
             label = "total regional vCPUs" if fam == "cores" else fam
@@ -329,15 +400,7 @@ def check_plan(
                         CheckFinding("quota", "warning", f"no quota reported for {label} in {region}", wave)
                     )
                 continue
-            free = float(u.limit) - float(u.current_value)
-            row = {
-                "wave": wave,
-                "family": label,
-                "needed_cumulative": need[fam],
-                "in_use": float(u.current_value),
-                "limit": float(u.limit),
-                "shortfall": max(0.0, need[fam] - free),
-            }
+            row = _quota_row(wave, label, need[fam], u)
             quota_rows.append(row)
             if row["shortfall"] > 0 and fam not in short_reported:
                 short_reported.add(fam)
@@ -345,21 +408,33 @@ def check_plan(
                     CheckFinding(
                         "quota",
                         "blocking",
-                        f"wave {wave} brings {label} to {need[fam]:g} new vCPUs, {row['shortfall']:g} more than the free quota "
-                        f"({u.limit:g} limit, {u.current_value:g} in use): request a quota increase before wave {wave}",
+                        f"wave {wave} brings {label} to {need[fam]:g} new vCPUs, "
+                        f"{row['shortfall']:g} more than the free quota ({u.limit:g} limit, "
+                        f"{u.current_value:g} in use): request a quota increase before wave {wave}",
                         wave,
                     )
                 )
-    order = {"blocking": 0, "warning": 1, "info": 2}
-    findings.sort(key=lambda f: (order[f.severity], f.wave or 0, f.kind, f.server or "", f.message))
-    return CheckResult(
-        as_of=as_of,
-        subscription=conn.subscription,
-        region=region,
-        due_waves=tuple(due),
-        upcoming_waves=tuple(upcoming),
-        reconciliation=tuple(recon),
-        quota=tuple(quota_rows),
-        sizes=tuple(size_rows),
-        findings=tuple(findings),
-    )
+    return quota_rows
+
+
+def _added_vcpus(wave: int, upcoming_servers: list[dict[str, Any]], sized: _Sized) -> dict[str, float]:
+    """The vCPUs a wave adds per VM family, and in total under 'cores'."""
+    added: dict[str, float] = defaultdict(float)
+    for s in upcoming_servers:
+        if s["wave"] == wave and s["azure_size"] in sized.family_of:
+            v = float(s.get("azure_vcpus") or sized.vcpus_of.get(s["azure_size"], 0))
+            added[sized.family_of[s["azure_size"]]] += v
+            added["cores"] += v
+    return added
+
+
+def _quota_row(wave: int, label: str, needed: float, u: Any) -> dict[str, Any]:
+    free = float(u.limit) - float(u.current_value)
+    return {
+        "wave": wave,
+        "family": label,
+        "needed_cumulative": needed,
+        "in_use": float(u.current_value),
+        "limit": float(u.limit),
+        "shortfall": max(0.0, needed - free),
+    }
