@@ -1,11 +1,12 @@
-"""Build the bundled catalog snapshot from the shared data: ``python -m migrator.azure.build_catalog SHARED_DIR``.
+"""Build the bundled catalog snapshot from the shared data.
 
-Inputs (see shared/data/README.md): ARM resource SKUs per region, per-size retail prices, managed-disk tiers,
-raw Retail Prices API meters (westeurope, northeurope) and 1/3-year reservation rates (Dsv5/Esv5, eastus and
-westeurope). The per-size price files have verified defects: about 42 sizes per region carry the Windows price as
-their Linux price. Every price is cross-checked against the raw meters where they exist; a Linux price equal to the
-Windows price that no meter can confirm is dropped (unknown), never trusted. Output: ``src/migrator/data/
-catalog-REGION.json.gz`` (deterministic gzip) and the catalog notes in ``catalog-SOURCES.md``.
+Run as ``python -m migrator.azure.build_catalog SHARED_DIR``. Inputs (see shared/data/README.md): ARM resource
+SKUs per region, per-size retail prices, managed-disk tiers, raw Retail Prices API meters (westeurope,
+northeurope) and 1/3-year reservation rates (Dsv5/Esv5, eastus and westeurope). The per-size price files have
+verified defects: about 42 sizes per region carry the Windows price as their Linux price. Every price is
+cross-checked against the raw meters where they exist; a Linux price equal to the Windows price that no meter
+can confirm is dropped (unknown), never trusted. Output: ``src/migrator/data/catalog-REGION.json.gz``
+(deterministic gzip) and the catalog notes in ``catalog-SOURCES.md``.
 """
 
 from __future__ import annotations
@@ -58,7 +59,6 @@ def build(shared: Path, region: str) -> dict[str, Any]:
         if reserved_path.exists()
         else {}
     )
-    sizes = []
     stats = {
         "sizes": 0,
         "linux_fixed_from_meters": 0,
@@ -67,83 +67,10 @@ def build(shared: Path, region: str) -> dict[str, Any]:
         "no_price": 0,
         "subscription_restricted": 0,
     }
-    for s in sorted(skus["skus"], key=lambda x: x["name"]):
-        short = s["name"].removeprefix("Standard_")
-        p = prices["prices"].get(short, {})
-        linux, windows = p.get("linux"), p.get("windows")
-        note = []
-        meter = raw.get(short, {})
-        if meter:
-            if "linux" in meter and linux is not None and abs(meter["linux"] - linux) > 1e-9:
-                note.append(
-                    f"linux price {linux} in the price file replaced by the retail meter {meter['linux']}"
-                )
-                linux = meter["linux"]
-                stats["linux_fixed_from_meters"] += 1
-            if "windows" in meter and windows is not None and abs(meter["windows"] - windows) > 1e-9:
-                note.append(f"windows price {windows} replaced by the retail meter {meter['windows']}")
-                windows = meter["windows"]
-                stats["windows_fixed_from_meters"] += 1
-            linux = meter.get("linux", linux) if linux is None else linux
-            windows = meter.get("windows", windows) if windows is None else windows
-        if (
-            linux is not None
-            and windows is not None
-            and abs(linux - windows) < 1e-12
-            and "linux" not in meter
-        ):
-            note.append(
-                "linux price equals the windows price and no retail meter confirms it: linux price unknown"
-            )
-            linux = None
-            stats["linux_dropped_unverified"] += 1
-        if linux is None and windows is None:
-            stats["no_price"] += 1
-        r = reserved.get(s["name"], {})
-        restricted = [x for x in s.get("restrictions") or []]
-        if restricted:
-            stats["subscription_restricted"] += 1
-        sizes.append(
-            {
-                "name": s["name"],
-                "family": s["family"],
-                "vcpus": int(s["vCPUs"]),
-                "memory_gb": float(s["memoryGB"]),
-                "max_data_disks": int(s.get("maxDataDisks") or 0),
-                "premium_io": bool(s.get("premiumIO")),
-                "hyperv_generations": s.get("hyperVGenerations", ""),
-                "arch": s.get("cpuArchitecture", "x64"),
-                "zones": sorted(s.get("zones") or []),
-                "restrictions": sorted(set(restricted)),
-                "linux": linux,
-                "windows": windows,
-                "linux_1y": r.get("linux_1yr"),
-                "linux_3y": r.get("linux_3yr"),
-                "windows_1y": r.get("windows_1yr"),
-                "windows_3y": r.get("windows_3yr"),
-                "price_note": "; ".join(note),
-            }
-        )
-        stats["sizes"] += 1
-    disk_rows = []
-    if disks:
-        seen = set()
-        for d in disks["disks"]:
-            key = (d["name"], d["size"])
-            if key in seen:
-                continue
-            seen.add(key)
-            disk_rows.append(
-                {
-                    "type": d["name"],
-                    "tier": d["size"],
-                    "label": d.get("tierLabel", ""),
-                    "max_size_gib": int(d["maxSizeGiB"]),
-                    "iops": int(d.get("maxIOPS") or 0),
-                    "mbps": float(d.get("maxThroughputMBps") or 0),
-                    "monthly_price": None,
-                }
-            )
+    sizes = [
+        _size_row(s, prices["prices"], raw, reserved, stats)
+        for s in sorted(skus["skus"], key=lambda x: x["name"])
+    ]
     return {
         "region": region,
         "currency": "USD",
@@ -154,26 +81,121 @@ def build(shared: Path, region: str) -> dict[str, Any]:
             "reservations": "2026-08-03" if reserved else None,
             "disks": disks["lastUpdated"][:10] if disks else None,
         },
-        "sources": [
-            "ARM resource SKUs and per-size retail prices: DarrenJohns/djtools-azure-vm-sku-locator data/ @f31f817 (MIT)",
-            *(
-                ["Retail Prices API meters: andy-diericks/azure-pricing-radar data/latest/ @cf741f2 (MIT)"]
-                if raw
-                else []
-            ),
-            *(
-                [
-                    "1/3-year reservation rates (Dsv5, Esv5 only): KimTholstorf/azure-rvtools-cost-estimator docs/prices/ @b4a0138 (MIT)"
-                ]
-                if reserved
-                else []
-            ),
-        ],
+        "sources": _sources(bool(raw), bool(reserved)),
         "stats": stats,
         "sizes": sizes,
-        "disks": disk_rows,
-        "disk_prices": "unknown: no trustworthy managed-disk price source in the snapshot (refresh the catalog to price disks)",
+        "disks": _disk_rows(disks) if disks else [],
+        "disk_prices": (
+            "unknown: no trustworthy managed-disk price source in the snapshot "
+            "(refresh the catalog to price disks)"
+        ),
     }
+
+
+def _size_row(
+    s: dict[str, Any],
+    prices: dict[str, dict[str, Any]],
+    raw: dict[str, dict[str, float]],
+    reserved: dict[str, dict[str, Any]],
+    stats: dict[str, int],
+) -> dict[str, Any]:
+    """One size of the catalog: its capabilities, its cross-checked prices and reservation rates."""
+    short = s["name"].removeprefix("Standard_")
+    linux, windows, note = _checked_prices(prices.get(short, {}), raw.get(short, {}), stats)
+    if linux is None and windows is None:
+        stats["no_price"] += 1
+    r = reserved.get(s["name"], {})
+    restricted = list(s.get("restrictions") or [])
+    if restricted:
+        stats["subscription_restricted"] += 1
+    stats["sizes"] += 1
+    return {
+        "name": s["name"],
+        "family": s["family"],
+        "vcpus": int(s["vCPUs"]),
+        "memory_gb": float(s["memoryGB"]),
+        "max_data_disks": int(s.get("maxDataDisks") or 0),
+        "premium_io": bool(s.get("premiumIO")),
+        "hyperv_generations": s.get("hyperVGenerations", ""),
+        "arch": s.get("cpuArchitecture", "x64"),
+        "zones": sorted(s.get("zones") or []),
+        "restrictions": sorted(set(restricted)),
+        "linux": linux,
+        "windows": windows,
+        "linux_1y": r.get("linux_1yr"),
+        "linux_3y": r.get("linux_3yr"),
+        "windows_1y": r.get("windows_1yr"),
+        "windows_3y": r.get("windows_3yr"),
+        "price_note": "; ".join(note),
+    }
+
+
+def _checked_prices(
+    p: dict[str, Any], meter: dict[str, float], stats: dict[str, int]
+) -> tuple[float | None, float | None, list[str]]:
+    """Linux and Windows prices of the price file, cross-checked against the retail meters, and notes."""
+    linux, windows = p.get("linux"), p.get("windows")
+    note = []
+    if meter:
+        if "linux" in meter and linux is not None and abs(meter["linux"] - linux) > 1e-9:
+            note.append(
+                f"linux price {linux} in the price file replaced by the retail meter {meter['linux']}"
+            )
+            linux = meter["linux"]
+            stats["linux_fixed_from_meters"] += 1
+        if "windows" in meter and windows is not None and abs(meter["windows"] - windows) > 1e-9:
+            note.append(f"windows price {windows} replaced by the retail meter {meter['windows']}")
+            windows = meter["windows"]
+            stats["windows_fixed_from_meters"] += 1
+        linux = meter.get("linux", linux) if linux is None else linux
+        windows = meter.get("windows", windows) if windows is None else windows
+    if linux is not None and windows is not None and abs(linux - windows) < 1e-12 and "linux" not in meter:
+        note.append(
+            "linux price equals the windows price and no retail meter confirms it: linux price unknown"
+        )
+        linux = None
+        stats["linux_dropped_unverified"] += 1
+    return linux, windows, note
+
+
+def _disk_rows(disks: dict[str, Any]) -> list[dict[str, Any]]:
+    """The managed-disk tiers, once per (type, tier), without prices."""
+    rows = []
+    seen = set()
+    for d in disks["disks"]:
+        key = (d["name"], d["size"])
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(
+            {
+                "type": d["name"],
+                "tier": d["size"],
+                "label": d.get("tierLabel", ""),
+                "max_size_gib": int(d["maxSizeGiB"]),
+                "iops": int(d.get("maxIOPS") or 0),
+                "mbps": float(d.get("maxThroughputMBps") or 0),
+                "monthly_price": None,
+            }
+        )
+    return rows
+
+
+def _sources(raw: bool, reserved: bool) -> list[str]:
+    sources = [
+        "ARM resource SKUs and per-size retail prices: "
+        "DarrenJohns/djtools-azure-vm-sku-locator data/ @f31f817 (MIT)"
+    ]
+    if raw:
+        sources.append(
+            "Retail Prices API meters: andy-diericks/azure-pricing-radar data/latest/ @cf741f2 (MIT)"
+        )
+    if reserved:
+        sources.append(
+            "1/3-year reservation rates (Dsv5, Esv5 only): "
+            "KimTholstorf/azure-rvtools-cost-estimator docs/prices/ @b4a0138 (MIT)"
+        )
+    return sources
 
 
 def write(catalog: dict[str, Any], out_dir: Path = OUT) -> Path:
