@@ -12,7 +12,7 @@ from migrator import frames
 from migrator.crossing import cross_wave_dependencies
 from migrator.decommission import plan_decommission
 from migrator.graph import build_graph
-from migrator.groups import build_groups, env_class, instance_key
+from migrator.groups import build_groups, env_class
 from migrator.pins import apply_pins
 from migrator.pipeline import PlanInputs, load_inventory
 from migrator.plantable import server_table
@@ -28,9 +28,7 @@ def stages() -> dict[str, object]:
     inputs = PlanInputs([SAMPLE / "servers.csv"], [SAMPLE / "dependencies.csv"], [SAMPLE / "hosts.csv"])
     inventory = load_inventory(inputs, settings)
     servers = inventory.servers
-    graph = build_graph(
-        servers, inventory.dependencies, instance_key(servers, settings.planning), settings.shared_services
-    )
+    graph = build_graph(servers, inventory.dependencies, settings.shared_services)
     scope = plan_scope(servers, graph, settings.shared_services)
     pinned, _ = apply_pins(servers, None, None, scope)
     moves = build_groups(servers, graph.edges, scope.planned, pinned, settings.planning, settings.capacity)

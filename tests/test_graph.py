@@ -5,15 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from migrator.graph import build_graph
-from migrator.groups import instance_key
-from migrator.settings import PlanningSettings, SharedServiceSettings
+from migrator.settings import SharedServiceSettings
 from tests.conftest import inventory, server
 
 
 def _graph(servers, deps, **detection):
     inv = inventory(servers, deps)
-    key = instance_key(inv.servers, PlanningSettings())
-    return inv, build_graph(inv.servers, inv.dependencies, key, SharedServiceSettings(**detection))
+    return inv, build_graph(inv.servers, inv.dependencies, SharedServiceSettings(**detection))
 
 
 def test_rows_aggregate_to_weighted_edges_and_resolve_by_fqdn_and_ip() -> None:

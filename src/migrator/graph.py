@@ -193,12 +193,9 @@ def _edges_and_ports(
 
 
 def build_graph(
-    servers: pd.DataFrame, deps: pd.DataFrame, group_key: pd.Series, settings: SharedServiceSettings
+    servers: pd.DataFrame, deps: pd.DataFrame, settings: SharedServiceSettings
 ) -> DependencyGraph:
-    """Resolve the dependency rows to servers, aggregate them, keep the outside, find the shared services.
-
-    ``group_key`` is not used (kept for the callers' signature).
-    """
+    """Resolve the dependency rows to servers, aggregate them, keep the outside, find the shared services."""
     if len(deps):
         lookup = _ServerLookup.of(servers)
         src = lookup.resolve(deps["source"], deps["source_ip"])

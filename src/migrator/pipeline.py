@@ -150,8 +150,7 @@ def plan_inventory(
     stage = _Stages({} if timings is None else timings, progress)
     servers, planning = inventory.servers, settings.planning
     with stage("graph"):
-        instance = instance_key(servers, planning)
-        graph = build_graph(servers, inventory.dependencies, instance, settings.shared_services)
+        graph = build_graph(servers, inventory.dependencies, settings.shared_services)
     with stage("shared services"):
         scope = plan_scope(servers, graph, settings.shared_services)
         pinned, pin_findings = apply_pins(servers, pins, pins_file, scope)
@@ -160,7 +159,7 @@ def plan_inventory(
     with stage("waves"):
         waves = plan_waves(moves, graph, scope, settings)
     with stage("conditions"):
-        klass = env_class(servers["environment"], planning)
+        instance, klass = instance_key(servers, planning), env_class(servers["environment"], planning)
         violations = _violations(servers, instance, klass, graph, scope, moves, waves, settings)
     with stage("decommission"):
         decommission = plan_decommission(servers, graph, scope, waves, np.datetime64(settings.calendar.start))
