@@ -7,7 +7,7 @@ can be planned around becomes a :class:`Finding`. All checks are vectorised over
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -91,7 +91,6 @@ class Inventory:
     files: tuple[InputFile, ...] = ()
     findings: tuple[Finding, ...] = ()
     assumptions: tuple[str, ...] = ()
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def _first_bad(frame: pd.DataFrame, mask: pd.Series) -> tuple[str, int | None, int]:
