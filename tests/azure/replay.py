@@ -1,9 +1,9 @@
 """A replaying transport for the real Azure SDK clients: recorded ARM responses, no network, fake token.
 
-Used with ``ComputeManagementClient(FakeCredential(), SUBSCRIPTION, transport=ReplayTransport(routes))``: every
-request goes through the SDK's real pipeline and deserialisers, and is answered from ``routes`` (method, a regex on
-the URL, status, JSON body, headers), in order; a route with ``times`` answers that many requests, then the next
-matching route answers.
+Used with ``ComputeManagementClient(FakeCredential(), SUBSCRIPTION, transport=ReplayTransport(routes))``:
+every request goes through the SDK's real pipeline and deserialisers, and is answered from ``routes`` (method,
+a regex on the URL, status, JSON body, headers), in order; a route with ``times`` answers that many requests,
+then the next matching route answers.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""`migrator catalog show` and `migrator catalog refresh` through the CLI (no network: the fetcher is replaced)."""
+"""`migrator catalog show` and `migrator catalog refresh` through the CLI (no network: the fetcher is
+replaced)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ def test_refresh_writes_a_catalog_sizing_can_use(tmp_path: Path, monkeypatch: py
 def test_refresh_network_failure_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     def down(url: str) -> dict[str, Any]:
         raise live.RefreshError(
-            "cannot read https://prices.azure.com/api/retail/prices: [Errno -3] Temporary failure in name resolution"
+            "cannot read https://prices.azure.com/api/retail/prices: "
+            "[Errno -3] Temporary failure in name resolution"
         )
 
     monkeypatch.setattr(live, "http_fetch", down)

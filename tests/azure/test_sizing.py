@@ -80,7 +80,8 @@ def _size(*servers: dict[str, object], settings: SizingSettings = SETTINGS) -> p
 
 
 def test_performance_sizing_with_comfort_factor() -> None:
-    # 8 cores at 30% x 1.3 = 3.12 -> 4 vCPU; 32 GiB at 40% x 1.3 = 16.64 GiB -> D4s_v5 (16) is too small, E4s_v5 (32) fits.
+    # 8 cores at 30% x 1.3 = 3.12 -> 4 vCPU; 32 GiB at 40% x 1.3 = 16.64 GiB -> D4s_v5 (16) is too small,
+    # E4s_v5 (32) fits.
     row = _size(server("a", cores=8, mem=32, cpu_util_pct=30, memory_util_pct=40, os="Ubuntu 22.04")).iloc[0]
     assert (row["required_vcpus"], row["required_memory_gb"]) == (4, 16.64)
     assert row["azure_size"] == "Standard_E4s_v5" and row["sizing_basis"] == "performance"

@@ -1,4 +1,5 @@
-"""`migrator azure check` through the real ComputeManagementClient and its deserialisers, on recorded responses."""
+"""`migrator azure check` through the real ComputeManagementClient and its deserialisers, on recorded
+responses."""
 
 from __future__ import annotations
 

@@ -47,8 +47,8 @@ def test_inspect_lists_formats() -> None:
 def test_plan_from_rvtools_workbook_and_dependency_export(tmp_path: Path) -> None:
     deps = tmp_path / "deps.csv"
     deps.write_text(
-        "Timeslot,Source server name,Source IP,Source application,Source process,Destination server name,Destination IP,"
-        "Destination application,Destination process,Destination port\n"
+        "Timeslot,Source server name,Source IP,Source application,Source process,Destination server name,"
+        "Destination IP,Destination application,Destination process,Destination port\n"
         "2026-01-01 00:00,sample-web-01,10.10.1.10,nginx,nginx,,10.10.2.20,SQL,sqlservr.exe,1433\n"
         "2026-01-01 06:00,sample-web-01,10.10.1.10,nginx,nginx,,10.10.2.20,SQL,sqlservr.exe,1433\n"
         "2026-01-01 06:00,sample-web-01,10.10.1.10,nginx,nginx,,8.8.8.8,,,53\n"

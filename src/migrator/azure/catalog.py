@@ -1,4 +1,4 @@
-"""The Azure VM size catalog: a bundled snapshot per region, or a file written by ``migrator catalog refresh``."""
+"""The Azure VM size catalog: a bundled snapshot per region, or a file from ``migrator catalog refresh``."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ _SIZE = re.compile(r"^Standard_([A-Z]+)(\d+)(-\d+)?([a-z]*)(?:_([A-Za-z0-9]+))?(
 
 
 def series_of(name: str) -> str:
-    """Standard_D4s_v5 -> Dsv5, Standard_E20ads_v5 -> Eadsv5, Standard_F8s_v2 -> Fsv2; '' when not parseable."""
+    """Standard_D4s_v5 -> Dsv5, Standard_E20ads_v5 -> Eadsv5, Standard_F8s_v2 -> Fsv2; '' when not parsed."""
     m = _SIZE.match(name)
     if not m:
         return ""
@@ -107,7 +107,10 @@ def load_catalog(region: str, path: str = "") -> Catalog:
     if region not in BUNDLED_REGIONS:
         raise InputError(
             f"no bundled catalog for region '{region}'",
-            expected=f"one of {', '.join(BUNDLED_REGIONS)}, or run 'migrator catalog refresh --region {region}' and set sizing.catalog",
+            expected=(
+                f"one of {', '.join(BUNDLED_REGIONS)}, "
+                f"or run 'migrator catalog refresh --region {region}' and set sizing.catalog"
+            ),
         )
     data = resources.files("migrator").joinpath(f"data/catalog-{region}.json.gz").read_bytes()
     return _from_document(json.loads(gzip.decompress(data)), f"bundled snapshot ({region})")

@@ -13,11 +13,17 @@ class SizingSettings(BaseModel):
     enabled: bool = Field(True, description="Size and price every migrating server.")
     region: str = Field(
         "westeurope",
-        description="Target Azure region (bundled: westeurope, northeurope, eastus; others after 'migrator catalog refresh').",
+        description=(
+            "Target Azure region (bundled: westeurope, northeurope, "
+            "eastus; others after 'migrator catalog refresh')."
+        ),
     )
     catalog: str = Field(
         "",
-        description="A catalog file written by 'migrator catalog refresh' (default: the bundled snapshot of the region).",
+        description=(
+            "A catalog file written by 'migrator catalog refresh' "
+            "(default: the bundled snapshot of the region)."
+        ),
     )
     basis: Literal["performance", "as-on-premises"] = Field(
         "performance",
@@ -31,7 +37,10 @@ class SizingSettings(BaseModel):
     )
     families: tuple[str, ...] = Field(
         ("Dsv5", "Dasv5", "Ddsv5", "Dadsv5", "Esv5", "Easv5", "Edsv5", "Eadsv5", "Fsv2"),
-        description="VM series sizes may come from (the series of Standard_D4s_v5 is Dsv5); burstable B-series are left out by default.",
+        description=(
+            "VM series sizes may come from (the series of Standard_D4s_v5 "
+            "is Dsv5); burstable B-series are left out by default."
+        ),
     )
     hours_per_month: float = Field(730.0, gt=0, description="Hours a VM runs a month (pay-as-you-go).")
     disk_type: Literal["premium", "standard-ssd", "standard-hdd"] = Field(

@@ -14,7 +14,8 @@ app = typer.Typer(
 )
 
 EXIT_OK = 0
-EXIT_GATE = 1  # a gate the user asked for tripped (missed target, broken critical condition, blocking finding, stale plan)
+# A gate the user asked for tripped (missed target, broken critical condition, blocking finding, stale plan).
+EXIT_GATE = 1
 EXIT_INPUT = 2  # bad input or usage (typer's own usage errors exit 2 as well)
 
 

@@ -1,4 +1,4 @@
-"""Console helpers shared by the commands: data on stdout, messages on stderr, NO_COLOR and non-TTY honoured."""
+"""Console helpers for the commands: data on stdout, messages on stderr; NO_COLOR and non-TTY honoured."""
 
 from __future__ import annotations
 

@@ -29,7 +29,8 @@ def diff_command(
         Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout.")
     ] = None,
 ) -> None:
-    """Compare two plans: servers that changed wave, waves added/removed/moved, capacity, cost, footprint and target."""
+    """Compare two plans: servers that changed wave, waves added/removed/moved, capacity, cost, footprint and
+    target."""
     from migrator.diff import diff_plans, load_plan_document
     from migrator.errors import MigratorError
     from migrator.outputs import write_files

@@ -1,4 +1,4 @@
-"""``migrator generate``: write a realistic synthetic estate in the native format (for trials and benchmarks)."""
+"""``migrator generate``: a realistic synthetic estate in the native format (for trials and benchmarks)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def generate_command(
         float, typer.Option("--deps-per-server", help="Dependency rows per server.")
     ] = 10.0,
 ) -> None:
-    """Generate a seeded, realistic estate: applications, tiers, environments, clusters, hubs, heavy-tailed dependencies."""
+    """Generate a seeded, realistic estate: applications, tiers, environments, clusters, hubs, heavy-tailed
+    dependencies."""
     from migrator.generate import generate_estate, write_estate
 
     try:
@@ -31,8 +32,8 @@ def generate_command(
         fail(str(exc))
     paths = write_estate(estate, out)
     err_console().print(
-        f"wrote {len(estate.servers):,} servers, {len(estate.dependencies):,} dependency rows, {len(estate.hosts):,} hosts: "
-        + ", ".join(str(p) for p in paths),
+        f"wrote {len(estate.servers):,} servers, {len(estate.dependencies):,} dependency rows, "
+        f"{len(estate.hosts):,} hosts: " + ", ".join(str(p) for p in paths),
         markup=False,
     )
     raise typer.Exit(EXIT_OK)

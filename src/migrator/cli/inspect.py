@@ -23,7 +23,8 @@ def inspect_command(
     ] = None,
     formats: Annotated[bool, typer.Option("--formats", help="List the formats migrator reads.")] = False,
 ) -> None:
-    """Show the detected format, mapped and unmapped columns, row counts, problems and assumptions of each file."""
+    """Show the detected format, mapped and unmapped columns, row counts, problems and assumptions of each
+    file."""
     from migrator.inputs import readers
     from migrator.inspect import inspect_file
 

@@ -13,7 +13,10 @@ class InputSettings(BaseModel):
 
     environment_pattern: str = Field(
         "",
-        description="Regex on the server name with a named group 'env' (e.g. '^[a-z]+-(?P<env>prd|dev|tst)-'); fills an empty environment.",
+        description=(
+            "Regex on the server name with a named group 'env' (e.g. "
+            "'^[a-z]+-(?P<env>prd|dev|tst)-'); fills an empty environment."
+        ),
     )
     environment_map: dict[str, str] = Field(
         default_factory=lambda: {
@@ -26,14 +29,18 @@ class InputSettings(BaseModel):
             "q": "qa",
             "u": "uat",
         },
-        description="What the captured 'env' text means (lower case); unmapped captures are used as they are.",
+        description=(
+            "What the captured 'env' text means (lower case); unmapped captures are used as they are."
+        ),
     )
     application_from: Literal["none", "folder", "annotation"] = Field(
         "none", description="Fill an empty application from the VM folder or annotation (RVTools)."
     )
     application_pattern: str = Field(
         "",
-        description="Regex with a named group 'app' applied to the folder or annotation; the whole text when empty.",
+        description=(
+            "Regex with a named group 'app' applied to the folder or annotation; the whole text when empty."
+        ),
     )
 
     @field_validator("environment_pattern")
