@@ -23,10 +23,7 @@ SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 class FakeCredential:
     """A TokenCredential that never touches the network (and never probes the instance metadata address)."""
 
-    calls = 0
-
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        FakeCredential.calls += 1
         return AccessToken("fake-token-not-a-secret", 4_102_444_800)
 
 
