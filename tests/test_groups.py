@@ -5,6 +5,7 @@ Servers have 2 vCPU and 100 GB unless a test says otherwise; capacities are in s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,7 @@ def server(
     }
 
 
-def edges_between(names: list[str], deps: list[tuple[str, str, float]]) -> pd.DataFrame:
+def edges_between(names: list[str], deps: Sequence[tuple[str, str, float]]) -> pd.DataFrame:
     """Server dependencies (source, target, weight) as the graph's edge table."""
     index = {name: i for i, name in enumerate(names)}
     return pd.DataFrame(
@@ -50,7 +51,7 @@ def edges_between(names: list[str], deps: list[tuple[str, str, float]]) -> pd.Da
 
 def groups_of(
     servers: list[dict[str, Any]],
-    deps: list[tuple[str, str, float]] | None = None,
+    deps: Sequence[tuple[str, str, float]] | None = None,
     pins: dict[str, int] | None = None,
     out_of_scope: tuple[str, ...] = (),
     max_servers: int = 50,

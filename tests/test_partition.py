@@ -5,12 +5,14 @@ Loads are fractions of a wave's capacity (a part may hold at most 1 in every dim
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from migrator.partition import Partition, partition
 
 
-def split(n: int, edges: list[tuple[int, int, float]], load: list[float] | np.ndarray) -> Partition:
+def split(n: int, edges: list[tuple[int, int, float]], load: Sequence[object]) -> Partition:
     u = np.array([a for a, _, _ in edges], dtype=np.int64)
     v = np.array([b for _, b, _ in edges], dtype=np.int64)
     w = np.array([c for _, _, c in edges], dtype=float)

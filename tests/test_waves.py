@@ -6,6 +6,7 @@ Balancing is off unless a test is about it, so that a wave fills up to its capac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,7 @@ def group(
 
 def plan(
     groups: list[dict[str, Any]],
-    deps: list[tuple[str, str, float]] | None = None,
+    deps: Sequence[tuple[str, str, float]] | None = None,
     *,
     max_servers: int = 10,
     max_storage_gb: float = 1e6,
