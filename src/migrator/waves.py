@@ -43,15 +43,6 @@ class WaveAssignment:
     wave_kind: dict[int, str]  # "prod" or "nonprod" per wave
     bundles_split: tuple[Split, ...]  # bundles split for capacity
 
-    # Former names, until pipeline.py and document.py read the new ones.
-    @property
-    def wave_class(self) -> dict[int, str]:
-        return self.wave_kind
-
-    @property
-    def units_split(self) -> tuple[Split, ...]:
-        return self.bundles_split
-
 
 def group_edges(server_group: np.ndarray, edges: pd.DataFrame) -> pd.DataFrame:
     """Dependencies between move groups: src group depends on dst group, weights summed."""
