@@ -88,9 +88,9 @@ def test_generated_estate_plans_and_fast_paths_match_reference(
     monkeypatch.setattr(migrator.crossing, "ports_by_pair", reference.ports_by_pair)
     monkeypatch.setattr(migrator.footprint, "departure_months", reference.every_month)
     slow = plan_inventory(inv, settings)
-    assert fast.document["summary"]["waves"] > 5
+    assert fast.document.summary.waves > 5
     assert dumps(fast.document) == dumps(slow.document)
-    assert np.isfinite(fast.document["footprint"]["baseline"])
+    assert np.isfinite(fast.document.footprint.baseline)
 
 
 def test_too_small_estate_is_a_usage_error() -> None:

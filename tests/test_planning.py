@@ -15,7 +15,7 @@ def _plan(
     **sections: dict[str, Any],
 ) -> dict[str, Any]:
     sections.setdefault("planning", {"protected_waves": 0})
-    return plan_inventory(inventory(servers, deps, hosts), settings(**sections)).document
+    return plan_inventory(inventory(servers, deps, hosts), settings(**sections)).document.to_dict()
 
 
 def _waves(doc: dict[str, Any]) -> dict[str, int | None]:

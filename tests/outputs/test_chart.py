@@ -1,4 +1,4 @@
-"""footprint.png: a valid PNG, the same bytes on every run, no date or version in it, pyplot's state untouched."""
+"""footprint.png: a valid PNG, the same bytes on every run, no date or version in it, pyplot left alone."""
 
 from __future__ import annotations
 
@@ -6,38 +6,46 @@ import io
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from migrator.outputs.chart import burndown_png, burndown_png_bytes
+from migrator.plan_model import Footprint, FootprintTarget, FootprintUnits, TimelinePoint
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def _footprint(months: int = 36, baseline: float = 120.0) -> dict[str, Any]:
+def _footprint(months: int = 36, baseline: float = 120.0) -> Footprint:
     timeline = [
-        {
-            "month": f"{2027 + m // 12}-{m % 12 + 1:02d}",
-            "remaining": round(baseline * max(0.15, 1 - m / 30), 2),
-            "reduction": round(min(0.85, m / 30), 4),
-        }
+        TimelinePoint(
+            month=f"{2027 + m // 12}-{m % 12 + 1:02d}",
+            remaining=round(baseline * max(0.15, 1 - m / 30), 2),
+            reduction=round(min(0.85, m / 30), 4),
+        )
         for m in range(months)
     ]
-    return {
-        "metric": "hosts",
-        "unit": "hosts",
-        "baseline": baseline,
-        "timeline": timeline,
-        "target": {
-            "reduction": 0.6,
-            "by": "2028-12-31",
-            "met": True,
-            "reached_on": "2028-06",
-            "max_achievable": 0.85,
-            "minimum_remaining": baseline * 0.15,
-        },
-    }
+    return Footprint(
+        metric="hosts",
+        unit="hosts",
+        baseline=baseline,
+        units=FootprintUnits(hosts=40, physical_servers=0, clusters=4),
+        notes=[],
+        timeline=timeline,
+        target=FootprintTarget(
+            reduction=0.6,
+            by="2028-12-31",
+            met=True,
+            reached_on="2028-06",
+            remaining_at_target_date=baseline * 0.15,
+            max_achievable=0.85,
+            minimum_remaining=baseline * 0.15,
+        ),
+    )
+
+
+def _missed() -> Footprint:
+    fp = _footprint()
+    return fp.model_copy(update={"target": fp.target.model_copy(update={"met": False, "reached_on": None})})
 
 
 def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:
@@ -81,7 +89,8 @@ def test_png_holds_no_date_or_software_version() -> None:
 
 def test_same_bytes_in_a_fresh_process() -> None:
     code = (
-        "import sys; from migrator.outputs.chart import burndown_png_bytes; from tests.outputs.test_chart import _footprint; "
+        "import sys; from migrator.outputs.chart import burndown_png_bytes; "
+        "from tests.outputs.test_chart import _footprint; "
         "sys.stdout.buffer.write(burndown_png_bytes(_footprint()))"
     )
     root = Path(__file__).resolve().parents[2]
@@ -97,10 +106,10 @@ def test_same_bytes_in_a_fresh_process() -> None:
         _footprint(months=0),
         _footprint(months=1),
         _footprint(months=240, baseline=1_234_567.0),
-        {**_footprint(), "target": {**_footprint()["target"], "met": False, "reached_on": None}},
+        _missed(),
     ],
 )
-def test_edge_cases_still_give_a_png(footprint: dict[str, Any]) -> None:
+def test_edge_cases_still_give_a_png(footprint: Footprint) -> None:
     data = burndown_png_bytes(footprint)
     from PIL import Image
 

@@ -1,4 +1,4 @@
-"""The GitHub Actions example: valid YAML, the gates and the comment it promises, and its migrator commands run."""
+"""The GitHub Actions example: valid YAML, the gates and comment it promises, its migrator commands run."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -13,11 +14,21 @@ from migrator.outputs.chart import burndown_png_bytes
 from migrator.outputs.escape import csv_cell, md_cell, mermaid_label
 from migrator.outputs.json_plan import validate_document
 from migrator.outputs.markdown import render_markdown
-from migrator.outputs.mermaid import MAX_CHARS, MAX_EDGES, dependency_flowchart, gantt, xychart_burndown
+from migrator.outputs.mermaid import (
+    MAX_CHARS,
+    MAX_EDGES,
+    FlowEdge,
+    FlowNode,
+    dependency_flowchart,
+    gantt,
+    xychart_burndown,
+)
 from migrator.pipeline import plan_inventory
+from migrator.plan_model import PlanDocument, TimelinePoint
 from migrator.settings import load_settings
 from migrator.validate import validate
 from tests.conftest import inventory, server, settings
+from tests.outputs.test_mermaid_limits import wave
 
 
 def test_markdown_cell_escaping() -> None:
@@ -61,7 +72,7 @@ def test_inventory_text_is_escaped_in_the_plan_and_waves_csv() -> None:
 
 
 @pytest.fixture(scope="module")
-def big_plan() -> dict:
+def big_plan() -> PlanDocument:
     estate = generate_estate(10_000, seed=11)
     results = [
         ReadResult(
@@ -78,7 +89,7 @@ def big_plan() -> dict:
     return doc
 
 
-def test_every_mermaid_block_within_github_limits_on_10000_servers(big_plan: dict) -> None:
+def test_every_mermaid_block_within_github_limits_on_10000_servers(big_plan: PlanDocument) -> None:
     md = render_markdown(big_plan)
     blocks = re.findall(r"```mermaid\n(.*?)```", md, flags=re.S)
     assert len(blocks) > 10
@@ -89,36 +100,45 @@ def test_every_mermaid_block_within_github_limits_on_10000_servers(big_plan: dic
 
 
 def test_builders_cap_and_announce() -> None:
-    waves = [
-        {
-            "number": i,
-            "kind": "prod",
-            "start": "2027-01-04",
-            "end": "2027-01-17",
-            "servers": 5,
-            "risk": {"level": "low"},
-        }
-        for i in range(1, 1001)
-    ]
+    start = dt.date(2027, 1, 4)
+    waves = [wave(i, "prod", start, 14, 5) for i in range(1, 1001)]
     text = gantt(waves)
     assert len(text) <= MAX_CHARS + 200 and "and 600 more waves" in text
-    nodes = [{"id": str(i), "label": f"group {i}"} for i in range(2000)]
-    edges = [{"source": str(i), "target": str((i * 7) % 2000), "weight": float(i)} for i in range(2000)]
+    nodes = [FlowNode(str(i), f"group {i}") for i in range(2000)]
+    edges = [FlowEdge(str(i), str((i * 7) % 2000), float(i)) for i in range(2000)]
     diagram, shown = dependency_flowchart(nodes, edges, max_edges=10_000, max_nodes=10_000)
     assert len(shown) <= MAX_EDGES and diagram.count("-->") == len(shown)
-    assert shown[0]["weight"] == 1999.0  # the heaviest edges are kept
+    assert shown[0].weight == 1999.0  # the heaviest edges are kept
     timeline = [
-        {"month": f"{2027 + i // 12}-{i % 12 + 1:02d}", "remaining": 100 - i * 0.1} for i in range(600)
+        TimelinePoint(month=f"{2027 + i // 12}-{i % 12 + 1:02d}", remaining=100 - i * 0.1, reduction=i / 1000)
+        for i in range(600)
     ]
     chart = xychart_burndown(timeline, 40, "kW")
     assert chart.count(",") < 400 and "months shown" in chart
 
 
-def test_burndown_png_is_a_valid_deterministic_png(big_plan: dict) -> None:
+def test_every_diagram_has_its_table_twin(big_plan: PlanDocument) -> None:
+    """The gantt chart's twin lists every wave, the burn-down's every month, each wave's flowchart every
+    dependency of its move groups."""
+    md = render_markdown(big_plan)
+    waves = re.search(
+        r"## Waves\n\n```mermaid\n.*?```\n(?:\n_and \d+ more waves.*?\n)?\n(\| Wave .*?)\n\n", md, re.S
+    )
+    assert waves and len(waves.group(1).splitlines()) == len(big_plan.waves) + 2
+    months = re.search(r"\(footprint\.png\)\n\n(\| Month .*?)(?:\n\n|$)", md, re.S)
+    assert months and len(months.group(1).splitlines()) == len(big_plan.footprint.timeline) + 2
+    counted = re.findall(r"<summary>Dependencies of this wave's move groups \((\d+)\)</summary>", md)
+    flowcharts = [b for b in re.findall(r"```mermaid\n(.*?)```", md, flags=re.S) if b.startswith("flowchart")]
+    assert len(counted) == len(flowcharts) > 0
+    for n, block in zip(counted, flowcharts, strict=True):
+        assert block.count("-->") <= int(n)
+
+
+def test_burndown_png_is_a_valid_deterministic_png(big_plan: PlanDocument) -> None:
     from PIL import Image
 
-    a = burndown_png_bytes(big_plan["footprint"])
-    b = burndown_png_bytes(big_plan["footprint"])
+    a = burndown_png_bytes(big_plan.footprint)
+    b = burndown_png_bytes(big_plan.footprint)
     assert a[:8] == b"\x89PNG\r\n\x1a\n" and a == b
     img = Image.open(io.BytesIO(a))
     img.verify()

@@ -1,7 +1,8 @@
-"""Output formats: views of the plan document, each behind the :class:`~migrator.outputs.base.Writer` interface.
+"""Output formats: views of the plan document, each behind the :class:`~migrator.outputs.base.Writer`
+interface.
 
-:func:`render_plan` renders every file in memory; :func:`write_plan` then writes them atomically (temporary file,
-then rename), so a failure never leaves a half-written plan behind.
+:func:`render_plan` renders every file in memory; :func:`write_plan` then writes them atomically (temporary
+file, then rename), so a failure never leaves a half-written plan behind.
 """
 
 from __future__ import annotations

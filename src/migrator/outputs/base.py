@@ -31,13 +31,10 @@ def render_plan(result: PlanResult) -> dict[str, bytes]:
     """Every plan file by name, rendered in memory."""
     files = {w.filename: w.render(result) for w in writers()}
     try:
-        from migrator.outputs.chart import burndown_png
+        from migrator.outputs.chart import burndown_png_bytes
     except ImportError:  # pragma: no cover - chart support is part of a full install
         return files
-    with tempfile.TemporaryDirectory() as tmp:
-        png = Path(tmp) / "footprint.png"
-        burndown_png(result.document["footprint"], png)
-        files["footprint.png"] = png.read_bytes()
+    files["footprint.png"] = burndown_png_bytes(result.document.footprint)
     return dict(sorted(files.items()))
 
 

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
+
+from migrator.plan_model import Footprint
 
 
-def burndown_png_bytes(footprint: dict[str, Any]) -> bytes:
-    """The PNG's bytes: the same footprint gives the same bytes (no date or software version in the metadata).
+def burndown_png_bytes(footprint: Footprint) -> bytes:
+    """The PNG's bytes: the same footprint gives the same bytes (no date or software version in the
+    metadata).
 
-    Drawn on a bare Agg canvas, not through pyplot: no global backend switch, no figure registry, safe in threads
-    and in a notebook that uses another backend.
+    Drawn on a bare Agg canvas, not through pyplot: no global backend switch, no figure registry, safe in
+    threads and in a notebook that uses another backend.
     """
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    timeline = footprint["timeline"]
-    target = footprint["target"]
-    unit = footprint["unit"]
-    baseline = float(footprint["baseline"])
-    months = [p["month"] for p in timeline]
-    remaining = [p["remaining"] for p in timeline]
-    target_level = baseline * (1 - float(target["reduction"]))
+    target, unit = footprint.target, footprint.unit
+    baseline = float(footprint.baseline)
+    months = [p.month for p in footprint.timeline]
+    remaining = [p.remaining for p in footprint.timeline]
+    target_level = baseline * (1 - float(target.reduction))
     with matplotlib.rc_context({"svg.hashsalt": "migrator", "font.family": "DejaVu Sans"}):
         fig = Figure(figsize=(10, 4.5), dpi=100)
         FigureCanvasAgg(fig)
@@ -36,17 +36,17 @@ def burndown_png_bytes(footprint: dict[str, Any]) -> bytes:
             color="#d1242f",
             linestyle="--",
             linewidth=1.5,
-            label=f"target: -{float(target['reduction']):.0%} by {target['by']}",
+            label=f"target: -{float(target.reduction):.0%} by {target.by}",
         )
-        floor = float(target.get("minimum_remaining", target_level))
+        floor = float(target.minimum_remaining)
         ax.axhline(
             floor,
             color="#6e7781",
             linestyle=":",
             linewidth=1,
-            label=f"best achievable: -{float(target['max_achievable']):.0%}",
+            label=f"best achievable: -{float(target.max_achievable):.0%}",
         )
-        by_month = str(target["by"])[:7]
+        by_month = str(target.by)[:7]
         if by_month in months:
             ax.axvline(months.index(by_month), color="#d1242f", linewidth=0.8, alpha=0.6)
         step = max(1, len(months) // 12)
@@ -54,7 +54,7 @@ def burndown_png_bytes(footprint: dict[str, Any]) -> bytes:
         ax.set_xticklabels(months[::step], rotation=45, ha="right", fontsize=8)
         ax.set_ylim(bottom=0, top=max([baseline, target_level, *remaining, 1e-9]) * 1.08)
         ax.set_ylabel(unit)
-        ax.set_title(f"Data-center footprint ({unit}): {'target met' if target['met'] else 'target NOT met'}")
+        ax.set_title(f"Data-center footprint ({unit}): {'target met' if target.met else 'target NOT met'}")
         ax.grid(axis="y", alpha=0.3)
         ax.legend(loc="upper right", fontsize=8)
         fig.tight_layout()
@@ -63,6 +63,6 @@ def burndown_png_bytes(footprint: dict[str, Any]) -> bytes:
     return buf.getvalue()
 
 
-def burndown_png(footprint: dict[str, Any], path: Path) -> None:
+def burndown_png(footprint: Footprint, path: Path) -> None:
     """Write footprint.png (plan.json's ``footprint`` object) to ``path``."""
     Path(path).write_bytes(burndown_png_bytes(footprint))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from migrator.outputs.escape import csv_cell
+from migrator.plan_model import SIZING_FIELDS
 
 if TYPE_CHECKING:
     from migrator.document import PlanResult
@@ -25,15 +26,7 @@ COLUMNS = [
     "criticality",
     "shared_service",
 ]
-SIZING_COLUMNS = [
-    "azure_size",
-    "azure_vcpus",
-    "azure_memory_gb",
-    "sizing_basis",
-    "readiness",
-    "readiness_reason",
-    "monthly_cost",
-]
+SIZING_COLUMNS = list(SIZING_FIELDS)  # when sizing ran
 TEXT_COLUMNS = {
     "server",
     "application",

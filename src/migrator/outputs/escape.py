@@ -24,7 +24,8 @@ def md_text(text: object) -> str:
 
 
 def md_cell(text: object) -> str:
-    """A Markdown table cell: like :func:`md_text`: one line, ``|`` and ``\\`` escaped, HTML ``< > &`` as entities."""
+    """A Markdown table cell: like :func:`md_text`: one line, ``|`` and ``\\`` escaped, HTML ``< > &`` as
+    entities."""
     return md_text(text)
 
 
@@ -32,7 +33,8 @@ _MERMAID = str.maketrans({c: f"#{ord(c)};" for c in "\"#:;[](){}|`<>&'%"} | {"\n
 
 
 def mermaid_label(text: object) -> str:
-    """A Mermaid label: every character with a meaning in Mermaid syntax becomes a Mermaid entity (``#35;``)."""
+    """A Mermaid label: every character with a meaning in Mermaid syntax becomes a Mermaid entity
+    (``#35;``)."""
     s = "" if text is None else str(text)
     return " ".join(s.translate(_MERMAID).split())
 

@@ -1,0 +1,529 @@
+"""The plan document: the content of ``plan.json`` as typed, frozen pydantic models.
+
+:func:`migrator.document.build_document` returns a :class:`PlanDocument`; every view (PLAN.md, the terminal
+summary, footprint.png) reads its attributes, and plan.json is :meth:`PlanDocument.to_dict` written by
+:func:`migrator.outputs.json_plan.dumps`. ``src/migrator/schemas/plan.schema.json`` is generated from these
+models, never edited by hand::
+
+    python -m migrator.plan_model > src/migrator/schemas/plan.schema.json
+
+(or :func:`write_schema`); ``tests/test_plan_model.py`` fails when the committed schema is stale.
+
+Closed sets (dispositions, levels, kinds, readiness) are enums in the schema, taken from the modules that
+define them; the range of ``violations[].condition`` comes from the conditions registry.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
+from pydantic.json_schema import GenerateJsonSchema
+from pydantic_core import CoreSchema, core_schema
+
+from migrator.conditions import RULES
+from migrator.footprint import UNITS
+from migrator.schema import COMPLEXITY_LEVELS, CRITICALITY_LEVELS, DISPOSITIONS
+from migrator.waves import CLASSES
+
+SCHEMA_VERSION = "1.0"
+SCHEMA_ID = "https://github.com/migrator/migrator/schemas/plan.schema.json"
+
+WAVE_KINDS = ("foundation", *CLASSES, "shared-services")
+LEVELS = ("low", "medium", "high")
+READINESS = ("Ready", "Ready with conditions", "Not ready", "Unknown", "Not applicable")
+ENDPOINT_KINDS = ("internet", "private", "local", "unresolved-name")
+TREATMENTS = ("foundation", "last", "retain", "retire")
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """``Annotated[str, OneOf(values)]``: a string from a closed set (an enum in the schema)."""
+
+    values: tuple[str, ...]
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.literal_schema(list(self.values))
+
+
+Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+Month = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$")]
+Count = Annotated[int, Field(ge=0)]
+WaveNumber = Annotated[int, Field(ge=1)]
+Port = Annotated[int, Field(ge=0, le=65535)]
+Share = Annotated[float, Field(description="A fraction, 0-1.")]
+Level = Annotated[str, OneOf(LEVELS)]
+Disposition = Annotated[str, OneOf(DISPOSITIONS)]
+
+
+class PlanModel(BaseModel):
+    """Frozen, no unknown keys; fields are set by name (``klass``) or by their JSON name (``class``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True)
+
+
+class Row(PlanModel):
+    """A flat record a plan holds one of per server or per dependency: 100,000s at enterprise scale.
+
+    :meth:`trusted` builds one without validation (the pipeline made the values), as ``model_construct`` does
+    but without its per-field loop, and :meth:`plain` dumps it without pydantic's serializer: a row has only
+    plain fields, no aliases, no nested models. ``tests/test_plan_model.py`` checks both against pydantic's
+    own and that a built plan validates.
+    """
+
+    @classmethod
+    def trusted(cls, values: dict[str, Any]) -> Self:
+        """A record from values of the right types; optional fields left out take their defaults, unset."""
+        row = cls.__new__(cls)
+        setattr_ = object.__setattr__
+        setattr_(row, "__dict__", {**_defaults(cls), **values})
+        setattr_(row, "__pydantic_fields_set__", set(values))
+        setattr_(row, "__pydantic_extra__", None)
+        setattr_(row, "__pydantic_private__", None)
+        return row
+
+    def plain(self) -> dict[str, Any]:
+        """``model_dump(exclude_unset=True)`` without pydantic's serializer (a row is flat, JSON names)."""
+        values, fields = self.__dict__, self.__pydantic_fields_set__
+        if len(fields) == len(values):
+            return dict(values)
+        return {k: v for k, v in values.items() if k in fields}
+
+
+_DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {}
+
+
+def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
+    found = _DEFAULTS.get(cls)
+    if found is None:
+        found = {n: f.default for n, f in cls.model_fields.items() if not f.is_required()}
+        _DEFAULTS[cls] = found
+    return found
+
+
+class Generator(PlanModel):
+    """The tool that wrote the plan."""
+
+    name: Annotated[str, OneOf(("migrator",))]
+    version: str
+
+
+class InputFile(PlanModel):
+    """An input file as read (the path as given, never absolute unless given so)."""
+
+    path: str
+    format: str
+    table: Annotated[str, OneOf(("servers", "dependencies", "hosts"))]
+    rows: Count
+
+
+class Summary(PlanModel):
+    """The plan in numbers."""
+
+    servers: Count
+    migrating: Count
+    retiring: Count
+    retained: Count
+    shared_services: Count
+    move_groups: Count
+    waves: Count
+    first_wave_start: Day | None
+    last_wave_end: Day | None
+    vcpus: float
+    storage_gb: float
+    violations: Count
+    critical_violations: Count
+    cross_wave_dependencies: Count
+    permanent_hybrid_dependencies: Count
+    target_met: bool
+    monthly_cost: float | None = Field(description="Pay-as-you-go run-rate once every wave has landed.")
+
+
+class Score(PlanModel):
+    """A wave's risk or confidence, with the reasons that made it."""
+
+    level: Level
+    score: Annotated[int, Field(ge=0, le=100)]
+    reasons: list[str]
+
+
+class Cost(PlanModel):
+    """What a set of servers adds to the monthly bill. Pay-as-you-go and Hybrid Benefit add up what is priced;
+    a reservation or disk total is null (unknown) unless every server's price is known."""
+
+    currency: str
+    monthly_payg: float | None
+    monthly_ahb: float | None
+    monthly_1y: float | None
+    monthly_3y: float | None
+    monthly_storage: float | None
+    priced_servers: Count
+    unpriced_servers: Count
+
+
+class Wave(PlanModel):
+    """A dated wave: what moves, how full it is, its risk, confidence and cost."""
+
+    number: WaveNumber
+    name: str
+    kind: Annotated[str, OneOf(WAVE_KINDS)]
+    start: Day
+    end: Day
+    servers: Count
+    vcpus: float
+    memory_gb: float
+    storage_gb: float
+    move_groups: list[str]
+    applications: list[str]
+    environments: list[str]
+    utilisation: float = Field(description="Share of the tightest capacity limit used.")
+    risk: Score
+    confidence: Score
+    cost: Cost | None = Field(description="Null when sizing is off.")
+
+
+class GroupSplit(PlanModel):
+    """Which part of a move group too large for one wave this group is."""
+
+    from_: str = Field(alias="from")
+    part: Annotated[int, Field(ge=1)]
+    of: Annotated[int, Field(ge=1)]
+    cut_weight: float
+    cut_edges: Count
+
+
+class MoveGroup(PlanModel):
+    """One application in one environment (or servers joined by two-way traffic): it moves as a whole."""
+
+    id: Annotated[str, Field(pattern=r"^MG-[0-9]{4,}$")]
+    name: str
+    wave: WaveNumber | None
+    klass: Annotated[str, OneOf(CLASSES)] = Field(alias="class")
+    servers: list[str]
+    servers_count: Count
+    applications: list[str]
+    environments: list[str]
+    vcpus: float
+    memory_gb: float
+    storage_gb: float
+    criticality: Annotated[str, OneOf(CRITICALITY_LEVELS)]
+    complexity: Annotated[str, OneOf(COMPLEXITY_LEVELS)]
+    complexity_source: Annotated[str, OneOf(("inventory", "derived"))]
+    pinned_wave: WaveNumber | None
+    split: GroupSplit | None
+
+
+class ServerRecord(Row):
+    """One server: its move group, wave, dates and, with sizing, its Azure size, readiness and price."""
+
+    name: str
+    application: str
+    environment: str
+    move_group: str | None
+    wave: WaveNumber | None
+    wave_start: Day | None
+    wave_end: Day | None
+    disposition: Disposition
+    decommission_date: Day | None
+    host: str
+    cluster: str
+    cores: float
+    memory_gb: float
+    storage_gb: float
+    criticality: Annotated[str, OneOf(("", *CRITICALITY_LEVELS))]
+    shared_service: bool
+    # sizing: always present, null when sizing is off
+    azure_size: str | None
+    azure_vcpus: int | None
+    azure_memory_gb: float | None
+    sizing_basis: str | None
+    readiness: Annotated[str, OneOf(READINESS)] | None
+    readiness_reason: str | None
+    monthly_cost: float | None
+    # sizing: present only when sizing ran
+    required_vcpus: float | None = None
+    required_memory_gb: float | None = None
+    os_type: str | None = None
+    disk_tiers: str | None = None
+    monthly_compute_cost: float | None = None
+    monthly_storage_cost: float | None = None
+    monthly_cost_ahb: float | None = None
+    monthly_cost_1y: float | None = None
+    monthly_cost_3y: float | None = None
+    restricted_for_collecting_subscription: bool | None = None
+
+
+SIZING_FIELDS = (
+    "azure_size",
+    "azure_vcpus",
+    "azure_memory_gb",
+    "sizing_basis",
+    "readiness",
+    "readiness_reason",
+    "monthly_cost",
+)
+"""Per-server sizing fields every server record has (null when sizing is off)."""
+
+
+class CrossWaveDependency(Row):
+    """A server pair whose traffic runs between Azure and the data center for a while (temporary) or for good
+    (permanent: one side stays)."""
+
+    source: str
+    target: str
+    source_wave: WaveNumber | None
+    target_wave: WaveNumber | None
+    ports: list[Port]
+    connections: float
+    hybrid_days: Count | None
+    kind: Annotated[str, OneOf(("temporary", "permanent"))]
+
+
+class ExternalEndpoint(PlanModel):
+    """A dependency on an address the inventory does not hold."""
+
+    server: str
+    address: str
+    kind: Annotated[str, OneOf(ENDPOINT_KINDS)]
+    direction: Annotated[str, OneOf(("inbound", "outbound"))]
+    ports: list[Port]
+    connections: float
+
+
+class SharedService(PlanModel):
+    """A server most of the estate talks to, planned apart from the move groups."""
+
+    server: str
+    role: str
+    detected_by: Annotated[str, OneOf(("role", "graph"))]
+    dependants: Count
+    applications: Count
+    treatment: Annotated[str, OneOf(TREATMENTS)]
+    handling: str
+    wave: WaveNumber | None
+    decommission_date: Day | None
+    top_ports: list[Port]
+    disposition: Disposition
+
+
+class Violation(PlanModel):
+    """A planning condition the plan could not meet, where and for whom."""
+
+    condition: Annotated[int, Field(ge=min(RULES), le=max(RULES))]
+    rule: str
+    message: str
+    servers: list[str]
+    waves: list[WaveNumber]
+
+
+class MoveGroupDependency(Row):
+    """Move group ``source`` depends on move group ``target`` (shared services left out)."""
+
+    source: str
+    target: str
+    connections: float
+
+
+class Split(PlanModel):
+    """A move group too large for one wave, cut into parts along its lightest dependencies."""
+
+    groups: list[str]
+    parts: Annotated[int, Field(ge=1)]
+    cut_weight: float
+    cut_edges: Count
+
+
+class TimelinePoint(PlanModel):
+    """The footprint left at the end of a month."""
+
+    month: Month
+    remaining: float
+    reduction: Share
+
+
+class FootprintTarget(PlanModel):
+    """The reduction asked for, and whether and when the plan reaches it."""
+
+    reduction: Share
+    by: Day
+    met: bool
+    reached_on: Month | None
+    remaining_at_target_date: float
+    max_achievable: Share = Field(
+        description="The best reduction any schedule reaches with what is retained."
+    )
+    minimum_remaining: float
+
+
+class FootprintUnits(PlanModel):
+    """The physical units the footprint counts today."""
+
+    hosts: Count
+    physical_servers: Count
+    clusters: Count
+
+
+class Footprint(PlanModel):
+    """The data-center footprint month by month against the target."""
+
+    metric: Annotated[str, OneOf(tuple(UNITS))]
+    unit: Annotated[str, OneOf(tuple(UNITS.values()))]
+    baseline: float
+    units: FootprintUnits
+    notes: list[str]
+    timeline: list[TimelinePoint]
+    target: FootprintTarget
+
+
+class Catalog(PlanModel):
+    """The Azure catalog sizes and prices came from."""
+
+    region: str
+    currency: str
+    snapshot: dict[str, str | None]
+    sources: list[str]
+    stats: dict[str, int]
+    disk_prices: str | None
+    origin: str
+
+
+class Sizing(PlanModel):
+    """How servers were sized: the catalog and the assumptions."""
+
+    catalog: Catalog
+    assumptions: list[str]
+
+
+class RunRatePoint(PlanModel):
+    """The monthly pay-as-you-go bill of what has landed by the end of a month."""
+
+    month: Month
+    monthly_payg: float
+
+
+class CostSummary(PlanModel):
+    """Azure run-rate: totals once every wave has landed, and the pay-as-you-go run-rate as the waves land."""
+
+    totals: Cost
+    run_rate: list[RunRatePoint]
+
+
+class Finding(PlanModel):
+    """A problem found in the inputs or the plan."""
+
+    code: str
+    message: str
+    file: str
+    row: int | None
+    column: str
+    severity: Annotated[str, OneOf(("warning", "info"))]
+
+
+class DependencyStats(PlanModel):
+    """What became of the dependency rows."""
+
+    rows: Count
+    resolved_rows: Count
+    self_loops: Count
+    external_rows: Count
+    unresolved_rows: Count
+
+
+ROWS = ("servers", "cross_wave_dependencies", "move_group_dependencies")
+"""PlanDocument's lists of :class:`Row` (the long ones)."""
+
+SETTINGS_SECTIONS = ("calendar", "capacity", "target", "planning", "shared_services", "footprint")
+
+
+class PlanDocument(PlanModel):
+    """The plan ``migrator plan`` writes as plan.json; Markdown, CSV and terminal output are views of it."""
+
+    schema_version: Annotated[str, OneOf((SCHEMA_VERSION,))]
+    generator: Generator
+    settings: dict[str, Any] = Field(
+        description="The settings in force (migrator.toml, environment, options), as validated.",
+        json_schema_extra={"required": list(SETTINGS_SECTIONS)},
+    )
+    inputs: list[InputFile]
+    assumptions: list[str]
+    summary: Summary
+    waves: list[Wave]
+    move_groups: list[MoveGroup]
+    servers: list[ServerRecord]
+    cross_wave_dependencies: list[CrossWaveDependency]
+    external_endpoints: list[ExternalEndpoint]
+    shared_services: list[SharedService]
+    violations: list[Violation]
+    move_group_dependencies: list[MoveGroupDependency]
+    splits: list[Split]
+    footprint: Footprint
+    sizing: Sizing | None = Field(description="Null when sizing is off.")
+    cost: CostSummary | None = Field(description="Null when sizing is off.")
+    dependency_stats: DependencyStats
+    findings: list[Finding]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data, keys by their JSON name; optional fields never set (a server's sizing columns when
+        sizing did not run) are left out. Rows (servers, dependencies) are dumped by :meth:`Row.plain`."""
+        out = self.model_dump(by_alias=True, exclude_unset=True, exclude=set(ROWS))
+        for name in ROWS:
+            out[name] = [row.plain() for row in getattr(self, name)]
+        return out
+
+
+class _Schema(GenerateJsonSchema):
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False  # a property's title would only repeat its name
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """``node`` with every ``{"$ref": "#/$defs/X"}`` replaced by X itself (no model nests itself), so a reader
+    finds ``properties.violations.items.properties.condition`` where it expects it."""
+    if isinstance(node, list):
+        return [_inline(x, defs) for x in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        return _inline({**defs[ref.removeprefix("#/$defs/")], **siblings}, defs)
+    return {k: _inline(v, defs) for k, v in node.items()}
+
+
+def json_schema() -> dict[str, Any]:
+    """plan.json's JSON Schema (draft 2020-12), generated from :class:`PlanDocument`."""
+    generated = PlanDocument.model_json_schema(by_alias=True, schema_generator=_Schema)
+    generated = _inline(generated, generated.pop("$defs", {}))
+    generated.pop("title", None)
+    generated.pop("description", None)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "migrator plan",
+        "description": (
+            f"plan.json, schema {SCHEMA_VERSION}, written by `migrator plan`: Markdown, CSV and terminal "
+            "output are views of it. Generated from migrator.plan_model: "
+            "python -m migrator.plan_model > src/migrator/schemas/plan.schema.json"
+        ),
+        **generated,
+    }
+
+
+def schema_text() -> str:
+    """The schema file's text: two-space indent, newline at the end."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_schema(path: str | Path) -> None:
+    """Write the schema to ``path`` (``src/migrator/schemas/plan.schema.json`` in the repository)."""
+    Path(path).write_text(schema_text(), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    from migrator.plan_model import schema_text as _text  # the models of the imported module, not __main__'s
+
+    sys.stdout.write(_text())
