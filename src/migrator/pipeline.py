@@ -24,11 +24,11 @@ import pandas as pd
 
 from migrator.azure.sizing import SizingResult, size_servers
 from migrator.conditions import Violation, WaveContext, check_conditions
-from migrator.crossing import cross_wave_dependencies
-from migrator.decommission import plan_decommission
+from migrator.crossing import Crossing, cross_wave_dependencies
+from migrator.decommission import Decommission, plan_decommission
 from migrator.document import DocumentInputs, PlanResult, build_document
-from migrator.errors import InputError
-from migrator.footprint import project_plan
+from migrator.errors import Finding, InputError
+from migrator.footprint import Footprint, project_plan
 from migrator.graph import DependencyGraph, build_graph
 from migrator.groups import MoveGroups, build_groups, env_class, instance_key, two_way_pairs
 from migrator.inputs import read_file
@@ -173,39 +173,53 @@ def plan_inventory(
     with stage("document"):
         per_server = sizing.per_server if sizing is not None else None
         table = server_table(servers, klass, moves, waves, decommission.leave, scope, per_server)
-        findings = [
-            *inventory.findings,
-            *graph.findings,
-            *pin_findings,
-            *decommission.findings,
-            *(sizing.findings if sizing is not None else ()),
-            *fp_findings,
-        ]
-        document = build_document(
-            DocumentInputs(
-                settings=settings,
-                inventory=inventory,
-                servers=servers,
-                table=table,
-                groups=moves.groups,
-                group_wave=waves.group_wave,
-                assignment=waves.assignment,
-                wave_kind=waves.wave_kind,
-                dates=waves.dates,
-                violations=violations,
-                cross=crossing.pairs,
-                hub_rows=decommission.shared_services,
-                footprint=footprint,
-                findings=findings,
-                graph=graph,
-                has_cross=crossing.has_cross,
-                first_wave=waves.first_wave,
-                sizing_doc=_sizing_doc(sizing),
-                per_server_sizing=per_server,
-                gedges=waves.group_edges,
-            )
+        findings = [*inventory.findings, *graph.findings, *pin_findings, *decommission.findings, *fp_findings]
+        parts = _Parts(
+            graph, moves, waves, violations, decommission, crossing, sizing, footprint, table, findings
         )
+        document = build_document(parts.document_inputs(inventory, settings))
     return PlanResult(document=document, servers=table, timings=stage.timings)
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """What the stages produced, gathered for the document builders."""
+
+    graph: DependencyGraph
+    moves: MoveGroups
+    waves: WavePlan
+    violations: list[Violation]
+    decommission: Decommission
+    crossing: Crossing
+    sizing: SizingResult | None
+    footprint: Footprint
+
+    def document_inputs(
+        self, inventory: Inventory, settings: Settings, table: pd.DataFrame, findings: list[Finding]
+    ) -> DocumentInputs:
+        waves, sizing = self.waves, self.sizing
+        return DocumentInputs(
+            settings=settings,
+            inventory=inventory,
+            servers=inventory.servers,
+            table=table,
+            groups=self.moves.groups,
+            group_wave=waves.group_wave,
+            assignment=waves.assignment,
+            wave_kind=waves.wave_kind,
+            dates=waves.dates,
+            violations=self.violations,
+            cross=self.crossing.pairs,
+            hub_rows=self.decommission.shared_services,
+            footprint=self.footprint,
+            findings=[*findings, *(sizing.findings if sizing is not None else ())],
+            graph=self.graph,
+            has_cross=self.crossing.has_cross,
+            first_wave=waves.first_wave,
+            sizing_doc=_sizing_doc(sizing),
+            per_server_sizing=sizing.per_server if sizing is not None else None,
+            gedges=waves.group_edges,
+        )
 
 
 def _violations(
