@@ -174,10 +174,8 @@ def plan_inventory(
         per_server = sizing.per_server if sizing is not None else None
         table = server_table(servers, klass, moves, waves, decommission.leave, scope, per_server)
         findings = [*inventory.findings, *graph.findings, *pin_findings, *decommission.findings, *fp_findings]
-        parts = _Parts(
-            graph, moves, waves, violations, decommission, crossing, sizing, footprint, table, findings
-        )
-        document = build_document(parts.document_inputs(inventory, settings))
+        parts = _Parts(graph, moves, waves, violations, decommission, crossing, sizing, footprint)
+        document = build_document(parts.document_inputs(inventory, settings, table, findings))
     return PlanResult(document=document, servers=table, timings=stage.timings)
 
 
