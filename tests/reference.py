@@ -37,8 +37,7 @@ def ports_by_pair(pairs: pd.DataFrame, ports: pd.DataFrame) -> list[list[int]]:
     """The sorted port list of each (src, dst) row of ``pairs``, one pandas group at a time."""
     grouped = ports.groupby(["src", "dst"])["port"].agg(lambda p: sorted(int(x) for x in p))
     return [
-        grouped.get((s, d), [])
-        for s, d in zip(pairs["src"].tolist(), pairs["dst"].tolist(), strict=True)
+        grouped.get((s, d), []) for s, d in zip(pairs["src"].tolist(), pairs["dst"].tolist(), strict=True)
     ]
 
 

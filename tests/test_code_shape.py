@@ -20,7 +20,9 @@ def long_functions(root: Path = SRC, limit: int = MAX_LINES) -> list[str]:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 length = (node.end_lineno or node.lineno) - node.lineno + 1
                 if length > limit:
-                    found.append(f"{path.relative_to(root.parent)}:{node.lineno} {node.name} ({length} lines)")
+                    found.append(
+                        f"{path.relative_to(root.parent)}:{node.lineno} {node.name} ({length} lines)"
+                    )
     return found
 
 
