@@ -1,0 +1,104 @@
+"""What each server was sized on, and Azure Migrate's confidence rating of the sizing data.
+
+Azure Migrate rates a performance-based Azure VM assessment 1 to 5 stars by the share of the data points it
+needs that it has: CPU and memory utilisation, disk IOPS and throughput, network in/out. An inventory holds
+one percentile per counter, not time series, so here a counter present counts as its data point available
+in full. Migrator counts four points per server (CPU, memory, disk IOPS, disk throughput): it never sizes on
+network traffic and no inventory format it reads carries it, so counting it would cap every plan at 4 stars.
+The rating of a wave or of the plan pools its migrating servers' data points, as Azure Migrate pools the
+machines of an assessment. As Azure Migrate, no rating for as-on-premises sizing: it uses no utilisation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+# Azure Migrate's bands: (lowest, highest) whole percent of data points available -> stars.
+# Read 2026-11-24 at https://learn.microsoft.com/en-us/azure/migrate/concepts-assessment-calculation
+# ("Confidence ratings (performance-based)"; the same table in "Troubleshoot assessment").
+CONFIDENCE_BANDS: tuple[tuple[int, int, int], ...] = (
+    (0, 20, 1),
+    (21, 40, 2),
+    (41, 60, 3),
+    (61, 80, 4),
+    (81, 100, 5),
+)
+CONFIDENCE_SOURCE = "https://learn.microsoft.com/en-us/azure/migrate/concepts-assessment-calculation"
+
+DATA_POINTS = ("cpu_util_pct", "memory_util_pct", "iops", "throughput_mbps")
+"""The inventory columns that are Azure Migrate's data points for one server, one point each."""
+
+CONFIDENCE_COLUMNS = ("sized_on_cpu_memory", "sized_on_disks", "sizing_data_available", "confidence_stars")
+"""Per-server columns :func:`server_confidence` adds to the sizing table (null for a server not migrating)."""
+
+
+def stars(available: np.ndarray | pd.Series | float) -> np.ndarray:
+    """Stars for shares (0-1) of data points available; the share is taken in whole percent first, as the
+    bands are written (20% is 1 star, 21% is 2), and NaN gives 0 (no rating)."""
+    share = np.asarray(available, dtype=float)
+    pct = np.floor(np.clip(share, 0.0, 1.0) * 100.0 + 0.5)
+    highs = np.array([high for _, high, _ in CONFIDENCE_BANDS], dtype=float)
+    rating = np.array([s for _, _, s in CONFIDENCE_BANDS], dtype=np.int64)
+    out = rating[np.minimum(np.searchsorted(highs, np.nan_to_num(pct), side="left"), len(highs) - 1)]
+    return np.where(np.isnan(share), 0, out)
+
+
+def server_confidence(servers: pd.DataFrame, basis: str, moving: np.ndarray) -> pd.DataFrame:
+    """Per server: what CPU/memory and disks were sized on, the share of its data points the inventory has,
+    and their stars (null when not migrating; stars null for as-on-premises sizing)."""
+    known = servers[list(DATA_POINTS)].notna().to_numpy()
+    cpu, mem, iops, mbps = known.T
+    perf = basis == "performance"
+    cpu_memory = np.where(
+        perf & cpu & mem, "utilisation", np.where(perf & (cpu | mem), "partial", "allocation")
+    )
+    disks = np.where(iops | mbps, "performance", "size")
+    share = known.mean(axis=1) if len(servers) else np.zeros(0)
+    none = np.array(None, dtype=object)
+    stars_or_na = np.where(moving & perf, stars(share).astype(object), none)
+    return pd.DataFrame(
+        {
+            "sized_on_cpu_memory": pd.Series(np.where(moving, cpu_memory, none), servers.index, object),
+            "sized_on_disks": pd.Series(np.where(moving, disks, none), servers.index, object),
+            "sizing_data_available": np.where(moving, share, np.nan),
+            "confidence_stars": pd.array(stars_or_na, dtype="Int64"),
+        },
+        index=servers.index,
+    )
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A set of servers' confidence rating: how many were sized, the share of them sized on measured CPU and
+    memory utilisation, the share of data points available, and the stars (None for as-on-premises)."""
+
+    servers: int
+    sized_on_utilisation: float
+    data_available: float
+    stars: int | None
+
+
+def rating(rows: pd.DataFrame) -> Rating | None:
+    """The pooled rating of the sized servers among ``rows`` (columns of :data:`CONFIDENCE_COLUMNS`); None
+    when none of them was sized."""
+    if "sized_on_cpu_memory" not in rows.columns:
+        return None
+    sized = rows[rows["sized_on_cpu_memory"].notna()]
+    if sized.empty:
+        return None
+    available = float(sized["sizing_data_available"].astype(float).mean())
+    rated = sized["confidence_stars"].notna().any()
+    return Rating(
+        servers=len(sized),
+        sized_on_utilisation=round(float((sized["sized_on_cpu_memory"] == "utilisation").mean()), 4),
+        data_available=round(available, 4),
+        stars=int(stars(available)) if rated else None,
+    )
+
+
+def star_text(n: int | None) -> str:
+    """Five stars, ``n`` of them filled ("★★★☆☆"); "n/a" without a rating."""
+    return "n/a" if n is None else "★" * n + "☆" * (5 - n)

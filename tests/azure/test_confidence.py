@@ -1,0 +1,115 @@
+"""Azure Migrate's confidence rating: what each server was sized on, and stars by the share of data available.
+
+Bands from https://learn.microsoft.com/en-us/azure/migrate/concepts-assessment-calculation (read 2026-11-24):
+0-20% 1 star, 21-40% 2, 41-60% 3, 61-80% 4, 81-100% 5.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from migrator.azure.confidence import CONFIDENCE_BANDS, rating, server_confidence, star_text, stars
+from tests.conftest import inventory, server
+
+
+@pytest.mark.parametrize(
+    ("share", "expected"),
+    [
+        (0.0, 1),
+        (0.20, 1),
+        (0.21, 2),
+        (0.40, 2),
+        (0.41, 3),
+        (0.60, 3),
+        (0.61, 4),
+        (0.80, 4),
+        (0.81, 5),
+        (1.0, 5),
+        (0.204, 1),  # 20% in whole percent
+        (0.206, 2),  # 21%
+        (0.805, 5),  # 81%
+    ],
+)
+def test_stars_follow_azure_migrates_bands(share: float, expected: int) -> None:
+    assert int(stars(share)) == expected
+
+
+def test_the_band_table_covers_0_to_100_percent_without_gaps() -> None:
+    lows = [low for low, _, _ in CONFIDENCE_BANDS]
+    highs = [high for _, high, _ in CONFIDENCE_BANDS]
+    assert lows[0] == 0 and highs[-1] == 100
+    assert all(low == high + 1 for low, high in zip(lows[1:], highs[:-1], strict=True))
+    assert [s for _, _, s in CONFIDENCE_BANDS] == [1, 2, 3, 4, 5]
+
+
+def _servers(*rows: dict[str, object]) -> pd.DataFrame:
+    return inventory(list(rows)).servers
+
+
+MOVING = np.array([True, True, True, True])
+
+
+def _estate() -> pd.DataFrame:
+    return _servers(
+        server("all", cpu_util_pct=40, memory_util_pct=60, iops=500, throughput_mbps=20),
+        server("cpu-only", cpu_util_pct=40, iops=500),
+        server("nothing"),
+        server("disks-mbps", throughput_mbps=30),
+    )
+
+
+def test_each_server_says_what_it_was_sized_on() -> None:
+    per = server_confidence(_estate(), "performance", MOVING)
+    assert per["sized_on_cpu_memory"].tolist() == ["utilisation", "partial", "allocation", "allocation"]
+    assert per["sized_on_disks"].tolist() == ["performance", "performance", "size", "performance"]
+    # four data points each: CPU, memory, disk IOPS, disk throughput
+    assert per["sizing_data_available"].tolist() == [1.0, 0.5, 0.0, 0.25]
+    assert per["confidence_stars"].tolist() == [5, 3, 1, 2]
+
+
+def test_as_on_premises_sizing_is_on_allocation_and_has_no_stars() -> None:
+    per = server_confidence(_estate(), "as-on-premises", MOVING)
+    assert set(per["sized_on_cpu_memory"]) == {"allocation"}
+    assert per["confidence_stars"].isna().all()
+    assert per["sizing_data_available"].tolist() == [1.0, 0.5, 0.0, 0.25]  # what the inventory holds
+
+
+def test_a_server_not_migrating_has_no_confidence() -> None:
+    per = server_confidence(_estate(), "performance", np.array([True, False, True, True]))
+    assert per["sized_on_cpu_memory"].iloc[1] is None and per["sized_on_disks"].iloc[1] is None
+    assert np.isnan(per["sizing_data_available"].iloc[1]) and pd.isna(per["confidence_stars"].iloc[1])
+
+
+def test_a_wave_pools_its_servers_data_points() -> None:
+    # 4 + 2 + 0 + 1 of 16 data points = 7/16 = 43.75% -> 44% -> 3 stars; 1 of 4 on measured utilisation
+    per = server_confidence(_estate(), "performance", MOVING)
+    r = rating(per)
+    assert r is not None
+    assert (r.servers, r.sized_on_utilisation, r.data_available, r.stars) == (4, 0.25, 0.4375, 3)
+
+
+def test_a_wave_without_the_servers_missing_data_rates_higher() -> None:
+    # "all" and "cpu-only": 6 of 8 points = 75% -> 4 stars; half on measured utilisation
+    per = server_confidence(_estate(), "performance", MOVING).iloc[:2]
+    r = rating(per)
+    assert r is not None and (r.sized_on_utilisation, r.data_available, r.stars) == (0.5, 0.75, 4)
+
+
+def test_servers_not_sized_do_not_count_and_none_sized_gives_no_rating() -> None:
+    per = server_confidence(_estate(), "performance", np.array([True, False, False, False]))
+    r = rating(per)
+    assert r is not None and (r.servers, r.stars) == (1, 5)
+    assert rating(per.iloc[1:]) is None
+    assert rating(pd.DataFrame({"wave": [1]})) is None  # sizing did not run
+
+
+def test_as_on_premises_rating_has_shares_but_no_stars() -> None:
+    r = rating(server_confidence(_estate(), "as-on-premises", MOVING))
+    assert r is not None and (r.sized_on_utilisation, r.stars) == (0.0, None)
+
+
+def test_star_text() -> None:
+    assert star_text(3) == "★★★☆☆"
+    assert star_text(None) == "n/a"
