@@ -120,16 +120,18 @@ def test_models_are_frozen() -> None:
         doc.summary.waves = 3  # type: ignore[misc]
 
 
-def test_trusted_rows_equal_constructed_ones() -> None:
-    values = _sample()["servers"][0]
-    trusted = pm.ServerRecord.trusted(values)
-    assert trusted == pm.ServerRecord.model_construct(**values) == pm.ServerRecord.model_validate(values)
-    assert trusted.model_fields_set == set(values)
-    bare = {k: v for k, v in values.items() if k in pm.ServerRecord.model_fields and k[0] != "m"}
-    row = pm.ServerRecord.trusted({**bare, "monthly_cost": None})
-    assert row.monthly_cost_ahb is None and "monthly_cost_ahb" not in row.model_dump(exclude_unset=True)
-    for record in (trusted, row):
-        assert record.plain() == record.model_dump(by_alias=True, exclude_unset=True)
+def test_rows_from_columns_equal_constructed_ones() -> None:
+    records = _sample()["servers"][:3]
+    columns = {k: [r[k] for r in records] for k in records[0]}
+    rows = pm.ServerRecord.from_columns(columns)
+    for row, values in zip(rows, records, strict=True):
+        assert row == pm.ServerRecord.model_construct(**values) == pm.ServerRecord.model_validate(values)
+        assert row.model_fields_set == set(values) and row.plain() == values
+    bare = {k: v for k, v in columns.items() if pm.ServerRecord.model_fields[k].is_required()}
+    row = pm.ServerRecord.from_columns(bare)[0]  # sizing did not run: its optional columns are absent
+    assert row.monthly_cost_ahb is None and "monthly_cost_ahb" not in row.plain()
+    assert row.plain() == row.model_dump(by_alias=True, exclude_unset=True)
+    assert PlanDocument.model_fields["servers"].is_required() and pm.Row.from_columns({}) == []
 
 
 def test_rows_are_flat() -> None:

@@ -69,22 +69,32 @@ class PlanModel(BaseModel):
 class Row(PlanModel):
     """A flat record a plan holds one of per server or per dependency: 100,000s at enterprise scale.
 
-    :meth:`trusted` builds one without validation (the pipeline made the values), as ``model_construct`` does
-    but without its per-field loop, and :meth:`plain` dumps it without pydantic's serializer: a row has only
-    plain fields, no aliases, no nested models. ``tests/test_plan_model.py`` checks both against pydantic's
-    own and that a built plan validates.
+    :meth:`from_columns` builds them from columns without validation (the pipeline made the values), as
+    ``model_construct`` would but without its per-field loop, and :meth:`plain` dumps one without pydantic's
+    serializer: a row has only plain fields, no aliases, no nested models. ``tests/test_plan_model.py`` checks
+    both against pydantic's own and that a built plan validates.
     """
 
     @classmethod
-    def trusted(cls, values: dict[str, Any]) -> Self:
-        """A record from values of the right types; optional fields left out take their defaults, unset."""
-        row = cls.__new__(cls)
+    def from_columns(cls, columns: dict[str, list[Any]]) -> list[Self]:
+        """One row per position of the (equally long) columns, of plain values of the fields' types; optional
+        fields without a column take their defaults and stay unset (left out of plan.json)."""
+        names = list(columns)
+        unset = {k: v for k, v in _defaults(cls).items() if k not in columns}
+        given = set(names)
         setattr_ = object.__setattr__
-        setattr_(row, "__dict__", {**_defaults(cls), **values})
-        setattr_(row, "__pydantic_fields_set__", set(values))
-        setattr_(row, "__pydantic_extra__", None)
-        setattr_(row, "__pydantic_private__", None)
-        return row
+        rows = []
+        for values in zip(*columns.values(), strict=True):
+            fields = dict(zip(names, values, strict=True))
+            if unset:
+                fields.update(unset)
+            row = cls.__new__(cls)
+            setattr_(row, "__dict__", fields)
+            setattr_(row, "__pydantic_fields_set__", given.copy())
+            setattr_(row, "__pydantic_extra__", None)
+            setattr_(row, "__pydantic_private__", None)
+            rows.append(row)
+        return rows
 
     def plain(self) -> dict[str, Any]:
         """``model_dump(exclude_unset=True)`` without pydantic's serializer (a row is flat, JSON names)."""
@@ -141,6 +151,21 @@ class Summary(PlanModel):
     permanent_hybrid_dependencies: Count
     target_met: bool
     monthly_cost: float | None = Field(description="Pay-as-you-go run-rate once every wave has landed.")
+    confidence_rating: ConfidenceRating | None = Field(
+        default=None, description="Azure Migrate's rating of the sizing data; null when sizing is off."
+    )
+
+
+class ConfidenceRating(PlanModel):
+    """Azure Migrate's confidence rating of the sizing data of a set of servers (a wave, the plan): the share of
+    the data points performance-based sizing needs that the inventory has (CPU and memory utilisation, disk
+    IOPS and throughput), as 1-5 stars in Azure Migrate's bands; and the share of servers whose CPU and memory
+    were sized on measured utilisation. Not migrator's own wave ``confidence`` (a planning score)."""
+
+    servers: Count = Field(description="Servers sized (migrating).")
+    sized_on_utilisation: Annotated[float, Field(ge=0, le=1)]
+    data_available: Annotated[float, Field(ge=0, le=1)]
+    stars: Annotated[int, Field(ge=1, le=5)] | None = Field(description="Null for as-on-premises sizing.")
 
 
 class Score(PlanModel):
@@ -184,6 +209,9 @@ class Wave(PlanModel):
     risk: Score
     confidence: Score
     cost: Cost | None = Field(description="Null when sizing is off.")
+    confidence_rating: ConfidenceRating | None = Field(
+        default=None, description="Azure Migrate's rating of the sizing data; null when sizing is off."
+    )
 
 
 class GroupSplit(PlanModel):
@@ -255,6 +283,11 @@ class ServerRecord(Row):
     monthly_cost_1y: float | None = None
     monthly_cost_3y: float | None = None
     restricted_for_collecting_subscription: bool | None = None
+    # Azure Migrate's confidence rating (sizing data), see migrator.azure.confidence
+    sized_on_cpu_memory: Annotated[str, OneOf(("utilisation", "partial", "allocation"))] | None = None
+    sized_on_disks: Annotated[str, OneOf(("performance", "size"))] | None = None
+    sizing_data_available: float | None = None
+    confidence_stars: Annotated[int, Field(ge=1, le=5)] | None = None
 
 
 SIZING_FIELDS = (

@@ -426,7 +426,7 @@ def _cross_wave(doc: PlanDocument) -> list[str]:
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class _WavePair:
     """Server pairs between two waves, added up."""
 
