@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from migrator.risk import wave_confidence, wave_risk
+from migrator.risk import Score, wave_confidence, wave_risk
 
 QUIET = "dev/test or low-criticality servers with no known cross-wave dependencies"
 
@@ -111,8 +111,8 @@ def known(n: int) -> pd.DataFrame:
 
 def test_everything_known_is_full_confidence() -> None:
     reason = "dependencies, utilisation, application and criticality known for every server"
-    assert wave_confidence(known(3)).to_dict() == {"level": "high", "score": 100, "reasons": [reason]}
-    assert wave_confidence(known(0)).to_dict() == {"level": "high", "score": 100, "reasons": ["no servers"]}
+    assert wave_confidence(known(3)) == Score("high", 100, (reason,))
+    assert wave_confidence(known(0)) == Score("high", 100, ("no servers",))
 
 
 def test_each_gap_costs_its_weight_times_the_share_of_servers() -> None:
@@ -124,16 +124,16 @@ def test_each_gap_costs_its_weight_times_the_share_of_servers() -> None:
     m.loc[2, "memory_util_pct"] = np.nan
     m.loc[3, "application"] = ""
     m["criticality"] = ""
-    assert wave_confidence(m).to_dict() == {
-        "level": "medium",
-        "score": 65,
-        "reasons": [
+    assert wave_confidence(m) == Score(
+        "medium",
+        65,
+        (
             "1 of 4 servers have no observed dependencies (missing dependency data would hide links)",
             "2 of 4 servers have no utilisation data (sized as on premises)",
             "1 of 4 servers have no application",
             "4 of 4 servers have no criticality",
-        ],
-    }
+        ),
+    )
 
 
 def test_nothing_known_is_no_confidence() -> None:

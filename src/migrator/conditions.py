@@ -68,15 +68,6 @@ class Violation:
     def rule(self) -> str:
         return RULES[self.condition]
 
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "condition": self.condition,
-            "rule": self.rule,
-            "message": self.message,
-            "servers": list(self.servers),
-            "waves": list(self.waves),
-        }
-
 
 Check = Callable[[WaveContext], list[Violation]]
 

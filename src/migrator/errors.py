@@ -87,13 +87,3 @@ class Finding:
             if w
         ]
         return (", ".join(where) + ": " if where else "") + self.message
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "code": self.code,
-            "message": self.message,
-            "file": self.file,
-            "row": self.row,
-            "column": self.column,
-            "severity": self.severity,
-        }

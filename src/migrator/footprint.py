@@ -44,28 +44,6 @@ class Footprint:
     units: dict[str, int]
     notes: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "metric": self.metric,
-            "unit": self.unit,
-            "baseline": round(self.baseline, 3),
-            "units": self.units,
-            "notes": list(self.notes),
-            "timeline": [
-                {"month": p.month, "remaining": round(p.remaining, 3), "reduction": round(p.reduction, 4)}
-                for p in self.timeline
-            ],
-            "target": {
-                "reduction": self.target_reduction,
-                "by": self.target_by.isoformat(),
-                "met": self.met,
-                "reached_on": self.reached_on,
-                "remaining_at_target_date": round(self.value_at_target, 3),
-                "max_achievable": round(self.max_achievable, 4),
-                "minimum_remaining": round(self.minimum_remaining, 3),
-            },
-        }
-
 
 @dataclass(frozen=True)
 class _Units:

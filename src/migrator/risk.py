@@ -14,9 +14,6 @@ class Score:
     score: int
     reasons: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, object]:
-        return {"level": self.level, "score": self.score, "reasons": list(self.reasons)}
-
 
 Points = tuple[int, str]  # points a rule adds to a wave's risk, and the reason ("" for none)
 

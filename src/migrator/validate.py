@@ -77,9 +77,6 @@ class InputFile:
     table: str
     rows: int
 
-    def to_dict(self) -> dict[str, object]:
-        return {"path": self.path, "format": self.format, "table": self.table, "rows": self.rows}
-
 
 @dataclass(frozen=True)
 class Inventory:
