@@ -46,7 +46,7 @@ class DocumentInputs:
     dates: list[tuple[dt.date, dt.date]]
     violations: list[Violation]
     cross: pd.DataFrame  # server pairs whose dependency crosses waves
-    hub_rows: list[dict[str, Any]]  # shared services, as plan.json lists them
+    shared_services: list[dict[str, Any]]  # as plan.json lists them (decommission.Decommission)
     footprint: Footprint
     findings: list[Finding]
     graph: DependencyGraph
@@ -88,7 +88,7 @@ def build_document(parts: DocumentInputs) -> PlanDocument:
         servers=build_servers(parts.table, parts.per_server_sizing),
         cross_wave_dependencies=build_cross_wave_dependencies(parts.cross),
         external_endpoints=build_external_endpoints(parts.graph, parts.servers),
-        shared_services=build_shared_services(parts.hub_rows),
+        shared_services=build_shared_services(parts.shared_services),
         violations=build_violations(parts.violations),
         move_group_dependencies=build_move_group_dependencies(parts.gedges, groups),
         splits=build_splits(parts.assignment, groups),
@@ -109,8 +109,10 @@ def _priced(parts: DocumentInputs) -> bool:
     return parts.per_server_sizing is not None and any(c in parts.table.columns for c in COST_COLUMNS)
 
 
-def _currency(settings: Settings) -> str:
-    return str(getattr(settings.sizing, "currency", "USD"))
+def _currency(parts: DocumentInputs) -> str:
+    """The currency of the catalog's prices."""
+    catalog = (parts.sizing_doc or {}).get("catalog") or {}
+    return str(catalog.get("currency", "USD"))
 
 
 def _plain_columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
@@ -131,7 +133,7 @@ def build_summary(parts: DocumentInputs, waves: list[pm.Wave], footprint: pm.Foo
         migrating=int(servers["disposition"].isin(MIGRATING_DISPOSITIONS).sum()),
         retiring=int(disposition.get("retire", 0)),
         retained=int(disposition.get("retain", 0)),
-        shared_services=len(parts.hub_rows),
+        shared_services=len(parts.shared_services),
         move_groups=len(parts.groups),
         waves=len(waves),
         first_wave_start=waves[0].start if waves else None,
@@ -166,7 +168,7 @@ GROUP_COLUMNS = ("wave", "id", "complexity", "pinned")  # what a wave's entry an
 
 def build_waves(parts: DocumentInputs, groups: pd.DataFrame) -> list[pm.Wave]:
     """One entry per wave that has servers: its size, risk, confidence and (when sizing ran) cost."""
-    currency = _currency(parts.settings) if _priced(parts) else None
+    currency = _currency(parts) if _priced(parts) else None
     columns = WAVE_COLUMNS + ((*PRICE_COLUMNS, "monthly_storage_cost") if currency is not None else ())
     table = parts.table[[c for c in columns if c in parts.table.columns]]
     attrs = _risk_attributes(parts)
@@ -533,7 +535,7 @@ def build_cost(parts: DocumentInputs, footprint: pm.Footprint) -> pm.CostSummary
     if parts.per_server_sizing is None:
         return None
     moved = parts.table[parts.table["wave"].notna()]
-    totals = wave_cost(moved, _currency(parts.settings))
+    totals = wave_cost(moved, _currency(parts))
     ends = pd.to_datetime(moved["wave_end"]).dt.to_period("M")
     cost = pd.to_numeric(moved["monthly_cost"], errors="coerce").fillna(0.0)
     by_month = cost.groupby(ends).sum().sort_index().cumsum()

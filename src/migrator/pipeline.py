@@ -208,7 +208,7 @@ class _Parts:
             dates=waves.dates,
             violations=self.violations,
             cross=self.crossing.pairs,
-            hub_rows=self.decommission.shared_services,
+            shared_services=self.decommission.shared_services,
             footprint=self.footprint,
             findings=[*findings, *(sizing.findings if sizing is not None else ())],
             graph=self.graph,

@@ -30,10 +30,8 @@ def writers() -> list[Writer]:
 def render_plan(result: PlanResult) -> dict[str, bytes]:
     """Every plan file by name, rendered in memory."""
     files = {w.filename: w.render(result) for w in writers()}
-    try:
-        from migrator.outputs.chart import burndown_png_bytes
-    except ImportError:  # pragma: no cover - chart support is part of a full install
-        return files
+    from migrator.outputs.chart import burndown_png_bytes  # matplotlib: imported only when a plan is rendered
+
     files["footprint.png"] = burndown_png_bytes(result.document.footprint)
     return dict(sorted(files.items()))
 
