@@ -182,11 +182,13 @@ def stack_tables(results: Sequence[ReadResult], table: str) -> pd.DataFrame:
             res.path
         )  # as given: error messages name it; findings shorten it with display_path
         frame["_row"] = rows
+        frame["_exported"] = res.exported
         frames.append(frame)
     if not frames:
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in names})
         empty["_file"] = pd.Series(dtype=object)
         empty["_row"] = pd.Series(dtype="int64")
+        empty["_exported"] = pd.Series(dtype=bool)
         return empty
     return pd.concat(frames, ignore_index=True)
 
@@ -263,34 +265,37 @@ def _server_columns(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFram
     out["template"] = _bools(frame, "template")
     for col in ("folder", "annotation"):
         out[col] = _text(frame[col]) if col in frame.columns else ""
+    out["_exported"] = frame["_exported"].astype(bool) if "_exported" in frame.columns else False
+    out["_given_name"] = out["name"]  # the name in the file, before duplicates in an export are told apart
     out["_file"] = frame["_file"]
     out["_row"] = frame["_row"]
     return out
 
 
-def _duplicate_in_one_file(out: pd.DataFrame, key: pd.Series, same_file: pd.Series) -> InputError:
-    i = int(np.flatnonzero(same_file.to_numpy())[0])
+def _duplicate_in_one_file(out: pd.DataFrame, key: pd.Series, strict: pd.Series) -> InputError:
+    """The first repeated name of a file in the native format, and how to fix the file."""
+    i = int(np.flatnonzero((strict & key.duplicated(keep="first")).to_numpy())[0])
     rows = out["_row"].to_numpy()
-    first_row = int(rows[key.eq(key.to_numpy()[i]).to_numpy()][0])
+    first_row = int(rows[(key.eq(key.iat[i]) & strict).to_numpy()][0])
     return InputError(
-        f"duplicate server name {out['name'].iat[i]!r} (first seen on row {first_row})",
+        f"duplicate server name {out['name'].iat[i]!r} (first seen on row {first_row}): rename one of the "
+        "rows (for example add its DNS suffix), or delete it if both rows are the same server",
         file=str(out["_file"].iat[i]),
         row=int(rows[i]),
         column="name",
-        expected="unique server names",
+        expected="unique server names, compared without case",
     )
 
 
 def _first_of_each_name(out: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
-    """A name twice in one file is an error; a name again in a later file is reported and the first kept."""
+    """A name again in a later file is reported and the first file's rows are kept."""
     key = out["name"].str.lower()
     if not key.duplicated(keep=False).any():
         return out
-    later = key.duplicated(keep="first")
     first_file = out.groupby(key, sort=False)["_file"].transform("first")
-    same_file = later & out["_file"].eq(first_file)
-    if same_file.any():
-        raise _duplicate_in_one_file(out, key, same_file)
+    later = out["_file"].ne(first_file)
+    if not later.any():
+        return out
     names, files, rows = out["name"].to_numpy(), out["_file"].to_numpy(), out["_row"].to_numpy()
     findings.extend(
         Finding(
@@ -303,6 +308,72 @@ def _first_of_each_name(out: pd.DataFrame, findings: list[Finding]) -> pd.DataFr
         for i in np.flatnonzero(later.to_numpy()).tolist()
     )
     return out[~later]
+
+
+def _first_ip(ip: pd.Series) -> pd.Series:
+    """The first IPv4 address of each row's IPs (the first address when it has none), or ''."""
+    v4 = ip.str.extract(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])", expand=False)
+    first = ip.str.split(r"[;,\s]+").str[0]
+    return v4.fillna(first).fillna("").astype(str)
+
+
+def _told_apart(names: pd.Series, key: pd.Series, ip: pd.Series) -> pd.Series:
+    """New names for rows sharing a name (in row order): ``name (IP)`` when every row of the name has an IP of
+    its own, else the first keeps the name and the others become ``name #2``, ``name #3``..."""
+    ip = _first_ip(ip)
+    clash = pd.DataFrame({"key": key, "ip": ip.str.lower()}).duplicated(keep=False) | ip.eq("")
+    by_ip = ~clash.groupby(key, sort=False).transform("any")
+    nth = key.groupby(key, sort=False).cumcount() + 1
+    numbered = names.where(nth.eq(1), names + " #" + nth.astype(str))
+    return (names + " (" + ip + ")").where(by_ip, numbered)
+
+
+def _unique(new: pd.Series, given: pd.Series, taken: set[str]) -> pd.Series:
+    """``new`` with a name another server already has replaced by the next free ``given #n``."""
+    free = ~new.str.lower().isin(taken) & ~new.str.lower().duplicated(keep="first")
+    if free.all():
+        return new
+    new = new.copy()
+    used = taken | set(new[free].str.lower())
+    for i in np.flatnonzero(~free.to_numpy()).tolist():  # rare: only names that collide
+        n = 2
+        while f"{given.iat[i]} #{n}".lower() in used:
+            n += 1
+        new.iat[i] = f"{given.iat[i]} #{n}"
+        used.add(new.iat[i].lower())
+    return new
+
+
+def _told_apart_finding(rows: pd.DataFrame) -> Finding:
+    """One finding per repeated name: the file, its rows and the names they are planned under."""
+    where = [f"row {r} as {n!r}" for r, n in zip(rows["_row"].tolist(), rows["name"].tolist(), strict=True)]
+    return Finding(
+        "duplicate-name",
+        f"{len(rows)} rows are named {rows['_given_name'].iat[0]!r}; all are kept as different servers, "
+        "planned under names of their own: " + ", ".join(where),
+        display_path(str(rows["_file"].iat[0])),
+        int(rows["_row"].iat[0]),
+        "name",
+    )
+
+
+def _same_name_in_one_file(out: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
+    """A name twice in one file: an error in the native format; in an export (Azure Migrate, RVTools) the
+    rows are all kept under names told apart deterministically (same file, same names), and reported."""
+    key = out["name"].str.lower()
+    dup = key.duplicated(keep=False)
+    if not dup.any():
+        return out
+    strict = dup & ~out["_exported"].astype(bool)
+    if strict.any():
+        raise _duplicate_in_one_file(out, key, strict)
+    new = _told_apart(out.loc[dup, "name"], key[dup], out.loc[dup, "ip"])
+    new = _unique(new, out.loc[dup, "name"], set(key[~dup]))
+    out = out.copy()
+    out.loc[dup, "name"] = new
+    renamed = out[dup]
+    findings.extend(_told_apart_finding(rows) for _, rows in renamed.groupby(key[dup], sort=False))
+    return out
 
 
 def _duplicate_ips(out: pd.DataFrame) -> list[Finding]:
@@ -360,10 +431,11 @@ def validate_servers(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFra
     """The servers typed and checked; what can be planned around is appended to ``findings``."""
     out = _server_columns(frame, findings)
     out = _first_of_each_name(out, findings)
+    out = _same_name_in_one_file(out, findings)
     findings.extend(_duplicate_ips(out))
     out = _not_planned_templates(out, findings)
     findings.extend(_powered_off(out))
-    return out.reset_index(drop=True)
+    return out.drop(columns="_exported").reset_index(drop=True)
 
 
 def validate_dependencies(frame: pd.DataFrame) -> pd.DataFrame:

@@ -192,6 +192,7 @@ class AzureMigrateCsvReader:
             path=str(path),
             format=self.name,
             servers=out,
+            exported=True,
             column_map=mapped,
             unmapped=tuple(c for c in frame.columns if c not in mapped),
             findings=tuple(findings),

@@ -32,6 +32,9 @@ class ReadResult:
     findings: tuple[Finding, ...] = ()
     assumptions: tuple[str, ...] = ()  # unit conversions and derivations, echoed in the plan
     row_offset: int = 1  # file row of the first data row minus one (header row is row 1 in a CSV)
+    # A tool's export (Azure Migrate, RVTools): two rows with one server name are two machines, kept and told
+    # apart in validation. False (the native format) makes a repeated name an error the user fixes.
+    exported: bool = False
 
 
 @runtime_checkable

@@ -76,6 +76,7 @@ class DiscoveryReportReader:
             path=str(path),
             format=self.name,
             servers=out,
+            exported=True,
             column_map=mapped,
             unmapped=tuple(c for c in frame.columns if c not in mapped),
             assumptions=(ASSUMPTION,),

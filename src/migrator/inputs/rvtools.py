@@ -60,6 +60,7 @@ VINFO = {
     "environment": ["Environment", "Env"],
     "criticality": ["Criticality"],
     "disposition": ["Disposition", "Migration strategy"],
+    "uuid": ["VM UUID"],
 }
 VHOST = {
     "host": ["Host"],
@@ -69,7 +70,7 @@ VHOST = {
     "memory_mib": ["# Memory", "Memory"],
     "power_w": ["Power", "Power W"],
 }
-VDISK = {"vm": ["VM"], "capacity_mib": ["Capacity MiB", "Capacity MB"], "disk": ["Disk"]}
+VDISK = {"vm": ["VM"], "capacity_mib": ["Capacity MiB", "Capacity MB"], "disk": ["Disk"], "uuid": ["VM UUID"]}
 
 ASSUMPTION = (
     "RVTools: Memory, Provisioned and disk capacities are MiB (older versions label them MB), "
@@ -138,16 +139,18 @@ def _vinfo(
     for key, label in (("name", "VM"), ("cores", "CPUs"), ("memory_mib", "Memory")):
         if key not in cols:
             raise InputError("vInfo column missing", file=path, row=1, column=label)
-    out, storage = _vms(_Cells(frame, cols, path, decimal_comma))
+    cells = _Cells(frame, cols, path, decimal_comma)
+    out, storage = _vms(cells)
     out["disks_gb"] = ""
+    findings: list[Finding] = []
     if disks is not None and len(disks):
-        per_vm = disks.groupby("vm", sort=False)
+        vm, owner = _disk_owner(cells.text("name"), cells.text("uuid"), disks, path, findings)
+        per_vm = disks.groupby(owner, sort=False)
         sizes = per_vm["txt"].agg(";".join)
         totals = per_vm["gib"].sum()
-        out["disks_gb"] = out["name"].map(sizes).fillna("").astype(object)
-        storage = storage.fillna(out["name"].map(totals))
+        out["disks_gb"] = vm.map(sizes).fillna("").astype(object)
+        storage = storage.fillna(vm.map(totals))
     out["storage_gb"] = storage
-    findings: list[Finding] = []
     if "cpu_util_pct" in cols:
         findings.append(
             Finding(
@@ -160,6 +163,28 @@ def _vinfo(
             )
         )
     return out, cols, findings
+
+
+def _disk_owner(
+    names: pd.Series, uuids: pd.Series, disks: pd.DataFrame, path: Path, findings: list[Finding]
+) -> tuple[pd.Series, pd.Series]:
+    """The key of each VM and of each vDisk row: the VM UUID when both tabs have one, else the name. A name
+    two VMs share (several vCenters in one export) owns no vDisk rows without UUIDs: they cannot be told
+    apart."""
+    if uuids.ne("").all() and disks["uuid"].ne("").all():
+        return uuids, disks["uuid"]
+    shared = names.str.lower().duplicated(keep=False)
+    if shared.any():
+        findings.append(
+            Finding(
+                "rvtools-disks-shared-name",
+                f"{int(shared.sum())} VMs share a name with another and vDisk has no VM UUID to tell "
+                "their disks apart: their storage is vInfo's provisioned space, without per-disk sizes",
+                str(path),
+                column="VM",
+            )
+        )
+    return names.where(~shared, "\x00shared"), disks["vm"]
 
 
 def _vhost(frame: pd.DataFrame, path: Path, decimal_comma: bool) -> pd.DataFrame:
@@ -197,6 +222,8 @@ def _vdisk(frame: pd.DataFrame, path: Path) -> pd.DataFrame | None:
         return None
     gib = parse_numbers(frame[cols["capacity_mib"]], file=path, column=cols["capacity_mib"]) / 1024.0
     disks = pd.DataFrame({"vm": frame[cols["vm"]].astype(str).str.strip(), "gib": gib})
+    uuid = frame[cols["uuid"]] if "uuid" in cols else pd.Series("", index=frame.index)
+    disks["uuid"] = uuid.astype(object).where(uuid.notna(), "").astype(str).str.strip()
     disks["txt"] = disks["gib"].round(1).astype(str).str.replace(r"\.0$", "", regex=True)
     return disks[disks["gib"].notna()]
 
@@ -227,6 +254,7 @@ class RvtoolsReader:
                 path=str(path),
                 format=self.name,
                 servers=servers,
+                exported=True,
                 column_map={v: k for k, v in cols.items()},
                 unmapped=tuple(c for c in frame.columns if c not in cols.values()),
                 findings=tuple(findings),
@@ -267,6 +295,7 @@ class RvtoolsReader:
             format=self.name,
             servers=servers,
             hosts=hosts,
+            exported=True,
             column_map={v: k for k, v in cols.items()},
             unmapped=tuple(c for c in vinfo.columns if c not in cols.values()),
             findings=tuple(findings),
