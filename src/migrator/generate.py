@@ -106,7 +106,12 @@ class _Layout:
         return len(self.inst_of)
 
 
-def generate_estate(servers: int, seed: int = 42, deps_per_server: float = 10.0) -> Estate:
+def generate_estate(
+    servers: int, seed: int = 42, deps_per_server: float = 10.0, coupled_systems: bool = False
+) -> Estate:
+    """An estate of ``servers`` servers. With ``coupled_systems``, applications are grouped 2 to 5 at a time
+    into systems whose applications talk to each other about as much as they talk inside themselves (the
+    default estate, without it, is unchanged)."""
     if servers < len(SHARED_SERVICES) + 10:
         raise ValueError(f"an estate needs at least {len(SHARED_SERVICES) + 10} servers")
     rng = np.random.default_rng(seed)
@@ -115,7 +120,8 @@ def generate_estate(servers: int, seed: int = 42, deps_per_server: float = 10.0)
     frame = pd.concat([work, _shared_service_servers()], ignore_index=True)
     physical = np.concatenate([physical, np.array([h == "bkp01" for h, _ in SHARED_SERVICES])])
     hosts = _place(rng, frame, physical)
-    deps = _dependencies(rng, frame, layout, deps_per_server)
+    coupled = np.random.default_rng([seed, 1]) if coupled_systems else None
+    deps = _dependencies(rng, frame, layout, deps_per_server, coupled)
     return Estate(servers=frame[SERVER_COLUMNS], dependencies=deps, hosts=hosts)
 
 
@@ -302,13 +308,19 @@ class _Flows:
 
 
 def _dependencies(
-    rng: np.random.Generator, frame: pd.DataFrame, layout: _Layout, per_server: float
+    rng: np.random.Generator,
+    frame: pd.DataFrame,
+    layout: _Layout,
+    per_server: float,
+    coupled: np.random.Generator | None = None,
 ) -> pd.DataFrame:
     ranges = _TierRanges.of(layout)
     flows = _Flows()
     _tier_calls(rng, layout, ranges, flows)
     _replication(ranges, flows)
     _cross_application_calls(rng, layout, ranges, flows)
+    if coupled is not None:
+        _system_calls(coupled, layout, ranges, flows)
     _shared_service_calls(rng, layout.n, flows)
     src, dst, port = _repeat_flows(rng, *flows.arrays(), target_rows=int(per_server * len(frame)))
     weight = np.maximum(1, np.round(rng.lognormal(3, 1.2, len(src)))).astype(np.int64)
@@ -348,20 +360,56 @@ def _cross_application_calls(
     n_apps = int(app.max()) + 1
     popularity = 1.0 / np.arange(1, n_apps + 1) ** 1.1
     target_app = rng.choice(n_apps, size=len(src), p=popularity / popularity.sum())
-    inst_table = pd.DataFrame({"app": app, "env": env, "inst": layout.inst_of}).drop_duplicates(
-        ["app", "env"]
-    )
-    lookup = pd.Series(
-        inst_table["inst"].to_numpy(), index=pd.MultiIndex.from_arrays([inst_table["app"], inst_table["env"]])
-    )
-    t_inst = lookup.reindex(pd.MultiIndex.from_arrays([target_app, env[src]])).to_numpy()
-    prod = lookup.reindex(pd.MultiIndex.from_arrays([target_app, np.full(len(src), "prod")])).to_numpy()
-    t_inst = np.where(np.isnan(t_inst), prod, t_inst)
+    t_inst = _target_instance(layout, target_app, env[src])
     ok = ~np.isnan(t_inst)
     d = ranges.pick(rng, t_inst[ok].astype(np.int64), 1)
     d = np.where(d >= 0, d, ranges.pick(rng, t_inst[ok].astype(np.int64), 2))
     good = (d >= 0) & (app[src[ok]] != target_app[ok])
     flows.add(src[ok][good], d[good], np.full(int(good.sum()), 443))
+
+
+def _target_instance(layout: _Layout, target_app: np.ndarray, env: np.ndarray) -> np.ndarray:
+    """The instance of each target application in the caller's environment, else its production instance
+    (NaN when it has neither)."""
+    inst_table = pd.DataFrame({"app": layout.app, "env": layout.env, "inst": layout.inst_of}).drop_duplicates(
+        ["app", "env"]
+    )
+    lookup = pd.Series(
+        inst_table["inst"].to_numpy(), index=pd.MultiIndex.from_arrays([inst_table["app"], inst_table["env"]])
+    )
+    t_inst = lookup.reindex(pd.MultiIndex.from_arrays([target_app, env])).to_numpy()
+    prod = lookup.reindex(pd.MultiIndex.from_arrays([target_app, np.full(len(env), "prod")])).to_numpy()
+    return np.where(np.isnan(t_inst), prod, t_inst)
+
+
+def _system_calls(rng: np.random.Generator, layout: _Layout, ranges: _TierRanges, flows: _Flows) -> None:
+    """Coupled systems: the applications, in a random order, grouped 2 to 5 at a time; every web and app
+    server calls the app tier of another application of its system twice (in its environment when that
+    application has one), about as often as the tiers of an application call each other."""
+    n_apps = int(layout.app.max()) + 1
+    sizes = rng.integers(2, 6, size=n_apps)
+    sizes = sizes[np.cumsum(sizes) - sizes < n_apps]
+    sizes[-1] = n_apps - int(sizes[:-1].sum())
+    members = rng.permutation(n_apps)  # system k holds members[start[k]:start[k] + sizes[k]]
+    start = np.cumsum(sizes) - sizes
+    system_of = np.repeat(np.arange(len(sizes)), sizes)
+    pos_of = np.empty(n_apps, dtype=np.int64)
+    pos_of[members] = np.arange(n_apps) - start[system_of]
+    sys_of_app = np.empty(n_apps, dtype=np.int64)
+    sys_of_app[members] = system_of
+    callers = np.repeat(np.flatnonzero(layout.tier <= 1), 2)
+    k = sys_of_app[layout.app[callers]]
+    size = sizes[k]
+    coupled = size > 1
+    callers, k, size = callers[coupled], k[coupled], size[coupled]
+    offset = 1 + (rng.random(len(callers)) * (size - 1)).astype(np.int64)
+    target_app = members[start[k] + (pos_of[layout.app[callers]] + offset) % size]
+    t_inst = _target_instance(layout, target_app, layout.env[callers])
+    ok = ~np.isnan(t_inst)
+    d = ranges.pick(rng, t_inst[ok].astype(np.int64), 1)
+    d = np.where(d >= 0, d, ranges.pick(rng, t_inst[ok].astype(np.int64), 2))
+    good = d >= 0
+    flows.add(callers[ok][good], d[good], np.full(int(good.sum()), 443))
 
 
 def _shared_service_calls(rng: np.random.Generator, n: int, flows: _Flows) -> None:

@@ -59,12 +59,15 @@ def schedule(
     cap: CapacitySettings,
     planning: PlanningSettings,
     first_wave: int,
+    group_system: np.ndarray | None = None,
 ) -> WaveAssignment:
-    """A wave for every move group, from ``first_wave`` on (the rules are in the module docstring)."""
+    """A wave for every move group, from ``first_wave`` on (the rules are in the module docstring).
+    ``group_system`` gives the coupled system of each move group (-1 for none, :mod:`migrator.systems`)."""
     if len(groups) == 0:
         return WaveAssignment(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), {}, ())
     bundle, splits = _bundles(groups, gedges, cap)
-    facts = _bundle_facts(groups, bundle, cap, planning)
+    systems = np.full(len(groups), -1, dtype=np.int64) if group_system is None else group_system
+    facts = _bundle_facts(groups.assign(system=systems), bundle, cap, planning)
     dependencies = _bundle_dependencies(bundle, gedges, facts.rank)
     scheduler = _Scheduler.start(facts, dependencies, _soft_limits(facts, cap.balance))
     scheduler.run(first_wave, planning.protected_waves)
@@ -143,21 +146,35 @@ def _bundle_facts(
         cplx=("complexity", "max"),
         pin=("pin", "min"),
         name=("name", "min"),
+        system=("system", "max"),
     )
     crit, cplx = agg["crit"].to_numpy(), agg["cplx"].to_numpy()
-    risk = crit * 3 + cplx
-    order = np.lexsort((agg["name"].to_numpy(), risk))
-    rank = np.empty(n_bundles, dtype=np.int64)
-    rank[order] = np.arange(n_bundles)
+    held = ((crit >= 2) | (cplx >= 2)) & (planning.protected_waves > 0)
     pin = agg["pin"].to_numpy()
     return _BundleFacts(
         load=load,
         is_prod=agg["prod"].to_numpy(),
-        held=((crit >= 2) | (cplx >= 2)) & (planning.protected_waves > 0),
+        held=held,
         pin=pin,
         pinned=pin >= 0,
-        rank=rank,
+        rank=_rank(agg.assign(risk=crit * 3 + cplx, held=held)),
     )
+
+
+def _rank(agg: pd.DataFrame) -> np.ndarray:
+    """Order of preference of the bundles: lower risk first, then name; but the bundles of a coupled system
+    (of one class, held or not) are ranked together, at the lowest risk and name among them, so that they
+    fill the same wave and spill into the next one."""
+    in_system = agg["system"].to_numpy() >= 0
+    together = agg[in_system].groupby(["system", "prod", "held"], sort=True)
+    key_risk = agg["risk"].to_numpy().copy()
+    key_name = agg["name"].to_numpy(dtype=object).copy()
+    key_risk[in_system] = together["risk"].transform("min").to_numpy()
+    key_name[in_system] = together["name"].transform("min").to_numpy()
+    order = np.lexsort((agg["name"].to_numpy(), agg["risk"].to_numpy(), key_name, key_risk))
+    rank = np.empty(len(agg), dtype=np.int64)
+    rank[order] = np.arange(len(agg))
+    return rank
 
 
 def _bundle_dependencies(bundle: np.ndarray, gedges: pd.DataFrame, rank: np.ndarray) -> pd.DataFrame:

@@ -21,13 +21,23 @@ def generate_command(
     deps_per_server: Annotated[
         float, typer.Option("--deps-per-server", help="Dependency rows per server.")
     ] = 10.0,
+    coupled_systems: Annotated[
+        bool,
+        typer.Option(
+            "--coupled-systems",
+            help="Group applications 2 to 5 at a time into systems that talk to each other about as much as "
+            "they talk inside themselves.",
+        ),
+    ] = False,
 ) -> None:
     """Generate a seeded, realistic estate: applications, tiers, environments, clusters, hubs, heavy-tailed
     dependencies."""
     from migrator.generate import generate_estate, write_estate
 
     try:
-        estate = generate_estate(servers, seed=seed, deps_per_server=deps_per_server)
+        estate = generate_estate(
+            servers, seed=seed, deps_per_server=deps_per_server, coupled_systems=coupled_systems
+        )
     except ValueError as exc:
         fail(str(exc))
     paths = write_estate(estate, out)
