@@ -44,6 +44,36 @@ def read_pins(path: str | Path) -> pd.DataFrame:
     return pins.drop_duplicates("server", keep="last").reset_index(drop=True)
 
 
+def _unknown_pins(servers: pd.DataFrame, unknown: pd.Series, file: str) -> list[Finding]:
+    """Pins naming no server; a name several rows of an export shared is told apart by the names they are
+    planned under (``name (IP)``, ``name #2``), so the finding lists those."""
+    findings = []
+    if "_given_name" in servers.columns and len(unknown):
+        renamed = servers["_given_name"].ne(servers["name"])
+        planned_as = servers.loc[renamed, "name"].groupby(servers.loc[renamed, "_given_name"].str.lower())
+        names = planned_as.agg(lambda s: ", ".join(map(repr, sorted(s))))
+        shared = unknown.str.lower().isin(names.index)
+        findings.extend(
+            Finding(
+                "pin-ambiguous-server",
+                f"pinned server {name!r} is several servers of one export, planned under names of their own: "
+                f"pin {names[name.lower()]} instead",
+                file=file,
+            )
+            for name in sorted(unknown[shared])
+        )
+        unknown = unknown[~shared]
+    if len(unknown):
+        findings.append(
+            Finding(
+                "pin-unknown-server",
+                f"{len(unknown)} pinned servers are not in the inventory: " + ", ".join(sorted(unknown)[:20]),
+                file=file,
+            )
+        )
+    return findings
+
+
 def apply_pins(
     servers: pd.DataFrame, pins: pd.DataFrame | None, pins_file: str | Path | None, scope: Scope
 ) -> tuple[pd.Series, list[Finding]]:
@@ -55,16 +85,7 @@ def apply_pins(
     pinned = servers["pinned_wave"].copy()
     if pins is not None:
         at = pd.Index(servers["name"].str.lower()).get_indexer(pd.Index(pins["server"].str.lower()))
-        unknown = pins["server"][at < 0]
-        if len(unknown):
-            findings.append(
-                Finding(
-                    "pin-unknown-server",
-                    f"{len(unknown)} pinned servers are not in the inventory: "
-                    + ", ".join(sorted(unknown)[:20]),
-                    file=display_path(pins_file or ""),
-                )
-            )
+        findings.extend(_unknown_pins(servers, pins["server"][at < 0], display_path(pins_file or "")))
         pinned.iloc[at[at >= 0]] = pins["wave"].to_numpy()[at >= 0]
     if scope.foundation:
         early = scope.planned & (pinned.fillna(99).to_numpy() < scope.first_wave)

@@ -1,8 +1,10 @@
 """Check a plan against a live subscription: what has landed, what can land, what quota it needs.
 
 * Reconciliation, for waves whose end date is on or before ``as_of``: which planned servers exist as Azure VMs
-  (matched by name, or by a tag naming the source server), which are missing, which run another size than the
-  plan says, their power state, and the VMs in the region nobody planned.
+  (matched by a tag naming the source server, by name, or by the name's Azure form: characters a VM name
+  cannot hold made ``-``, so ``db (10.0.0.5)`` and ``db #2``, the names that tell apart rows of an export
+  sharing a name, match the VMs ``db-10.0.0.5`` and ``db-2``), which are missing, which run another size
+  than the plan says, their power state, and the VMs in the region nobody planned.
 * Landing, for the waves still to come: whether every planned size is offered in the region (and its zones)
   for this subscription (Compute resource SKUs), and whether the regional vCPU quota of each VM family, and in
   total, covers what the waves add one after another (Compute usage), naming the first wave that runs short.
@@ -13,6 +15,7 @@ Blocking findings (a size that cannot be deployed, a quota shortfall) are what a
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,8 +136,8 @@ def check_plan(
         if s.get("wave") is not None and s.get("disposition") not in ("retire", "retain")
     ]
     findings: list[CheckFinding] = []
-    recon, matched_ids = _reconcile(moving, vms, waves, due, match_tag, findings)
     planned_names = {s["name"].lower() for s in plan.get("servers", [])}
+    recon, matched_ids = _reconcile(moving, vms, waves, due, (match_tag, planned_names), findings)
     recon += _unplanned(vms, matched_ids, planned_names, region, findings)
     upcoming_servers = [s for s in moving if s["wave"] in upcoming and s.get("azure_size")]
     size_rows, sized = _check_sizes(upcoming_servers, skus, region, findings)
@@ -161,15 +164,39 @@ def _actual_size(vm: Any) -> Any:
     return _value(vm.hardware_profile.vm_size) if vm.hardware_profile else None
 
 
+_NOT_IN_VM_NAMES = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def azure_vm_name(server: str) -> str:
+    """A server name as an Azure VM may be named: runs of characters a VM name cannot hold (spaces, ``#``,
+    parentheses) become ``-``, and no ``-`` or ``.`` at either end."""
+    return _NOT_IN_VM_NAMES.sub("-", server).strip("-.")
+
+
+def _match(s: dict[str, Any], by_tag: dict[str, Any], by_name: dict[str, Any], planned: set[str]) -> Any:
+    """The VM of a planned server: by tag, by name, else by the name's Azure form (unless another planned
+    server has that name)."""
+    name = s["name"].lower()
+    vm = by_tag.get(name) or by_name.get(name)
+    azure = azure_vm_name(name)
+    if vm is None and azure != name and azure not in planned:
+        vm = by_name.get(azure)
+    return vm
+
+
 def _reconcile(
     moving: list[dict[str, Any]],
     vms: list[Any],
     waves: dict[int, dict[str, Any]],
     due: list[int],
-    match_tag: str | None,
+    match: tuple[str | None, set[str]],
     findings: list[CheckFinding],
 ) -> tuple[list[dict[str, Any]], set[str]]:
-    """A row per planned server of a due wave (and per server that landed early), and the VMs matched."""
+    """A row per planned server of a due wave (and per server that landed early), and the VMs matched.
+
+    ``match``: the tag naming the source server, and the names of all planned servers.
+    """
+    match_tag, planned = match
     by_name: dict[str, Any] = {}
     by_tag: dict[str, Any] = {}
     for vm in vms:
@@ -179,7 +206,7 @@ def _reconcile(
     matched_ids: set[str] = set()
     recon = []
     for s in sorted(moving, key=lambda s: (s["wave"], s["name"])):
-        vm = by_tag.get(s["name"].lower()) or by_name.get(s["name"].lower())
+        vm = _match(s, by_tag, by_name, planned)
         if vm is not None:
             matched_ids.add(vm.id)
         if s["wave"] in due:
