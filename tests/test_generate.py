@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -96,3 +98,37 @@ def test_generated_estate_plans_and_fast_paths_match_reference(
 def test_too_small_estate_is_a_usage_error() -> None:
     result = CliRunner().invoke(app, ["generate", "--servers", "3", "--out", "x"])
     assert result.exit_code == 2 and "at least" in result.output
+
+
+# sha256 of `migrator generate --servers 600 --seed 5` as it was before --coupled-systems existed.
+DEFAULT_600_SEED_5 = {
+    "servers.csv": "5c1be162abd723c8b0912244e3ff63635af4ad249677e521415514499a00ff28",
+    "dependencies.csv": "528f2ab6a832bd5e2a2fba4864b935db6be4600b4e769a82ad0cc0add08f5063",
+    "hosts.csv": "a3c6fc79e5605b186da686b433c7f6157093e66bff1d175c450a17c4219379fc",
+}
+
+
+def test_default_estate_unchanged_by_the_coupled_systems_option(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["generate", "-n", "600", "--seed", "5", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    digests = {
+        name: hashlib.sha256((tmp_path / name).read_bytes()).hexdigest() for name in DEFAULT_600_SEED_5
+    }
+    assert digests == DEFAULT_600_SEED_5
+
+
+def test_coupled_systems_add_calls_between_applications_only() -> None:
+    plain = generate_estate(600, seed=5)
+    coupled = generate_estate(600, seed=5, coupled_systems=True)
+    assert plain.servers.equals(coupled.servers) and plain.hosts.equals(coupled.hosts)
+    app_of = plain.servers.set_index("name")["application"]
+
+    def cross_app_weight(deps: pd.DataFrame) -> float:
+        src, dst = app_of[deps["source"]].to_numpy(), app_of[deps["target"]].to_numpy()
+        return float(
+            deps["weight"][(src != dst) & (src != "infrastructure") & (dst != "infrastructure")].sum()
+        )
+
+    assert cross_app_weight(coupled.dependencies) > 2 * cross_app_weight(plain.dependencies)
+    again = generate_estate(600, seed=5, coupled_systems=True)
+    assert again.dependencies.equals(coupled.dependencies)

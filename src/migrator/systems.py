@@ -4,11 +4,12 @@ with its historians and label printers).
 The application graph has one node per application and, between two applications, the dependency weight
 between their planned servers summed over both directions (shared services and servers that do not move in a
 wave are left out: everyone talks to a domain controller). Louvain community detection (networkx, fixed seed)
-at a high resolution (small communities) proposes communities; a community counts as a **system** when it
-holds at least two applications and the traffic between its applications is at least ``MIN_INTERNAL_SHARE``
-of all the cross-application traffic its applications have (inside the system plus with applications outside
-it): most of what they exchange with other applications, they exchange with each other. Traffic inside one
-application counts neither way.
+proposes communities, and splits again on its own any with more than ``MAX_APPLICATIONS``. An application
+whose traffic with the rest of its community is under ``MIN_MEMBER_SHARE`` of the heaviest member's leaves it.
+A community then counts as a **system** when it holds at least two applications and the traffic between its
+applications is at least ``MIN_INTERNAL_SHARE`` of all the cross-application traffic its applications have
+(inside the system plus with applications outside it): most of what they exchange with other applications,
+they exchange with each other. Traffic inside one application counts neither way.
 
 The scheduler (:mod:`migrator.waves`) ranks a system's move groups together, so that they fill the same wave
 and spill into the next one when capacity runs out; PLAN.md names each system and the waves it spans.
@@ -23,8 +24,9 @@ import numpy as np
 import pandas as pd
 
 SEED = 0
-RESOLUTION = 32.0  # Louvain's resolution: favours small communities (a system is a few applications)
+MAX_APPLICATIONS = 8  # a larger community is split again on its own
 MIN_INTERNAL_SHARE = 0.5
+MIN_MEMBER_SHARE = 0.1  # a member's traffic with the rest, at least this share of the heaviest member's
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def detect_systems(servers: pd.DataFrame, edges: pd.DataFrame, planned: np.ndarr
     pairs = _application_pairs(app_of, edges)
     if not len(pairs):
         return Systems((), np.full(len(servers), -1, dtype=np.int64))
-    label = _communities(pairs, len(names))
+    label = _members(pairs, _communities(pairs, len(names)))
     systems, index = _systems(pairs, label, np.asarray(names, dtype=object))
     server_system = np.where(app_of >= 0, index[np.maximum(app_of, 0)], -1)
     return Systems(systems, server_system.astype(np.int64))
@@ -92,11 +94,39 @@ def _communities(pairs: pd.DataFrame, n_apps: int) -> np.ndarray:
     graph.add_weighted_edges_from(
         zip(pairs["a"].tolist(), pairs["b"].tolist(), pairs["weight"].tolist(), strict=True)
     )
-    found = nx.community.louvain_communities(graph, weight="weight", resolution=RESOLUTION, seed=SEED)
     label = np.full(n_apps, -1, dtype=np.int64)
-    for i, members in enumerate(sorted(found, key=min)):
+    for i, members in enumerate(sorted(_split(graph), key=min)):
         label[sorted(members)] = i
     return label
+
+
+def _split(graph: nx.Graph) -> list[set[int]]:
+    """Louvain communities; one larger than ``MAX_APPLICATIONS`` is split again on its own (modularity within
+    it), which finds the small systems a large graph's modularity merges (its resolution limit)."""
+    found = nx.community.louvain_communities(graph, weight="weight", seed=SEED)
+    if len(found) == 1:
+        return found
+    out: list[set[int]] = []
+    for members in sorted(found, key=min):
+        big = len(members) > MAX_APPLICATIONS
+        out.extend(_split(graph.subgraph(sorted(members))) if big else [members])
+    return out
+
+
+def _members(pairs: pd.DataFrame, label: np.ndarray) -> np.ndarray:
+    """An application whose traffic with the rest of its community is under ``MIN_MEMBER_SHARE`` of the
+    heaviest member's leaves it (a lone application that talks a little to an ERP is not part of it)."""
+    a, b, w = pairs["a"].to_numpy(), pairs["b"].to_numpy(), pairs["weight"].to_numpy()
+    inside = label[a] == label[b]
+    app_inside = np.bincount(a[inside], weights=w[inside], minlength=len(label))
+    app_inside += np.bincount(b[inside], weights=w[inside], minlength=len(label))
+    has = label >= 0
+    heaviest = np.zeros(int(label.max()) + 1)
+    np.maximum.at(heaviest, label[has], app_inside[has])
+    weak = has & (app_inside < MIN_MEMBER_SHARE * heaviest[np.maximum(label, 0)])
+    out = label.copy()
+    out[weak] = label.max() + 1 + np.arange(int(weak.sum()))  # each on its own
+    return out
 
 
 def _systems(
