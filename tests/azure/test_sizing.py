@@ -8,7 +8,7 @@ import pytest
 
 from migrator.azure.catalog import Catalog, _from_document, load_catalog, series_of
 from migrator.azure.config import SizingSettings
-from migrator.azure.sizing import size_servers
+from migrator.azure.sizing import resolve_families, size_servers
 from tests.conftest import inventory, server
 
 
@@ -136,22 +136,18 @@ def test_readiness_reasons() -> None:
     ).set_index(
         inventory([server(n) for n in ("eos", "old", "x86", "huge", "disk", "nos", "gone")]).servers["name"]
     )
-    assert (
-        rows.loc["eos", "readiness"] == "Ready with conditions"
-        and "end of support" in rows.loc["eos", "readiness_reason"]
-    )
-    assert rows.loc["old", "readiness"] == "Not ready"
-    assert (
-        rows.loc["x86", "readiness"] == "Ready with conditions"
-        and "32-bit" in rows.loc["x86", "readiness_reason"]
-    )
-    assert (
-        rows.loc["huge", "readiness"] == "Not ready"
-        and "no size of the allowed series fits" in rows.loc["huge", "readiness_reason"]
-    )
-    assert (
-        rows.loc["disk", "readiness"] == "Not ready" and "40000 GiB" in rows.loc["disk", "readiness_reason"]
-    )
+    # Azure Migrate: Windows Server 2008 R2 is Ready (Azure provides extended security updates), 2003 is
+    # conditionally ready with a Custom Support Agreement; each reason starts with Azure Migrate's issue name.
+    assert rows.loc["eos", "readiness"] == "Ready" and rows.loc["eos", "readiness_reason"] == ""
+    assert rows.loc["old", "readiness"] == "Ready with conditions"
+    assert rows.loc["old", "readiness_reason"].startswith("Conditionally supported Windows operating system")
+    assert rows.loc["x86", "readiness"] == "Ready with conditions"
+    assert rows.loc["x86", "readiness_reason"].startswith("Requires a Microsoft Visual Studio subscription")
+    assert rows.loc["huge", "readiness"] == "Not ready"
+    assert rows.loc["huge", "readiness_reason"].startswith("VM with required cores and memory not found")
+    assert rows.loc["disk", "readiness"] == "Not ready"
+    assert rows.loc["disk", "readiness_reason"].startswith("One or more unsuitable disks")
+    assert "40000 GiB" in rows.loc["disk", "readiness_reason"]
     assert rows.loc["nos", "readiness"] == "Unknown"
     assert rows.loc["gone", "readiness"] == "Not applicable" and pd.isna(rows.loc["gone", "azure_size"])
 
@@ -230,3 +226,47 @@ def test_regionally_restricted_sizes_are_skipped_subscription_ones_are_not() -> 
     row = size_servers(inv.servers, SETTINGS, restricted).per_server.iloc[0]
     assert row["azure_size"] == "Standard_D2s_v5"  # F2s_v2 is cheaper but restricted in the region
     assert bool(row["restricted_for_collecting_subscription"]) is True
+
+
+def test_comfort_factor_applies_to_the_allocation_in_as_is_sizing() -> None:
+    # Azure Migrate, "Azure VM assessment (Lift and Shift)", 2024-06-24: "The comfort factor is applied
+    # irrespective of type of assessment (As-is on premises or performance based) ... in case of As-is on
+    # premises assessment it's multiplied by allocated resources." 2 cores x 1.3 = 2.6 -> 3 vCPU -> D4s_v5.
+    row = _size(
+        server("a", cores=2, mem=4, cpu_util_pct=10, os="Ubuntu"),
+        settings=SizingSettings(families=("Dsv5",), basis="as-on-premises"),
+    ).iloc[0]
+    assert (row["required_vcpus"], row["required_memory_gb"]) == (3, 5.2)
+    assert row["azure_size"] == "Standard_D4s_v5"
+    same = _size(
+        server("a", cores=2, mem=4, os="Ubuntu"),
+        settings=SizingSettings(families=("Dsv5",), basis="as-on-premises", comfort_factor=1.0),
+    ).iloc[0]
+    assert same["azure_size"] == "Standard_D2s_v5"
+
+
+def test_azure_migrate_series_names_and_all_series() -> None:
+    named = SizingSettings(families=("Dsv5_series", "esv5_series", "Fsv2 series"))
+    assert named.families == ("Dsv5", "esv5", "Fsv2")
+    rows = _size(server("a", cores=2, mem=16, os="Ubuntu"), settings=named)
+    assert rows.iloc[0]["azure_size"] == "Standard_E2s_v5"  # esv5 matched Esv5 case-insensitively
+    # "all" takes every general-purpose, compute-, memory- and storage-optimised series: M64s here.
+    big = _size(server("m", cores=64, mem=1000, os="Ubuntu"), settings=SizingSettings(families=("all",)))
+    assert big.iloc[0]["azure_size"] == "Standard_M64s"
+
+
+def test_all_series_leaves_out_gpu_hpc_and_confidential_sizes() -> None:
+    cat = load_catalog("westeurope", "")
+    wanted, missing = resolve_families(("all",), cat.sizes["series"])
+    assert not missing and {"Dsv3", "Fsv2", "Av2", "Esv5", "Lsv3", "M", "Bsv2"} <= set(wanted)
+    assert not [s for s in wanted if s.startswith(("N", "H", "DC", "EC"))]
+    wanted, missing = resolve_families(("NCsv3", "DCsv3", "nosuch"), cat.sizes["series"])
+    assert wanted == ["DCsv3", "NCsv3"] and missing == ["nosuch"]
+
+
+def test_more_than_65_disks_is_not_ready() -> None:
+    row = _size(
+        server("d", cores=2, mem=4, os="Ubuntu 22.04", disks_gb=";".join(["10"] * 66)),
+        settings=SizingSettings(families=("all",)),
+    ).iloc[0]
+    assert row["readiness"] == "Not ready" and row["readiness_reason"].startswith("Disk count exceeds limit")

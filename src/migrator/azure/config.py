@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class SizingSettings(BaseModel):
@@ -39,9 +40,13 @@ class SizingSettings(BaseModel):
         ("Dsv5", "Dasv5", "Ddsv5", "Dadsv5", "Esv5", "Easv5", "Edsv5", "Eadsv5", "Fsv2"),
         description=(
             "VM series sizes may come from (the series of Standard_D4s_v5 "
-            "is Dsv5); burstable B-series are left out by default."
+            "is Dsv5); burstable B-series are left out by default. Azure Migrate's names are accepted "
+            '(Dsv3_series, case-insensitive), and "all" is every general-purpose, compute-, memory- and '
+            'storage-optimised series of the region, as Azure Migrate\'s "all series" (GPU, HPC and '
+            "confidential series only when named)."
         ),
     )
+
     hours_per_month: float = Field(730.0, gt=0, description="Hours a VM runs a month (pay-as-you-go).")
     disk_type: Literal["premium", "standard-ssd", "standard-hdd"] = Field(
         "premium", description="Managed disk type for OS and data disks."
@@ -56,3 +61,13 @@ class SizingSettings(BaseModel):
     sql_licences_owned: bool = Field(
         False, description="Azure Hybrid Benefit for SQL Server (reported; SQL Server is not priced)."
     )
+
+    @field_validator("families", mode="before")
+    @classmethod
+    def _azure_migrate_series_names(cls, value: object) -> object:
+        """Azure Migrate's series names (``Dsv3_series``, ``DSv2 series``) as the catalog's (``Dsv3``)."""
+        if isinstance(value, str):
+            value = (value,)
+        if isinstance(value, list | tuple):
+            return tuple(re.sub(r"[_\s-]*series$", "", str(v).strip(), flags=re.I) for v in value)
+        return value

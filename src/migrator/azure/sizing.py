@@ -19,43 +19,19 @@ import pandas as pd
 
 from migrator.azure.catalog import Catalog, load_catalog
 from migrator.azure.config import SizingSettings
+from migrator.azure.readiness import load_rules, os_readiness
 from migrator.errors import Finding
 from migrator.schema import MIGRATING_DISPOSITIONS
 
 MAX_DISK_GIB = 32_767
+# Azure Migrate's "all series": general purpose (A, B, D), compute (F), memory (E, G, M) and storage (L)
+# optimised, without the confidential DC and EC series.
+ALL_SERIES = re.compile(r"^(?!DC|EC)[ABDEFGLM]")
 DISK_TYPES = {"premium": "Premium_LRS", "standard-ssd": "StandardSSD_LRS", "standard-hdd": "Standard_LRS"}
 
 _WINDOWS = re.compile(r"windows", re.I)
 _LINUX = re.compile(
     r"linux|rhel|red\s*hat|ubuntu|centos|suse|sles|debian|oracle|rocky|alma|fedora|amazon", re.I
-)
-# (pattern, readiness, reason) checked in order; the first match wins.
-_OS_RULES: tuple[tuple[str, str, str], ...] = (
-    (
-        r"windows\s*(?:server\s*)?(?:2000|2003|nt)|windows\s*xp",
-        "Not ready",
-        "operating system not supported in Azure ({os})",
-    ),
-    (
-        r"windows\s*(?:server\s*)?2008",
-        "Ready with conditions",
-        "end of support ({os}): needs Extended Security Updates or an upgrade",
-    ),
-    (
-        r"windows\s*(?:server\s*)?2012",
-        "Ready with conditions",
-        "end of support ({os}): needs Extended Security Updates or an upgrade",
-    ),
-    (
-        r"centos|red\s*hat\D*\b[56]\b|rhel\s*[56]\b|ubuntu\s*1[0246]\.|sles\s*1[01]\b|debian\s*[5-9]\b",
-        "Ready with conditions",
-        "end of life ({os}): plan an upgrade or extended support",
-    ),
-    (
-        r"32-bit|\bx86\)|i386|i686",
-        "Ready with conditions",
-        "32-bit operating system ({os}): supported with limits; prefer a 64-bit rebuild",
-    ),
 )
 
 
@@ -84,8 +60,12 @@ def requirements(servers: pd.DataFrame, settings: SizingSettings) -> pd.DataFram
     perf = settings.basis == "performance"
     cpu_known = perf & ~np.isnan(cpu)
     mem_known = perf & ~np.isnan(mu)
-    need_cpu = np.where(cpu_known, cores * np.nan_to_num(cpu) / 100.0 * settings.comfort_factor, cores)
-    need_mem = np.where(mem_known, mem * np.nan_to_num(mu) / 100.0 * settings.comfort_factor, mem)
+    # As Azure Migrate documents it, the comfort factor multiplies the allocation in as-is sizing too; a
+    # counter without utilisation in performance sizing keeps its allocation as it is.
+    cf = settings.comfort_factor
+    as_is = 1.0 if perf else cf
+    need_cpu = np.where(cpu_known, cores * np.nan_to_num(cpu) / 100.0 * cf, cores * as_is)
+    need_mem = np.where(mem_known, mem * np.nan_to_num(mu) / 100.0 * cf, mem * as_is)
     need_cpu = np.maximum(np.ceil(need_cpu - 1e-9), 1)
     need_mem = np.maximum(need_mem, 0.5)
     basis = np.where(
@@ -166,25 +146,9 @@ def disk_tiers(disks: pd.DataFrame, catalog: Catalog, settings: SizingSettings) 
     )
 
 
-def readiness(servers: pd.DataFrame, ostype: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    n = len(servers)
-    state = np.full(n, "Ready", dtype=object)
-    reason = np.full(n, "", dtype=object)
-    text = servers["os"].fillna("").astype(str)
-    decided = np.zeros(n, dtype=bool)
-    for pattern, level, template in _OS_RULES:
-        hit = text.str.contains(pattern, case=False, regex=True).to_numpy() & ~decided
-        if hit.any():
-            state[hit] = level
-            reason[hit] = [template.format(os=o) for o in text.to_numpy()[hit]]
-            decided |= hit
-    unknown = (ostype.to_numpy() == "unknown") & ~decided
-    state[unknown] = "Unknown"
-    reason[unknown] = np.where(
-        text.to_numpy()[unknown] == "",
-        "operating system not in the inventory",
-        "operating system not recognised: " + text.to_numpy()[unknown].astype(str),
-    )
+def readiness(servers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Readiness of each server's operating system by Azure Migrate's published rules (azure/readiness.py)."""
+    state, reason, _ = os_readiness(servers["os"])
     return state, reason
 
 
@@ -246,7 +210,7 @@ def size_servers(
     picks = _pick(req, sizes, catalog, moving, win)
     rates = _Rates.of(picks, win, settings)
     disks = _DiskCosts.of(servers, catalog, settings)
-    state, reason = _readiness_of(servers, ostype, req, sizes, moving & ~picks.ok, disks.too_big)
+    state, reason = _readiness_of(servers, req, sizes, moving & ~picks.ok, disks.too_big)
     state = np.where(moving, state, "Not applicable")
     reason = np.where(moving, reason, "not migrated (" + servers["disposition"].astype(str).to_numpy() + ")")
     per = pd.DataFrame(index=servers.index)
@@ -281,11 +245,10 @@ def _allowed_sizes(catalog: Catalog, settings: SizingSettings) -> tuple[pd.DataF
     )
     # A restriction of the region itself (from a refreshed catalog) removes the size; one that only concerns
     # the subscription that collected the catalog does not.
-    sizes = catalog.sizes[
-        catalog.sizes["series"].isin(settings.families) & catalog.sizes["arch"].eq("x64") & ~regional
-    ]
+    wanted, missing_series = resolve_families(settings.families, catalog.sizes["series"])
+    sizes = catalog.sizes[catalog.sizes["series"].isin(wanted) & catalog.sizes["arch"].eq("x64") & ~regional]
     findings: list[Finding] = []
-    missing_series = sorted(set(settings.families) - set(sizes["series"]))
+    missing_series = sorted(set(missing_series) | (set(wanted) - set(sizes["series"])))
     if missing_series:
         findings.append(
             Finding(
@@ -295,6 +258,28 @@ def _allowed_sizes(catalog: Catalog, settings: SizingSettings) -> tuple[pd.DataF
             )
         )
     return sizes, findings
+
+
+def resolve_families(families: tuple[str, ...], series: pd.Series) -> tuple[list[str], list[str]]:
+    """The catalog series the settings name, and the names not in the catalog.
+
+    Names compare case-insensitively (Azure Migrate's ``DSv2_series`` is the catalog's ``DSv2``; the config
+    has already dropped the ``_series`` suffix); ``all`` is every general-purpose, compute-, memory- and
+    storage-optimised series (A, B, D, E, F, G, L, M), as Azure Migrate's "all series": GPU (N), HPC (H) and
+    confidential (DC, EC) series only when named.
+    """
+    known = sorted({str(x) for x in series.dropna().unique() if str(x)})
+    by_lower = {k.lower(): k for k in known}
+    wanted: list[str] = []
+    missing: list[str] = []
+    for name in families:
+        if name.lower() == "all":
+            wanted += [k for k in known if ALL_SERIES.match(k)]
+        elif name.lower() in by_lower:
+            wanted.append(by_lower[name.lower()])
+        else:
+            missing.append(name)
+    return sorted(set(wanted)), missing
 
 
 @dataclass(frozen=True)
@@ -371,23 +356,41 @@ class _DiskCosts:
 
 def _readiness_of(
     servers: pd.DataFrame,
-    ostype: pd.Series,
     req: pd.DataFrame,
     sizes: pd.DataFrame,
     no_fit: np.ndarray,
     too_big: pd.Series,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Readiness and its reason per server: the operating system's, then no size fits, a disk too large."""
-    state, reason = readiness(servers, ostype)
+    """Readiness and its reason per server: the operating system's, then Azure Migrate's machine checks (no
+    size fits, beyond Azure's largest VM, too many disks, a disk too large); the last failing check wins."""
+    state, reason = readiness(servers)
     reason = reason.astype(object)
     if no_fit.any():
         state[no_fit] = "Not ready"
         reason[no_fit] = _no_fit_reasons(req, sizes, no_fit)
+    limits = load_rules()
+    vcpus, mem = req["need_vcpus"].to_numpy(float), req["need_memory_gb"].to_numpy(float)
+    beyond = (vcpus > limits.max_cores) | (mem > limits.max_memory_gb)
+    state[beyond] = "Not ready"
+    reason[beyond] = [
+        f"VM with required cores and memory not found: needs {v:g} vCPU and {m:g} GiB, more than an Azure VM "
+        f"supports ({limits.max_cores} cores, {limits.max_memory_gb:,g} GB)"
+        for v, m in zip(vcpus[beyond], mem[beyond], strict=True)
+    ]
+    disks = req["need_data_disks"].to_numpy(float) + 1
+    many = disks > limits.max_disks
+    state[many] = "Not ready"
+    reason[many] = [
+        f"Disk count exceeds limit: {d:g} disks, at most {limits.max_disks} including the OS disk; "
+        "remove unused disks from the server before migration"
+        for d in disks[many]
+    ]
     if len(too_big):
         pos = too_big.index.to_numpy()
         state[pos] = "Not ready"
         reason[pos] = [
-            f"a disk of {s:g} GiB exceeds the {MAX_DISK_GIB:,} GiB managed-disk maximum"
+            f"One or more unsuitable disks: a disk of {s:g} GiB exceeds the {MAX_DISK_GIB:,} GiB "
+            "managed-disk maximum"
             for s in too_big.to_numpy()
         ]
     return state, reason
@@ -398,8 +401,8 @@ def _no_fit_reasons(req: pd.DataFrame, sizes: pd.DataFrame, no_fit: np.ndarray) 
     lv = int(largest["vcpus"].to_numpy()[0]) if len(largest) else 0
     lm = float(largest["memory_gb"].to_numpy()[0]) if len(largest) else 0.0
     return [
-        f"needs {int(v)} vCPU, {m:g} GiB and {int(d)} data disks: "
-        f"no size of the allowed series fits (largest {lv} vCPU, {lm:g} GiB)"
+        f"VM with required cores and memory not found: needs {int(v)} vCPU, {m:g} GiB and {int(d)} data "
+        f"disks, no size of the allowed series fits (largest {lv} vCPU, {lm:g} GiB)"
         for v, m, d in zip(
             req["need_vcpus"].to_numpy()[no_fit],
             req["need_memory_gb"].to_numpy()[no_fit],
@@ -489,12 +492,23 @@ def _findings(
     return findings
 
 
+def _all(settings: SizingSettings) -> bool:
+    return any(f.lower() == "all" for f in settings.families)
+
+
 def _assumptions(settings: SizingSettings, catalog: Catalog) -> tuple[str, ...]:
     """The sizing assumptions PLAN.md and plan.json state."""
     return (
-        f"Sizing: {settings.basis} basis with a comfort factor of {settings.comfort_factor:g} on the "
-        "utilisation percentile in the inventory; a counter without utilisation is sized as on premises.",
-        f"Sizes: the cheapest of the series {', '.join(settings.families)} in {catalog.region} meeting vCPU, "
+        (
+            f"Sizing: {settings.basis} basis with a comfort factor of {settings.comfort_factor:g} on the "
+            "utilisation percentile in the inventory; a counter without utilisation is sized as on premises."
+            if settings.basis == "performance"
+            else f"Sizing: as-on-premises basis, allocated cores and memory times the comfort factor of "
+            f"{settings.comfort_factor:g} (as Azure Migrate applies it in as-is sizing)."
+        ),
+        f"Sizes: the cheapest of the series {', '.join(settings.families)}"
+        + (" (every general-purpose, compute-, memory- and storage-optimised one)" if _all(settings) else "")
+        + f" in {catalog.region} meeting vCPU, "
         f"memory and data-disk count, pay-as-you-go at {settings.hours_per_month:g} hours a month; "
         f"catalog {catalog.origin}, prices of {catalog.snapshot.get('prices')}, "
         f"sizes of {catalog.snapshot.get('skus')}.",
