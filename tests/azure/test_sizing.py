@@ -270,3 +270,9 @@ def test_more_than_65_disks_is_not_ready() -> None:
         settings=SizingSettings(families=("all",)),
     ).iloc[0]
     assert row["readiness"] == "Not ready" and row["readiness_reason"].startswith("Disk count exceeds limit")
+
+
+def test_linux_distributions_azure_migrate_names_are_priced_as_linux() -> None:
+    rows = _size(server("p", cores=2, mem=4, os="VMware Photon OS (64-bit)"))
+    assert rows.iloc[0]["os_type"] == "linux" and rows.iloc[0]["readiness"] == "Ready with conditions"
+    assert rows.iloc[0]["readiness_reason"].startswith("Unendorsed Linux OS")

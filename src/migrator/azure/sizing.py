@@ -31,7 +31,8 @@ DISK_TYPES = {"premium": "Premium_LRS", "standard-ssd": "StandardSSD_LRS", "stan
 
 _WINDOWS = re.compile(r"windows", re.I)
 _LINUX = re.compile(
-    r"linux|rhel|red\s*hat|ubuntu|centos|suse|sles|debian|oracle|rocky|alma|fedora|amazon", re.I
+    r"linux|rhel|red\s*hat|ubuntu|centos|suse|sles|debian|oracle|rocky|alma|fedora|amazon|photon|flatcar|coreos",
+    re.I,
 )
 
 
@@ -453,8 +454,8 @@ def _findings(
         findings.append(
             Finding(
                 "os-unknown",
-                f"{int(unknown_os[moving].sum())} migrating servers have an unknown operating system: "
-                "priced at the Linux rate, readiness Unknown",
+                f"{int(unknown_os[moving].sum())} migrating servers have an operating system that is neither "
+                "Windows nor Linux (or none): priced at the Linux rate",
                 column="os",
             )
         )
