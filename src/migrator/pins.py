@@ -47,7 +47,7 @@ def read_pins(path: str | Path) -> pd.DataFrame:
 def _unknown_pins(servers: pd.DataFrame, unknown: pd.Series, file: str) -> list[Finding]:
     """Pins naming no server; a name several rows of an export shared is told apart by the names they are
     planned under (``name (IP)``, ``name #2``), so the finding lists those."""
-    findings = []
+    findings: list[Finding] = []
     if "_given_name" in servers.columns and len(unknown):
         renamed = servers["_given_name"].ne(servers["name"])
         planned_as = servers.loc[renamed, "name"].groupby(servers.loc[renamed, "_given_name"].str.lower())

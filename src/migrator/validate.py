@@ -276,7 +276,7 @@ def _duplicate_in_one_file(out: pd.DataFrame, key: pd.Series, strict: pd.Series)
     """The first repeated name of a file in the native format, and how to fix the file."""
     i = int(np.flatnonzero((strict & key.duplicated(keep="first")).to_numpy())[0])
     rows = out["_row"].to_numpy()
-    first_row = int(rows[(key.eq(key.iat[i]) & strict).to_numpy()][0])
+    first_row = int(rows[(key.eq(str(key.iat[i])) & strict).to_numpy()][0])
     return InputError(
         f"duplicate server name {out['name'].iat[i]!r} (first seen on row {first_row}): rename one of the "
         "rows (for example add its DNS suffix), or delete it if both rows are the same server",
@@ -328,33 +328,59 @@ def _told_apart(names: pd.Series, key: pd.Series, ip: pd.Series) -> pd.Series:
     return (names + " (" + ip + ")").where(by_ip, numbered)
 
 
-def _unique(new: pd.Series, given: pd.Series, taken: set[str]) -> pd.Series:
-    """``new`` with a name another server already has replaced by the next free ``given #n``."""
-    free = ~new.str.lower().isin(taken) & ~new.str.lower().duplicated(keep="first")
+def _unique(new: pd.Series, given: pd.Series, taken: pd.Series) -> pd.Series:
+    """``new`` with a name another server (``taken``: lower-case names) already has replaced by the next free
+    ``given #n``."""
+    lower = new.str.lower().astype(object)
+    free = ~lower.isin(pd.Index(taken.astype(object))) & ~lower.duplicated(keep="first")
     if free.all():
         return new
     new = new.copy()
-    used = taken | set(new[free].str.lower())
+    used = set(taken) | set(lower[free])
     for i in np.flatnonzero(~free.to_numpy()).tolist():  # rare: only names that collide
         n = 2
         while f"{given.iat[i]} #{n}".lower() in used:
             n += 1
-        new.iat[i] = f"{given.iat[i]} #{n}"
-        used.add(new.iat[i].lower())
+        name = f"{given.iat[i]} #{n}"
+        new.iat[i] = name
+        used.add(name.lower())
     return new
 
 
-def _told_apart_finding(rows: pd.DataFrame) -> Finding:
+def _told_apart_findings(renamed: pd.DataFrame, key: pd.Series) -> list[Finding]:
     """One finding per repeated name: the file, its rows and the names they are planned under."""
-    where = [f"row {r} as {n!r}" for r, n in zip(rows["_row"].tolist(), rows["name"].tolist(), strict=True)]
-    return Finding(
-        "duplicate-name",
-        f"{len(rows)} rows are named {rows['_given_name'].iat[0]!r}; all are kept as different servers, "
-        "planned under names of their own: " + ", ".join(where),
-        display_path(str(rows["_file"].iat[0])),
-        int(rows["_row"].iat[0]),
-        "name",
+    groups = (
+        pd.DataFrame(
+            {
+                "where": "row " + renamed["_row"].astype(str) + " as " + renamed["name"].map(repr),
+                "given": renamed["_given_name"],
+                "file": renamed["_file"],
+                "row": renamed["_row"],
+            }
+        )
+        .groupby(key, sort=False)
+        .agg(
+            where=("where", ", ".join),
+            count=("where", "size"),
+            given=("given", "first"),
+            file=("file", "first"),
+            row=("row", "first"),
+        )
     )
+    paths = {f: display_path(str(f)) for f in groups["file"].unique()}
+    return [
+        Finding(
+            "duplicate-name",
+            f"{count} rows are named {given!r}; all are kept as different servers, planned under names of "
+            f"their own: {where}",
+            paths[file],
+            int(row),
+            "name",
+        )
+        for where, count, given, file, row in zip(
+            groups["where"], groups["count"], groups["given"], groups["file"], groups["row"], strict=True
+        )
+    ]
 
 
 def _same_name_in_one_file(out: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
@@ -368,11 +394,10 @@ def _same_name_in_one_file(out: pd.DataFrame, findings: list[Finding]) -> pd.Dat
     if strict.any():
         raise _duplicate_in_one_file(out, key, strict)
     new = _told_apart(out.loc[dup, "name"], key[dup], out.loc[dup, "ip"])
-    new = _unique(new, out.loc[dup, "name"], set(key[~dup]))
+    new = _unique(new, out.loc[dup, "name"], key[~dup])
     out = out.copy()
     out.loc[dup, "name"] = new
-    renamed = out[dup]
-    findings.extend(_told_apart_finding(rows) for _, rows in renamed.groupby(key[dup], sort=False))
+    findings.extend(_told_apart_findings(out[dup], key[dup]))
     return out
 
 

@@ -82,6 +82,8 @@ def test_without_an_ip_of_their_own_the_rows_are_numbered_in_file_order(tmp_path
         tmp_path / "import.csv", [("db", ""), ("x", ""), ("DB", "10.0.0.9"), ("db", "10.0.0.9")]
     )
     assert _names(p) == ["db", "x", "DB #2", "db #3"]  # one IP shared by two rows tells nothing apart
+    p = azure_migrate_csv(tmp_path / "import.csv", [("app", "10.0.0.1"), ("app", "")])
+    assert _names(p) == ["app", "app #2"]  # a row without an IP: all the rows of its name are numbered
 
 
 def test_a_told_apart_name_never_takes_the_name_of_another_server(tmp_path: Path) -> None:
