@@ -24,9 +24,10 @@ from migrator.errors import Finding
 from migrator.schema import MIGRATING_DISPOSITIONS
 
 MAX_DISK_GIB = 32_767
-# Azure Migrate's "all series": general purpose (A, B, D), compute (F), memory (E, G, M) and storage (L)
-# optimised, without the confidential DC and EC series.
-ALL_SERIES = re.compile(r"^(?!DC|EC)[ABDEFGLM]")
+# Azure Migrate's "all series": general purpose (A, D), compute (F), memory (E, G, M) and storage (L)
+# optimised, without the confidential DC and EC series; no burstable B, which Azure Migrate's series list
+# (AzureVmFamily) does not have.
+ALL_SERIES = re.compile(r"^(?!DC|EC)[ADEFGLM]")
 DISK_TYPES = {"premium": "Premium_LRS", "standard-ssd": "StandardSSD_LRS", "standard-hdd": "Standard_LRS"}
 
 _WINDOWS = re.compile(r"windows", re.I)
@@ -266,7 +267,7 @@ def resolve_families(families: tuple[str, ...], series: pd.Series) -> tuple[list
 
     Names compare case-insensitively (Azure Migrate's ``DSv2_series`` is the catalog's ``DSv2``; the config
     has already dropped the ``_series`` suffix); ``all`` is every general-purpose, compute-, memory- and
-    storage-optimised series (A, B, D, E, F, G, L, M), as Azure Migrate's "all series": GPU (N), HPC (H) and
+    storage-optimised series (A, D, E, F, G, L, M), as Azure Migrate's "all series": GPU (N), HPC (H) and
     confidential (DC, EC) series only when named.
     """
     known = sorted({str(x) for x in series.dropna().unique() if str(x)})
