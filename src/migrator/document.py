@@ -20,6 +20,7 @@ from migrator.dates import freezes_skipped
 from migrator.errors import Finding
 from migrator.footprint import Footprint
 from migrator.graph import DependencyGraph
+from migrator.optimise import OptimisationStats
 from migrator.plan_model import SCHEMA_VERSION, SIZING_FIELDS, PlanDocument
 from migrator.plantable import SHARED_SERVICES_GROUP
 from migrator.risk import Score, wave_confidence, wave_risk
@@ -55,6 +56,7 @@ class DocumentInputs:
     sizing_doc: dict[str, Any] | None
     per_server_sizing: pd.DataFrame | None
     gedges: pd.DataFrame  # dependencies between move groups
+    optimisation: OptimisationStats | None = None  # the dependency weight crossing waves, before and after
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,30 @@ def build_summary(parts: DocumentInputs, waves: list[pm.Wave], footprint: pm.Foo
         permanent_hybrid_dependencies=_pairs_of_kind(parts.cross, "permanent"),
         target_met=footprint.target.met,
         monthly_cost=_run_rate_after_last_wave(table) if _priced(parts) else None,
+        cross_wave_weight_share=_share(parts.optimisation),
+        optimisation=_optimisation(parts.optimisation),
+    )
+
+
+def _share(stats: OptimisationStats | None) -> float | None:
+    if stats is None or stats.total_weight <= 0:
+        return None
+    return round(stats.share_after, 6)
+
+
+def _optimisation(stats: OptimisationStats | None) -> pm.Optimisation | None:
+    if stats is None:
+        return None
+    return pm.Optimisation(
+        enabled=stats.enabled,
+        weight_total=_num(stats.total_weight),
+        crossing_before=_num(stats.crossing_before),
+        crossing_after=_num(stats.crossing_after),
+        share_before=round(stats.share_before, 6),
+        share_after=round(stats.share_after, 6),
+        moves=stats.moves,
+        swaps=stats.swaps,
+        solved_parts=stats.solved_parts,
     )
 
 

@@ -1,9 +1,9 @@
 """The planning pipeline: one call per stage, each stage in its own module.
 
     read, validate (validate)  ->  graph (graph)  ->  shared services (shared_services, pins)
-    ->  move groups (groups)  ->  waves (schedule, waves, dates)  ->  conditions (conditions)
-    ->  decommission (decommission, crossing)  ->  sizing (azure.sizing)  ->  footprint (footprint)
-    ->  document (plantable, document)
+    ->  move groups (groups)  ->  coupled systems (systems)  ->  waves (schedule, waves, optimise, dates)
+    ->  conditions (conditions)  ->  decommission (decommission, crossing)  ->  sizing (azure.sizing)
+    ->  footprint (footprint)  ->  document (plantable, document)
 
 :func:`run_plan` reads the files and returns a :class:`PlanResult` whose ``document`` is the plan (the
 content of ``plan.json``); every other output is a view of it. Nothing here prints or writes files.
@@ -34,11 +34,13 @@ from migrator.groups import MoveGroups, build_groups, env_class, instance_key, t
 from migrator.inputs import read_file
 from migrator.inputs.base import ReadResult
 from migrator.inputs.derive import derive_fields
+from migrator.optimise import GroupLinks, group_links
 from migrator.pins import apply_pins, read_pins
 from migrator.plantable import server_table
 from migrator.schedule import WavePlan, plan_waves
 from migrator.settings import Settings
 from migrator.shared_services import Scope, plan_scope
+from migrator.systems import detect_systems
 from migrator.validate import Inventory, validate
 
 STAGES = (
@@ -47,6 +49,7 @@ STAGES = (
     "graph",
     "shared services",
     "move groups",
+    "systems",
     "waves",
     "conditions",
     "decommission",
@@ -156,10 +159,14 @@ def plan_inventory(
         pinned, pin_findings = apply_pins(servers, pins, pins_file, scope)
     with stage("move groups"):
         moves = build_groups(servers, graph.edges, scope.planned, pinned, planning, settings.capacity)
+    with stage("systems"):
+        systems = detect_systems(servers, graph.edges, scope.planned)
     with stage("waves"):
-        waves = plan_waves(moves, graph, scope, settings)
-    with stage("conditions"):
         instance, klass = instance_key(servers, planning), env_class(servers["environment"], planning)
+        links = _group_links(servers, instance, klass, graph, scope, moves, settings)
+        group_system = systems.group_system(moves.server_group, len(moves.groups))
+        waves = plan_waves(moves, graph, scope, settings, group_system, links)
+    with stage("conditions"):
         violations = _violations(servers, instance, klass, graph, scope, moves, waves, settings)
     with stage("decommission"):
         decommission = plan_decommission(servers, graph, scope, waves, np.datetime64(settings.calendar.start))
@@ -217,7 +224,29 @@ class _Parts:
             sizing_doc=_sizing_doc(sizing),
             per_server_sizing=sizing.per_server if sizing is not None else None,
             gedges=waves.group_edges,
+            optimisation=waves.optimisation,
         )
+
+
+def _group_links(
+    servers: pd.DataFrame,
+    instance: pd.Series,
+    klass: pd.Series,
+    graph: DependencyGraph,
+    scope: Scope,
+    moves: MoveGroups,
+    settings: Settings,
+) -> GroupLinks:
+    """The server-level facts the wave optimisation keeps (two-way pairs, instances, dev/test before prod)."""
+    two_way = two_way_pairs(graph.edges, scope.planned, settings.planning.two_way_min_weight)
+    return group_links(
+        moves.server_group,
+        servers["application"].to_numpy(),
+        klass.to_numpy(),
+        instance.to_numpy(),
+        (two_way["src"].to_numpy(), two_way["dst"].to_numpy()),
+        len(moves.groups),
+    )
 
 
 def _violations(

@@ -154,6 +154,31 @@ class Summary(PlanModel):
     confidence_rating: ConfidenceRating | None = Field(
         default=None, description="Azure Migrate's rating of the sizing data; null when sizing is off."
     )
+    cross_wave_weight_share: Annotated[float, Field(ge=0, le=1)] | None = Field(
+        default=None,
+        description=(
+            "Share of the dependency weight between servers planned in move groups (shared services "
+            "excluded) that crosses waves; null when there is no such dependency."
+        ),
+    )
+    optimisation: Optimisation | None = Field(
+        default=None, description="The wave optimisation stage: the crossing share before and after it."
+    )
+
+
+class Optimisation(PlanModel):
+    """The optimisation stage after the greedy schedule: whole move groups moved between waves to reduce the
+    dependency weight crossing waves, breaking no condition more than the greedy schedule did."""
+
+    enabled: bool = Field(description="False when `planning.optimise` is off (then before equals after).")
+    weight_total: float = Field(description="Dependency weight between servers planned in move groups.")
+    crossing_before: float = Field(description="Weight crossing waves in the greedy schedule.")
+    crossing_after: float = Field(description="Weight crossing waves after the optimisation.")
+    share_before: Annotated[float, Field(ge=0, le=1)]
+    share_after: Annotated[float, Field(ge=0, le=1)]
+    moves: Count = Field(description="Units of move groups moved to another wave, swaps aside.")
+    swaps: Count = Field(description="Pairs of units exchanged between two waves (local search).")
+    solved_parts: Count = Field(description="Coupled parts of the move-group graph improved by CP-SAT.")
 
 
 class ConfidenceRating(PlanModel):

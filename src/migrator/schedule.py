@@ -17,6 +17,7 @@ from migrator.dates import wave_dates
 from migrator.footprint import NEVER
 from migrator.graph import DependencyGraph
 from migrator.groups import MoveGroups
+from migrator.optimise import GroupLinks, OptimisationStats, crossing_weight, optimise, planned_weight
 from migrator.settings import Settings
 from migrator.shared_services import Scope
 from migrator.waves import WaveAssignment, group_edges, schedule
@@ -30,6 +31,7 @@ class WavePlan:
     wave_kind: dict[int, str]  # prod | nonprod | foundation | shared-services
     dates: list[tuple[dt.date, dt.date]]  # first and last day of waves 1..N
     first_wave: int  # the first wave that moves workloads
+    optimisation: OptimisationStats | None = None  # the dependency weight crossing waves, before and after
 
     @property
     def group_wave(self) -> np.ndarray:
@@ -53,9 +55,29 @@ class WavePlan:
         return out
 
 
-def plan_waves(moves: MoveGroups, graph: DependencyGraph, scope: Scope, settings: Settings) -> WavePlan:
+def plan_waves(
+    moves: MoveGroups,
+    graph: DependencyGraph,
+    scope: Scope,
+    settings: Settings,
+    group_system: np.ndarray | None = None,
+    links: GroupLinks | None = None,
+) -> WavePlan:
+    """``group_system``: the coupled system of each move group (-1 for none), kept in the same or adjacent
+    waves when capacity allows. ``links``: the server-level facts the optimisation keeps
+    (:mod:`migrator.optimise`); without them the greedy schedule stands."""
     gedges = group_edges(moves.server_group, graph.edges)
-    assignment = schedule(moves.groups, gedges, settings.capacity, settings.planning, scope.first_wave)
+    assignment = schedule(
+        moves.groups, gedges, settings.capacity, settings.planning, scope.first_wave, group_system
+    )
+    total = planned_weight(moves.server_group, graph.edges)
+    if links is None:
+        before = crossing_weight(assignment.group_wave, gedges)
+        optimisation = OptimisationStats(False, total, before, before)
+    else:
+        assignment, optimisation = optimise(
+            moves.groups, gedges, assignment, links, settings, scope.first_wave, total
+        )
     sg = moves.server_group
     server_wave = np.full(len(sg), np.nan)
     server_wave[sg >= 0] = assignment.group_wave[sg[sg >= 0]]
@@ -69,6 +91,7 @@ def plan_waves(moves: MoveGroups, graph: DependencyGraph, scope: Scope, settings
         wave_kind=wave_kind,
         dates=wave_dates(last, settings.calendar),
         first_wave=scope.first_wave,
+        optimisation=optimisation,
     )
 
 

@@ -146,6 +146,23 @@ class PlanningSettings(_Section):
             "least this many other move groups is high complexity."
         ),
     )
+    optimise: bool = Field(
+        True,
+        description=(
+            "After the greedy schedule, move whole move groups between waves to reduce the dependency "
+            "weight crossing waves, breaking no condition more (CP-SAT on small coupled parts, local search "
+            "on the rest)."
+        ),
+    )
+    optimise_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=600,
+        description=(
+            "Work budget of the optimisation, in seconds of a typical machine; counted deterministically "
+            "(solver deterministic time, local-search steps), so the same inputs give the same plan."
+        ),
+    )
 
 
 class SharedServiceSettings(_Section):

@@ -1,0 +1,568 @@
+"""Stage: fewer dependencies across waves, by moving whole move groups between the greedy schedule's waves.
+
+Every dependency between two waves is a connection stretched across the WAN for weeks. After
+:func:`migrator.waves.schedule` has packed the waves, this stage moves *units* between them to reduce the
+dependency weight that crosses waves. A unit is a set of move groups that must share a wave: a scheduler
+bundle (a dependency cycle), together with split groups that share a wave now and must keep sharing it
+(strong two-way pairs, condition 1; an application instance, condition 2). A move group is never split.
+
+A move keeps every rule the schedule kept, by construction: pinned units and units mixing production and
+dev/test never move; a unit only joins a wave of its kind (condition 5); a dependency's target stays in the
+same or an earlier wave than its source, and an application's dev/test before its production, wherever
+they are now (conditions 3 and 4); a high-criticality or high-complexity unit never enters the first
+``protected_waves`` (6, 7); a wave never goes over its capacity (8: servers, vCPU, storage; the greedy
+schedule's balancing is a soft target and is not kept); and a wave is never emptied, so the waves, their
+kinds and their dates stay as they are. So no condition is broken more often than before.
+
+Two methods: OR-Tools CP-SAT solves the connected parts of the unit graph small enough for a model (the
+other units fixed, their room in each wave as the capacity); a Kernighan–Lin / Fiduccia–Mattheyses-style
+local search (the best single move of a unit, else the best swap of two units between waves) improves the
+rest. Both have deterministic budgets derived from ``planning.optimise_seconds`` (CP-SAT's deterministic
+time, one worker, fixed seed; a count of evaluations for the local search), so the same inputs give the
+same plan on any machine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from migrator.fastpaths import components
+from migrator.settings import CapacitySettings, Settings
+from migrator.waves import WaveAssignment
+
+EVALS_PER_SECOND = 150_000  # local-search work (neighbour visits) per second of ``optimise_seconds``
+SOLVER_SHARE = 0.7  # share of ``optimise_seconds`` given to CP-SAT (in deterministic time)
+SOLVER_PART_TIME = 0.25  # CP-SAT deterministic time per part at most
+MAX_MODEL_UNITS = 60  # movable units in one CP-SAT model at most
+MODEL_VARS_PER_SECOND = 5_000  # CP-SAT model building and solving, counted in variables
+MAX_PASSES = 20
+SWAP_SCAN = 24  # units of the target wave tried for a swap
+SCALE = 1000  # capacity and weights in integers for CP-SAT
+EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class GroupLinks:
+    """Server-level facts the optimiser keeps, as move-group pairs (k x 2 arrays) and flags per group."""
+
+    together: np.ndarray  # groups that keep sharing a wave while they do now (conditions 1, 2 across splits)
+    before: np.ndarray  # (a, b): a's wave stays not later than b's while it is now (condition 4)
+    mixed: np.ndarray  # per group: holds production and dev/test servers (never moved)
+
+
+@dataclass(frozen=True)
+class OptimisationStats:
+    """What the optimisation did: dependency weight between planned servers, and the part crossing waves."""
+
+    enabled: bool
+    total_weight: float
+    crossing_before: float
+    crossing_after: float
+    moves: int = 0
+    swaps: int = 0
+    solved_parts: int = 0  # parts of the unit graph solved by CP-SAT
+    seconds: float = 0.0
+
+    @property
+    def share_before(self) -> float:
+        return self.crossing_before / self.total_weight if self.total_weight > 0 else 0.0
+
+    @property
+    def share_after(self) -> float:
+        return self.crossing_after / self.total_weight if self.total_weight > 0 else 0.0
+
+
+def group_links(
+    server_group: np.ndarray,
+    application: np.ndarray,
+    klass: np.ndarray,
+    instance: np.ndarray,
+    two_way: tuple[np.ndarray, np.ndarray],
+    n_groups: int,
+) -> GroupLinks:
+    """The links between move groups the optimiser must respect, from per-server arrays."""
+    a, b = two_way
+    ga, gb = server_group[a], server_group[b]
+    keep = (ga >= 0) & (gb >= 0) & (ga != gb)
+    inside = server_group >= 0
+    inst = pd.DataFrame({"key": instance[inside], "g": server_group[inside]}).drop_duplicates()
+    inst = inst.sort_values(["key", "g"], kind="mergesort")
+    same = inst["key"].to_numpy()[1:] == inst["key"].to_numpy()[:-1]
+    chain = np.column_stack([inst["g"].to_numpy()[:-1][same], inst["g"].to_numpy()[1:][same]])
+    together = np.concatenate([np.column_stack([ga[keep], gb[keep]]), chain]).astype(np.int64)
+    frame = pd.DataFrame({"app": application, "klass": klass, "g": server_group})[inside]
+    mixed = np.zeros(n_groups, dtype=bool)
+    mixed[frame.groupby("g")["klass"].nunique().loc[lambda s: s > 1].index.to_numpy(np.int64)] = True
+    frame = frame[frame["app"] != ""].drop_duplicates()
+    pairs = frame[frame["klass"] == "nonprod"].merge(frame[frame["klass"] == "prod"], on="app")
+    before = pairs[["g_x", "g_y"]].drop_duplicates().to_numpy(np.int64).reshape(-1, 2)
+    return GroupLinks(together=together.reshape(-1, 2), before=before, mixed=mixed)
+
+
+def planned_weight(server_group: np.ndarray, edges: pd.DataFrame) -> float:
+    """Dependency weight between servers planned in move groups (shared services and others excluded)."""
+    both = (server_group[edges["src"].to_numpy()] >= 0) & (server_group[edges["dst"].to_numpy()] >= 0)
+    return float(edges["weight"].to_numpy(float)[both].sum())
+
+
+def crossing_weight(group_wave: np.ndarray, gedges: pd.DataFrame) -> float:
+    """Dependency weight between move groups in different waves."""
+    s, d = gedges["src"].to_numpy(), gedges["dst"].to_numpy()
+    return float(gedges["weight"].to_numpy(float)[group_wave[s] != group_wave[d]].sum())
+
+
+def optimise(
+    groups: pd.DataFrame,
+    gedges: pd.DataFrame,
+    assignment: WaveAssignment,
+    links: GroupLinks,
+    settings: Settings,
+    first_wave: int,
+    total_weight: float,
+) -> tuple[WaveAssignment, OptimisationStats]:
+    """A better assignment (fewer dependencies across waves, no rule broken more) and what was done."""
+    before = crossing_weight(assignment.group_wave, gedges)
+    planning = settings.planning
+    if not planning.optimise or planning.optimise_seconds <= 0 or len(groups) < 2:
+        return assignment, OptimisationStats(planning.optimise, total_weight, before, before)
+    t0 = time.perf_counter()
+    state = _State.build(groups, gedges, assignment, links, settings, first_wave)
+    solved = _solve_parts(state, planning.optimise_seconds * SOLVER_SHARE)
+    state.budget = int(planning.optimise_seconds * (1 - SOLVER_SHARE) * EVALS_PER_SECOND)
+    _local_search(state)
+    group_wave = np.asarray(state.wave, dtype=np.int64)[state.unit]
+    improved = WaveAssignment(
+        group_wave=group_wave,
+        group_bundle=assignment.group_bundle,
+        wave_kind=assignment.wave_kind,
+        bundles_split=assignment.bundles_split,
+    )
+    stats = OptimisationStats(
+        enabled=True,
+        total_weight=total_weight,
+        crossing_before=before,
+        crossing_after=crossing_weight(group_wave, gedges),
+        moves=state.moves,
+        swaps=state.swaps,
+        solved_parts=solved,
+        seconds=time.perf_counter() - t0,
+    )
+    return improved, stats
+
+
+# Units and their rules --------------------------------------------------------------------------------------
+
+
+def _units(assignment: WaveAssignment, links: GroupLinks) -> np.ndarray:
+    """Unit per move group: its bundle, joined with the groups it must keep sharing a wave with."""
+    gw, bundle = assignment.group_wave, assignment.group_bundle
+    t = links.together
+    t = t[gw[t[:, 0]] == gw[t[:, 1]]] if len(t) else t
+    n = len(gw)
+    first = np.full(int(bundle.max()) + 1, -1, dtype=np.int64)
+    first[bundle[::-1]] = np.arange(n)[::-1]  # the first group of each bundle
+    u = np.concatenate([np.arange(n), t[:, 0]])
+    v = np.concatenate([first[bundle], t[:, 1]])
+    labels = components(n, u, v)
+    _, unit = np.unique(labels, return_inverse=True)
+    return np.asarray(unit, dtype=np.int64)
+
+
+def _unit_pairs(unit: np.ndarray, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> pd.DataFrame:
+    ua, ub = unit[a], unit[b]
+    keep = ua != ub
+    frame = pd.DataFrame({"a": ua[keep], "b": ub[keep], "w": w[keep]})
+    return frame.groupby(["a", "b"], sort=True)["w"].sum().reset_index()
+
+
+@dataclass
+class _State:
+    """The units, their rules and the waves' load, in plain lists (the local search visits them one at a
+    time)."""
+
+    unit: np.ndarray  # unit per move group
+    wave: list[int]  # wave per unit
+    load: list[tuple[float, float, float]]  # servers, vCPU, storage per unit
+    movable: list[bool]
+    prod: list[bool]
+    may_protect: list[bool]  # may sit in a protected wave (not held, or already there)
+    adj: list[list[tuple[int, float]]]  # neighbours and dependency weight, both directions summed
+    lower: list[list[int]]  # units whose wave must stay <= this unit's
+    upper: list[list[int]]  # units whose wave must stay >= this unit's
+    kind: dict[int, str]
+    protected_until: int  # waves below this number are protected
+    limit: tuple[float, float, float]
+    used: dict[int, list[float]] = field(default_factory=dict)
+    members: dict[int, set[int]] = field(default_factory=dict)
+    budget: int = 0
+    work: int = 0
+    moves: int = 0
+    swaps: int = 0
+
+    @classmethod
+    def build(
+        cls,
+        groups: pd.DataFrame,
+        gedges: pd.DataFrame,
+        assignment: WaveAssignment,
+        links: GroupLinks,
+        settings: Settings,
+        first_wave: int,
+    ) -> _State:
+        unit = _units(assignment, links)
+        n = int(unit.max()) + 1
+        facts = _unit_facts(groups, unit, assignment.group_wave, links, settings, first_wave)
+        src, dst = gedges["src"].to_numpy(), gedges["dst"].to_numpy()
+        undirected = _unit_pairs(
+            unit, np.minimum(src, dst), np.maximum(src, dst), gedges["weight"].to_numpy(float)
+        )
+        adj: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+        for a, b, w in zip(*(undirected[c].tolist() for c in ("a", "b", "w")), strict=True):
+            adj[a].append((b, w))
+            adj[b].append((a, w))
+        lower, upper = _order_lists(n, _orders(unit, assignment.group_wave, gedges, links))
+        state = cls(
+            unit=unit,
+            wave=facts["wave"].tolist(),
+            load=[tuple(r) for r in facts[["servers", "cores", "storage"]].to_numpy(float).tolist()],
+            movable=facts["movable"].tolist(),
+            prod=facts["prod"].tolist(),
+            may_protect=facts["may_protect"].tolist(),
+            adj=adj,
+            lower=lower,
+            upper=upper,
+            kind=dict(assignment.wave_kind),
+            protected_until=first_wave + settings.planning.protected_waves,
+            limit=_limits(settings.capacity),
+        )
+        state.fill_waves()
+        return state
+
+    def fill_waves(self) -> None:
+        for u, w in enumerate(self.wave):
+            used = self.used.setdefault(w, [0.0, 0.0, 0.0])
+            for d in range(3):
+                used[d] += self.load[u][d]
+            self.members.setdefault(w, set()).add(u)
+
+    def bounds(self, u: int) -> tuple[int, int]:
+        lo = max((self.wave[p] for p in self.lower[u]), default=-(1 << 30))
+        hi = min((self.wave[s] for s in self.upper[u]), default=1 << 30)
+        return lo, hi
+
+    def allowed(self, u: int, w: int) -> bool:
+        """Kind and protected waves (the order bounds are checked by the caller)."""
+        kind = self.kind.get(w)
+        return kind == ("prod" if self.prod[u] else "nonprod") and (
+            self.may_protect[u] or w >= self.protected_until
+        )
+
+    def fits(self, w: int, add: tuple[float, ...], remove: tuple[float, ...] = (0.0, 0.0, 0.0)) -> bool:
+        used = self.used[w]
+        return all(used[d] + add[d] - remove[d] <= self.limit[d] for d in range(3))
+
+    def relocate(self, u: int, w: int) -> None:
+        a = self.wave[u]
+        for d in range(3):
+            self.used[a][d] -= self.load[u][d]
+            self.used[w][d] += self.load[u][d]
+        self.members[a].discard(u)
+        self.members[w].add(u)
+        self.wave[u] = w
+
+    def weights_by_wave(self, u: int) -> dict[int, float]:
+        out: dict[int, float] = defaultdict(float)
+        for v, x in self.adj[u]:
+            out[self.wave[v]] += x
+        self.work += len(self.adj[u]) + 1
+        return out
+
+
+def _limits(cap: CapacitySettings) -> tuple[float, float, float]:
+    """Capacity per wave as condition 8 checks it (with the same tolerance, a little tighter)."""
+    return (float(cap.max_servers) + 0.5, cap.max_vcpus + EPS / 2, cap.max_storage_gb + EPS / 2)
+
+
+def _unit_facts(
+    groups: pd.DataFrame,
+    unit: np.ndarray,
+    group_wave: np.ndarray,
+    links: GroupLinks,
+    settings: Settings,
+    first_wave: int,
+) -> pd.DataFrame:
+    planning = settings.planning
+    held = ((groups["crit"].to_numpy() >= 2) | (groups["complexity"].to_numpy() >= 2)) & (
+        planning.protected_waves > 0
+    )
+    g = pd.DataFrame(
+        {
+            "unit": unit,
+            "wave": group_wave,
+            "servers": groups["servers_count"].to_numpy(float),
+            "cores": groups["cores"].to_numpy(float),
+            "storage": groups["storage_gb"].to_numpy(float),
+            "prod": groups["klass"].eq("prod").to_numpy(),
+            "nonprod": groups["klass"].ne("prod").to_numpy(),
+            "frozen": groups["pin"].notna().to_numpy() | links.mixed,
+            "held": held,
+        }
+    )
+    agg = g.groupby("unit", sort=True).agg(
+        wave=("wave", "min"),
+        top=("wave", "max"),
+        servers=("servers", "sum"),
+        cores=("cores", "sum"),
+        storage=("storage", "sum"),
+        prod=("prod", "max"),
+        nonprod=("nonprod", "max"),
+        frozen=("frozen", "max"),
+        held=("held", "max"),
+    )
+    protected = agg["wave"] < first_wave + planning.protected_waves
+    agg["movable"] = ~agg["frozen"] & ~(agg["prod"] & agg["nonprod"]) & (agg["wave"] == agg["top"])
+    agg["may_protect"] = ~agg["held"] | protected
+    return agg
+
+
+def _orders(
+    unit: np.ndarray, group_wave: np.ndarray, gedges: pd.DataFrame, links: GroupLinks
+) -> pd.DataFrame:
+    """Unit pairs (a, b) whose order holds now and must keep holding: wave[a] <= wave[b]. From dependencies
+    (the target a not later than the source b) and from applications (dev/test a before production b)."""
+    dep_a, dep_b = gedges["dst"].to_numpy(), gedges["src"].to_numpy()
+    a = np.concatenate([dep_a, links.before[:, 0]])
+    b = np.concatenate([dep_b, links.before[:, 1]])
+    holds = group_wave[a] <= group_wave[b]
+    frame = _unit_pairs(unit, a[holds], b[holds], np.zeros(int(holds.sum())))
+    return frame[["a", "b"]]
+
+
+def _order_lists(n: int, orders: pd.DataFrame) -> tuple[list[list[int]], list[list[int]]]:
+    lower: list[list[int]] = [[] for _ in range(n)]
+    upper: list[list[int]] = [[] for _ in range(n)]
+    for a, b in zip(orders["a"].tolist(), orders["b"].tolist(), strict=True):
+        lower[b].append(a)
+        upper[a].append(b)
+    return lower, upper
+
+
+# Local search -----------------------------------------------------------------------------------------------
+
+
+def _local_search(state: _State) -> None:
+    """Passes over the units, busiest first: each takes its best move, else its best swap, while one gains."""
+    busy = [sum(x for _, x in state.adj[u]) for u in range(len(state.wave))]
+    order = sorted(
+        (u for u in range(len(state.wave)) if state.movable[u] and busy[u] > 0), key=lambda u: (-busy[u], u)
+    )
+    for _ in range(MAX_PASSES):
+        improved = False
+        for u in order:
+            if state.work >= state.budget:
+                return
+            improved |= _improve(state, u)
+        if not improved:
+            return
+
+
+def _improve(state: _State, u: int) -> bool:
+    a = state.wave[u]
+    by_wave = state.weights_by_wave(u)
+    here = by_wave.get(a, 0.0)
+    lo, hi = state.bounds(u)
+    best, best_w, blocked = EPS, -1, []
+    for w, x in sorted(by_wave.items()):
+        gain = x - here
+        if w == a or gain <= EPS or not (lo <= w <= hi) or not state.allowed(u, w):
+            continue
+        if state.fits(w, state.load[u]) and len(state.members[a]) > 1:
+            if gain > best:
+                best, best_w = gain, w
+        else:
+            blocked.append((-gain, w))
+    if best_w >= 0:
+        state.relocate(u, best_w)
+        state.moves += 1
+        return True
+    return any(_swap(state, u, w, -neg_gain, by_wave) for neg_gain, w in sorted(blocked)[:2])
+
+
+def _swap(state: _State, u: int, b: int, gain_u: float, by_wave_u: dict[int, float]) -> bool:
+    """Swap ``u`` (in wave a) with the unit of wave ``b`` that gains most, when the pair gains."""
+    a = state.wave[u]
+    linked = set(state.lower[u]) | set(state.upper[u])
+    to_u = dict(state.adj[u])
+    best, best_v = EPS, -1
+    for v in sorted(state.members[b])[:SWAP_SCAN]:
+        state.work += 1
+        if not state.movable[v] or v in linked or not state.allowed(v, a):
+            continue
+        lo, hi = state.bounds(v)
+        if not lo <= a <= hi:
+            continue
+        wv = state.weights_by_wave(v)
+        gain = gain_u + wv.get(a, 0.0) - wv.get(b, 0.0) - 2 * to_u.get(v, 0.0)
+        if (
+            gain > best
+            and state.fits(a, state.load[v], state.load[u])
+            and state.fits(b, state.load[u], state.load[v])
+        ):
+            best, best_v = gain, v
+    if best_v < 0:
+        return False
+    state.relocate(u, b)
+    state.relocate(best_v, a)
+    state.swaps += 1
+    return True
+
+
+# CP-SAT on the parts small enough for a model ---------------------------------------------------------------
+
+
+def _solve_parts(state: _State, seconds: float) -> int:
+    """Solve the parts (small connected parts of the unit graph, then the neighbourhood of each busy unit)
+    while the budget lasts; returns how many parts improved. The budget counts the solver's deterministic time
+    and the model sizes, never the clock."""
+    remaining, improved = seconds, 0
+    for members in _parts(state):
+        if remaining <= 0:
+            break
+        used, better = _solve_part(state, members, min(remaining, SOLVER_PART_TIME))
+        remaining -= used
+        improved += better
+    return improved
+
+
+def _parts(state: _State) -> Iterator[list[int]]:
+    """Movable units to solve together: each connected part of the unit graph with 2 to MAX_MODEL_UNITS of
+    them (smallest unit first); then, busiest first, each unit with its heaviest neighbours and, to make room,
+    the lightest units of the waves they are in."""
+    n = len(state.wave)
+    pairs = np.array([(u, v) for u in range(n) for v, _ in state.adj[u] if u < v], dtype=np.int64)
+    if not len(pairs):
+        return
+    label = components(n, pairs[:, 0], pairs[:, 1])
+    movable = np.asarray(state.movable, dtype=bool)
+    sizes = np.bincount(label[movable], minlength=int(label.max()) + 1)
+    small = (sizes >= 2) & (sizes <= MAX_MODEL_UNITS)
+    for c in np.flatnonzero(small):
+        yield np.flatnonzero((label == c) & movable).tolist()
+    busy = [sum(x for _, x in state.adj[u]) for u in range(n)]
+    for seed in sorted(np.flatnonzero(movable).tolist(), key=lambda u: (-busy[u], u)):
+        if busy[seed] > 0:
+            yield _neighbourhood(state, seed, busy)
+
+
+def _neighbourhood(state: _State, seed: int, busy: list[float]) -> list[int]:
+    near = sorted(
+        (v for v, _ in state.adj[seed] if state.movable[v]), key=lambda v: (-dict(state.adj[seed])[v], v)
+    )
+    chosen = {seed, *near[: MAX_MODEL_UNITS // 2]}
+    waves = sorted({state.wave[u] for u in chosen})
+    fillers = sorted(
+        (u for w in waves for u in state.members[w] if u not in chosen and state.movable[u]),
+        key=lambda u: (busy[u], u),
+    )
+    return sorted(chosen | set(fillers[: MAX_MODEL_UNITS - len(chosen)]))
+
+
+def _solve_part(state: _State, movable: list[int], dt: float) -> tuple[float, bool]:
+    model = _PartModel(state, movable)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_deterministic_time = dt
+    status = solver.solve(model.model)
+    used = solver.deterministic_time + len(model.model.proto.variables) / MODEL_VARS_PER_SECOND
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value <= model.current + 0.5:
+        return used, False
+    old = {u: state.wave[u] for u in movable}
+    for (u, w), var in model.x.items():
+        if solver.boolean_value(var) and state.wave[u] != w:
+            state.relocate(u, w)
+    if all(state.fits(w, (0.0, 0.0, 0.0)) and state.members[w] for w in model.window):
+        state.moves += sum(state.wave[u] != old[u] for u in movable)
+        return used, True
+    for u, w in old.items():  # rounding let the model overfill a wave: keep the assignment as it was
+        state.relocate(u, w)
+    return used, False
+
+
+class _PartModel:
+    """CP-SAT model of one part: the wave of each movable unit among the waves the part uses, the rest fixed;
+    maximise the dependency weight inside waves."""
+
+    def __init__(self, state: _State, movable: list[int]) -> None:
+        self.state, self.model = state, cp_model.CpModel()
+        self.inside = set(movable)
+        self.window = sorted({state.wave[u] for u in movable})
+        self.x: dict[tuple[int, int], cp_model.IntVar] = {}
+        for u in movable:
+            self._choices(u)
+        self._orders(movable)
+        self._capacity(movable)
+        self.current = self._objective(movable)
+
+    def _choices(self, u: int) -> None:
+        s = self.state
+        lo = max((s.wave[p] for p in s.lower[u] if p not in self.inside), default=-(1 << 30))
+        hi = min((s.wave[q] for q in s.upper[u] if q not in self.inside), default=1 << 30)
+        options = [w for w in self.window if w == s.wave[u] or (lo <= w <= hi and s.allowed(u, w))]
+        for w in options:
+            self.x[u, w] = self.model.new_bool_var(f"x{u}_{w}")
+            self.model.add_hint(self.x[u, w], w == s.wave[u])
+        self.model.add_exactly_one(self.x[u, w] for w in options)
+
+    def wave_of(self, u: int) -> cp_model.LinearExprT:
+        return sum(w * self.x[u, w] for w in self.window if (u, w) in self.x)
+
+    def _orders(self, movable: list[int]) -> None:
+        for u in movable:
+            for p in self.state.lower[u]:
+                if p in self.inside:
+                    self.model.add(self.wave_of(p) <= self.wave_of(u))
+
+    def _capacity(self, movable: list[int]) -> None:
+        s = self.state
+        for w in self.window:
+            here = [u for u in movable if (u, w) in self.x]
+            fixed = [u for u in s.members[w] if u not in self.inside]
+            if not fixed:
+                self.model.add(sum(self.x[u, w] for u in here) >= 1)  # no wave is emptied
+            for d in range(3):
+                room = s.limit[d] - sum(s.load[u][d] for u in fixed)
+                terms = [int(np.ceil(s.load[u][d] * SCALE)) * self.x[u, w] for u in here]
+                self.model.add(sum(terms) <= int(np.floor(room * SCALE)))
+
+    def _objective(self, movable: list[int]) -> int:
+        """Set the objective (weight kept inside waves, in integers); return its value now."""
+        s, terms, current = self.state, [], 0
+        for u in movable:
+            for v, weight in s.adj[u]:
+                iw = int(round(weight * SCALE))
+                if v in self.inside and v > u:
+                    same = self.model.new_bool_var(f"same{u}_{v}")
+                    common = [w for w in self.window if (u, w) in self.x and (v, w) in self.x]
+                    self.model.add(same <= sum(self._both(u, v, w) for w in common))
+                    terms.append(iw * same)
+                elif v not in self.inside and (u, s.wave[v]) in self.x:
+                    terms.append(iw * self.x[u, s.wave[v]])
+                else:
+                    continue
+                current += iw * (s.wave[u] == s.wave[v])
+        self.model.maximize(sum(terms))
+        return current
+
+    def _both(self, u: int, v: int, w: int) -> cp_model.IntVar:
+        z = self.model.new_bool_var(f"z{u}_{v}_{w}")
+        self.model.add_implication(z, self.x[u, w])
+        self.model.add_implication(z, self.x[v, w])
+        return z
