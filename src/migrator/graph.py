@@ -72,7 +72,10 @@ class _ServerLookup:
         ip_rows = ip_rows[~ip_rows.duplicated(keep=False)]
         return cls(
             names=pd.Index(lower),
-            short_names=pd.Index(short.where(short_unique, "\x00dup")),
+            # a short name two servers share matches neither (one placeholder each: the index stays unique)
+            short_names=pd.Index(
+                short.where(short_unique, "\x00dup" + pd.Series(range(len(short)), short.index).astype(str))
+            ),
             ips=pd.Series(ip_rows.index.to_numpy(), index=ip_rows.to_numpy()),
         )
 

@@ -179,6 +179,31 @@ def test_plan_on_an_export_with_one_name_twice_exits_0_and_reports_it(tmp_path: 
     assert "MicrosoftAzureMigration (10.0.0.5)," in waves
 
 
+def test_dependencies_on_the_shared_name_reach_the_right_server_by_ip(tmp_path: Path) -> None:
+    deps = tmp_path / "dependencies.csv"
+    deps.write_text(f"source,target,port,target_ip\nweb01,{APPLIANCE},443,10.0.0.6\nweb01,elsewhere,80,\n")
+    doc = _plan(tmp_path, "--deps", str(deps))
+    group_of = {s["name"]: s["move_group"] for s in doc["servers"]}
+    [edge] = doc["move_group_dependencies"]
+    assert (edge["source"], edge["target"]) == (group_of["web01"], group_of[f"{APPLIANCE} (10.0.0.6)"])
+    assert doc["dependency_stats"]["resolved_rows"] == 1
+
+
+def test_servers_sharing_a_short_name_do_not_stop_name_resolution(tmp_path: Path) -> None:
+    servers = tmp_path / "servers.csv"
+    servers.write_text(
+        "name,cores,memory_gb,storage_gb\nweb01.a.com,2,4,10\nweb01.b.com,2,4,10\ndb.a.com,2,4,10\n"
+    )
+    deps = tmp_path / "dependencies.csv"
+    deps.write_text("source,target,port\nweb01.a.com,db,1433\nweb01.b.com,web01,80\n")
+    result = CliRunner().invoke(
+        app, ["plan", str(servers), "--deps", str(deps), "--out", str(tmp_path / "p")]
+    )
+    assert result.exit_code == 0, result.output
+    stats = json.loads((tmp_path / "p" / "plan.json").read_text())["dependency_stats"]
+    assert stats["resolved_rows"] == 1  # db is db.a.com; web01 is two servers, so neither
+
+
 def test_pins_name_the_told_apart_servers(tmp_path: Path) -> None:
     pins = tmp_path / "pins.csv"
     pins.write_text("server,wave\nmicrosoftazuremigration (10.0.0.6),3\n")
