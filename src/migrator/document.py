@@ -6,6 +6,7 @@ Every other output (PLAN.md, waves.csv, the terminal summary) is a view of the d
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ import pandas as pd
 
 from migrator import __version__
 from migrator import plan_model as pm
+from migrator.azure.confidence import CONFIDENCE_COLUMNS, rating
 from migrator.conditions import CRITICAL_CONDITIONS, Violation
 from migrator.dates import freezes_skipped
 from migrator.errors import Finding
@@ -148,6 +150,7 @@ def build_summary(parts: DocumentInputs, waves: list[pm.Wave], footprint: pm.Foo
         permanent_hybrid_dependencies=_pairs_of_kind(parts.cross, "permanent"),
         target_met=footprint.target.met,
         monthly_cost=_run_rate_after_last_wave(table) if _priced(parts) else None,
+        confidence_rating=confidence_rating(table[table["wave"].notna()]),
         cross_wave_weight_share=_share(parts.optimisation),
         optimisation=_optimisation(parts.optimisation),
     )
@@ -196,6 +199,7 @@ def build_waves(parts: DocumentInputs, groups: pd.DataFrame) -> list[pm.Wave]:
     """One entry per wave that has servers: its size, risk, confidence and (when sizing ran) cost."""
     currency = _currency(parts) if _priced(parts) else None
     columns = WAVE_COLUMNS + ((*PRICE_COLUMNS, "monthly_storage_cost") if currency is not None else ())
+    columns += CONFIDENCE_COLUMNS
     table = parts.table[[c for c in columns if c in parts.table.columns]]
     attrs = _risk_attributes(parts)
     rows_by_wave, attrs_by_wave = _split_by_wave(table), _split_by_wave(attrs)
@@ -227,9 +231,16 @@ def build_waves(parts: DocumentInputs, groups: pd.DataFrame) -> list[pm.Wave]:
                 risk=_score(wave_risk(w, kind, members, groups_in, fill, violations.get(w, 0))),
                 confidence=_score(wave_confidence(members)),
                 cost=None if currency is None else wave_cost(rows, currency),
+                confidence_rating=confidence_rating(rows),
             )
         )
     return waves
+
+
+def confidence_rating(rows: pd.DataFrame) -> pm.ConfidenceRating | None:
+    """Azure Migrate's confidence rating of the rows' sizing data; None when none of them was sized."""
+    r = rating(rows)
+    return None if r is None else pm.ConfidenceRating.model_validate(dataclasses.asdict(r))
 
 
 def _split_by_wave(frame: pd.DataFrame) -> dict[int, pd.DataFrame]:

@@ -182,13 +182,16 @@ class Optimisation(PlanModel):
 
 
 class ConfidenceRating(PlanModel):
-    """Azure Migrate's confidence rating of the sizing data of a set of servers (a wave, the plan): the share of
+    """Azure Migrate's confidence rating of the sizing data of some servers (a wave, the plan): the share of
     the data points performance-based sizing needs that the inventory has (CPU and memory utilisation, disk
     IOPS and throughput), as 1-5 stars in Azure Migrate's bands; and the share of servers whose CPU and memory
     were sized on measured utilisation. Not migrator's own wave ``confidence`` (a planning score)."""
 
     servers: Count = Field(description="Servers sized (migrating).")
     sized_on_utilisation: Annotated[float, Field(ge=0, le=1)]
+    disks_on_performance: Annotated[float, Field(ge=0, le=1)] = Field(
+        description="Share of the servers whose disks were sized on measured IOPS or throughput."
+    )
     data_available: Annotated[float, Field(ge=0, le=1)]
     stars: Annotated[int, Field(ge=1, le=5)] | None = Field(description="Null for as-on-premises sizing.")
 

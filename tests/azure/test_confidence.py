@@ -6,12 +6,18 @@ Bands from https://learn.microsoft.com/en-us/azure/migrate/concepts-assessment-c
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from migrator.azure.confidence import CONFIDENCE_BANDS, rating, server_confidence, star_text, stars
-from tests.conftest import inventory, server
+from migrator.document import PlanResult
+from migrator.outputs.csv_waves import waves_frame
+from migrator.outputs.markdown import render_markdown
+from migrator.pipeline import plan_inventory
+from tests.conftest import inventory, server, settings
 
 
 @pytest.mark.parametrize(
@@ -88,6 +94,7 @@ def test_a_wave_pools_its_servers_data_points() -> None:
     r = rating(per)
     assert r is not None
     assert (r.servers, r.sized_on_utilisation, r.data_available, r.stars) == (4, 0.25, 0.4375, 3)
+    assert r.disks_on_performance == 0.75  # "all", "cpu-only" and "disks-mbps" have IOPS or throughput
 
 
 def test_a_wave_without_the_servers_missing_data_rates_higher() -> None:
@@ -113,3 +120,94 @@ def test_as_on_premises_rating_has_shares_but_no_stars() -> None:
 def test_star_text() -> None:
     assert star_text(3) == "★★★☆☆"
     assert star_text(None) == "n/a"
+
+
+# In a plan: per server, per wave, for the plan; in plan.json, waves.csv and PLAN.md
+
+
+def _plan() -> PlanResult:
+    # wave 1: 4 + 0 of 8 data points (50%, 3 stars); wave 2: 4 + 2 of 8 (75%, 4 stars);
+    # the plan: 10 of 16 (62.5%, whole percent 63%: 4 stars); 2 of 4 servers on measured utilisation
+    full: dict[str, Any] = {"cpu_util_pct": 40, "memory_util_pct": 60, "iops": 500, "throughput_mbps": 20}
+    return plan_inventory(
+        inventory(
+            [
+                server("w1-full", "a", pinned_wave=1, **full),
+                server("w1-none", "b", pinned_wave=1),
+                server("w2-full", "c", pinned_wave=2, **full),
+                server("w2-cpu", "d", pinned_wave=2, cpu_util_pct=30, iops=100),
+            ]
+        ),
+        settings(),
+    )
+
+
+def test_plan_json_rates_each_wave_and_the_plan() -> None:
+    doc = _plan().document.to_dict()
+    by_wave = {w["number"]: w["confidence_rating"] for w in doc["waves"]}
+    assert by_wave == {
+        1: {
+            "servers": 2,
+            "sized_on_utilisation": 0.5,
+            "disks_on_performance": 0.5,
+            "data_available": 0.5,
+            "stars": 3,
+        },
+        2: {
+            "servers": 2,
+            "sized_on_utilisation": 0.5,
+            "disks_on_performance": 1.0,
+            "data_available": 0.75,
+            "stars": 4,
+        },
+    }
+    assert doc["summary"]["confidence_rating"] == {
+        "servers": 4,
+        "sized_on_utilisation": 0.5,
+        "disks_on_performance": 0.75,
+        "data_available": 0.625,
+        "stars": 4,
+    }
+    srv = {s["name"]: s for s in doc["servers"]}
+    assert (srv["w2-cpu"]["sized_on_cpu_memory"], srv["w2-cpu"]["sized_on_disks"]) == (
+        "partial",
+        "performance",
+    )
+    assert (srv["w1-none"]["sized_on_cpu_memory"], srv["w1-none"]["sized_on_disks"]) == ("allocation", "size")
+    assert (srv["w1-none"]["sizing_data_available"], srv["w1-none"]["confidence_stars"]) == (0.0, 1)
+
+
+def test_waves_csv_has_the_per_server_columns() -> None:
+    frame = waves_frame(_plan())
+    row = frame.set_index("server").loc["w2-cpu"]
+    assert (row["sized_on_cpu_memory"], row["sized_on_disks"], row["sizing_data_available"]) == (
+        "partial",
+        "performance",
+        0.5,
+    )
+    assert str(row["confidence_stars"]) == "3"
+
+
+def test_plan_md_shows_the_rating_apart_from_migrators_own_confidence() -> None:
+    md = render_markdown(_plan().document)
+    header = next(line for line in md.splitlines() if line.startswith("| Wave | Kind"))
+    assert "| Confidence (planning) | Confidence rating (sizing data) |" in header
+    wave_rows = [line for line in md.splitlines() if line.startswith(("| 1 | ", "| 2 | "))]
+    assert "| ★★★☆☆ 50% |" in wave_rows[0] and "| ★★★★☆ 75% |" in wave_rows[1]
+    # 62.5% is shown as the 63% the stars were read from
+    assert "| Confidence rating (sizing data, Azure Migrate's) | ★★★★☆ (4 of 5), 63% of the data points" in md
+    assert (
+        "CPU and memory sized on measured utilisation for 2 of 4 servers, disks on measured IOPS or "
+        "throughput for 3 (the others on their allocation and disk size)" in md
+    )
+    assert "- **Confidence rating (sizing data)**: ★★★☆☆ (3 of 5), 50% of the data points" in md
+
+
+def test_as_on_premises_sizing_shows_no_stars() -> None:
+    result = plan_inventory(
+        inventory([server("a", "a", cpu_util_pct=40, memory_util_pct=60)]),
+        settings(sizing={"basis": "as-on-premises"}),
+    )
+    assert result.document.summary.confidence_rating is not None
+    assert result.document.summary.confidence_rating.stars is None
+    assert "n/a (as-on-premises sizing)" in render_markdown(result.document)

@@ -35,11 +35,16 @@ CONFIDENCE_COLUMNS = ("sized_on_cpu_memory", "sized_on_disks", "sizing_data_avai
 """Per-server columns :func:`server_confidence` adds to the sizing table (null for a server not migrating)."""
 
 
+def whole_percent(share: np.ndarray | pd.Series | float) -> np.ndarray:
+    """A share (0-1) in whole percent, halves up: the percent the stars are read from and PLAN.md shows."""
+    return np.floor(np.clip(np.asarray(share, dtype=float), 0.0, 1.0) * 100.0 + 0.5 + 1e-9)
+
+
 def stars(available: np.ndarray | pd.Series | float) -> np.ndarray:
     """Stars for shares (0-1) of data points available; the share is taken in whole percent first, as the
     bands are written (20% is 1 star, 21% is 2), and NaN gives 0 (no rating)."""
     share = np.asarray(available, dtype=float)
-    pct = np.floor(np.clip(share, 0.0, 1.0) * 100.0 + 0.5)
+    pct = whole_percent(share)
     highs = np.array([high for _, high, _ in CONFIDENCE_BANDS], dtype=float)
     rating = np.array([s for _, _, s in CONFIDENCE_BANDS], dtype=np.int64)
     out = rating[np.minimum(np.searchsorted(highs, np.nan_to_num(pct), side="left"), len(highs) - 1)]
@@ -72,11 +77,13 @@ def server_confidence(servers: pd.DataFrame, basis: str, moving: np.ndarray) -> 
 
 @dataclass(frozen=True)
 class Rating:
-    """A set of servers' confidence rating: how many were sized, the share of them sized on measured CPU and
-    memory utilisation, the share of data points available, and the stars (None for as-on-premises)."""
+    """A set of servers' confidence rating: how many were sized, the shares of them whose CPU and memory were
+    sized on measured utilisation and whose disks on measured IOPS or throughput, the share of data points
+    available, and the stars (None for as-on-premises)."""
 
     servers: int
     sized_on_utilisation: float
+    disks_on_performance: float
     data_available: float
     stars: int | None
 
@@ -94,6 +101,7 @@ def rating(rows: pd.DataFrame) -> Rating | None:
     return Rating(
         servers=len(sized),
         sized_on_utilisation=round(float((sized["sized_on_cpu_memory"] == "utilisation").mean()), 4),
+        disks_on_performance=round(float((sized["sized_on_disks"] == "performance").mean()), 4),
         data_available=round(available, 4),
         stars=int(stars(available)) if rated else None,
     )

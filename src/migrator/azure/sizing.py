@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from migrator.azure.catalog import Catalog, load_catalog
+from migrator.azure.confidence import server_confidence
 from migrator.azure.config import SizingSettings
 from migrator.azure.readiness import load_rules, os_readiness
 from migrator.errors import Finding
@@ -229,6 +230,7 @@ def size_servers(
     per["restricted_for_collecting_subscription"] = np.where(
         picks.ok, restrictions[np.maximum(picks.chosen, 0)], False
     )
+    per = per.join(server_confidence(servers, settings.basis, moving))
     findings += _findings(per, ostype, moving, moving & picks.ok & np.isnan(rates.hourly), catalog)
     return SizingResult(
         per_server=per,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from migrator.azure.confidence import CONFIDENCE_COLUMNS
 from migrator.outputs.escape import csv_cell
 from migrator.plan_model import SIZING_FIELDS
 
@@ -26,7 +27,7 @@ COLUMNS = [
     "criticality",
     "shared_service",
 ]
-SIZING_COLUMNS = list(SIZING_FIELDS)  # when sizing ran
+SIZING_COLUMNS = [*SIZING_FIELDS, *CONFIDENCE_COLUMNS]  # when sizing ran
 TEXT_COLUMNS = {
     "server",
     "application",
@@ -37,6 +38,8 @@ TEXT_COLUMNS = {
     "readiness_reason",
     "sizing_basis",
     "readiness",
+    "sized_on_cpu_memory",
+    "sized_on_disks",
 }
 
 

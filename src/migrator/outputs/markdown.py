@@ -14,11 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from migrator.azure.confidence import star_text, whole_percent
 from migrator.conditions import RULES
 from migrator.outputs import mermaid
 from migrator.outputs.escape import md_text
 from migrator.outputs.mermaid import FlowEdge, FlowNode
 from migrator.plan_model import (
+    ConfidenceRating,
     CrossWaveDependency,
     FootprintTarget,
     MoveGroup,
@@ -146,7 +148,30 @@ def _summary(doc: PlanDocument) -> list[str]:
         rows.append(
             ["Azure run-rate after the last wave (pay-as-you-go)", _money(s.monthly_cost, _currency(doc))]
         )
+    if s.confidence_rating is not None:
+        rows.append(["Confidence rating (sizing data, Azure Migrate's)", _rating_text(s.confidence_rating)])
     return ["## Summary\n", _table(["", ""], rows)]
+
+
+def _rating_cell(r: ConfidenceRating | None) -> str:
+    """Azure Migrate's confidence rating (sizing data) in a cell: stars, share of data points available."""
+    if r is None:
+        return "-"
+    return "n/a (as on premises)" if r.stars is None else f"{star_text(r.stars)} {_pct(r.data_available)}"
+
+
+def _pct(share: float) -> str:
+    return f"{int(whole_percent(share))}%"
+
+
+def _rating_text(r: ConfidenceRating) -> str:
+    rated = "n/a (as-on-premises sizing)" if r.stars is None else f"{star_text(r.stars)} ({r.stars} of 5)"
+    cpu_memory, disks = round(r.sized_on_utilisation * r.servers), round(r.disks_on_performance * r.servers)
+    return (
+        f"{rated}, {_pct(r.data_available)} of the data points performance-based sizing needs; CPU and "
+        f"memory sized on measured utilisation for {cpu_memory:,} of {r.servers:,} servers, disks on "
+        f"measured IOPS or throughput for {disks:,} (the others on their allocation and disk size)"
+    )
 
 
 def _conditions(doc: PlanDocument) -> list[str]:
@@ -181,7 +206,10 @@ def _waves(doc: PlanDocument) -> list[str]:
     """The gantt chart, its table twin, then a section per wave."""
     sized = doc.sizing is not None
     headers = ["Wave", "Kind", "Start", "End", "Servers", "vCPU", "Memory GiB", "Storage GiB", "Risk"]
-    headers += ["Confidence", *(["Monthly cost (PAYG)"] if sized else [])]
+    headers += [
+        "Confidence (planning)",
+        *(["Confidence rating (sizing data)", "Monthly cost (PAYG)"] if sized else []),
+    ]
     rows = [
         [
             w.number,
@@ -194,11 +222,18 @@ def _waves(doc: PlanDocument) -> list[str]:
             _num(w.storage_gb),
             f"{w.risk.level} ({w.risk.score})",
             f"{w.confidence.level} ({w.confidence.score})",
-            *([_wave_payg(w)] if sized else []),
+            *([_rating_cell(w.confidence_rating), _wave_payg(w)] if sized else []),
         ]
         for w in doc.waves
     ]
     out = ["## Waves\n", mermaid.gantt(doc.waves), _table(headers, rows)]
+    if sized:
+        out.append(
+            "Confidence (planning) is migrator's score of how much the wave's plan rests on known data "
+            "(dependencies, utilisation, application, criticality). Confidence rating (sizing data) is Azure "
+            "Migrate's: 1 to 5 stars by the share of the data points performance-based sizing needs that the "
+            "inventory has (0-20% 1 star, 21-40% 2, 41-60% 3, 61-80% 4, 81-100% 5).\n"
+        )
     context = _WaveContext.of(doc)
     for w in doc.waves:
         out.extend(_wave(w, context))
@@ -243,11 +278,16 @@ def _wave(w: Wave, context: _WaveContext) -> list[str]:
         f"- **Risk: {w.risk.level}** ({w.risk.score}/100): " + "; ".join(md_text(r) for r in w.risk.reasons),
         f"- **Confidence: {w.confidence.level}** ({w.confidence.score}/100): "
         + "; ".join(md_text(r) for r in w.confidence.reasons),
+        *([] if w.confidence_rating is None else [_rating_line(w.confidence_rating)]),
         moves + ".\n",
         _wave_groups(w, context.groups),
         _wave_diagram(w, context.groups, context.dependencies),
         *_wave_servers(context.servers.get(w.number, []), context.sized),
     ]
+
+
+def _rating_line(r: ConfidenceRating) -> str:
+    return f"- **Confidence rating (sizing data)**: {_rating_text(r)}"
 
 
 def _wave_groups(w: Wave, groups: dict[str, MoveGroup]) -> str:
