@@ -144,3 +144,23 @@ def test_generated_coupled_systems_are_found() -> None:
     found = detect_systems(servers, edges, planned).systems
     assert len(found) >= 20
     assert np.median([len(s.applications) for s in found]) <= 5
+
+
+def test_plan_names_each_system_and_the_waves_it_spans(tmp_path) -> None:
+    from migrator.generate import write_estate
+    from migrator.outputs.json_plan import dumps
+    from migrator.outputs.markdown import render_markdown
+    from migrator.pipeline import PlanInputs, run_plan
+    from migrator.settings import load_settings
+
+    write_estate(generate_estate(800, seed=11, coupled_systems=True), tmp_path)
+    inputs = PlanInputs([tmp_path / "servers.csv"], [tmp_path / "dependencies.csv"], [tmp_path / "hosts.csv"])
+    settings = load_settings(None, {"sizing": {"enabled": False}}, environ={})
+    doc = run_plan(inputs, settings).document
+    assert doc.systems and all(
+        s.waves == sorted(set(s.waves)) and s.crossing_weight >= 0 for s in doc.systems
+    )
+    assert [s.id for s in doc.systems] == [f"SYS-{i:03d}" for i in range(1, len(doc.systems) + 1)]
+    plan_md = render_markdown(doc)
+    assert "## Coupled systems" in plan_md and doc.systems[0].name in plan_md
+    assert dumps(run_plan(inputs, settings).document) == dumps(doc)  # the same plan, byte for byte

@@ -28,6 +28,7 @@ from migrator.plantable import SHARED_SERVICES_GROUP
 from migrator.risk import Score, wave_confidence, wave_risk
 from migrator.schema import COMPLEXITY_LEVELS, CRITICALITY_LEVELS, MIGRATING_DISPOSITIONS
 from migrator.settings import Settings
+from migrator.systems import Systems, system_waves
 from migrator.validate import Inventory
 from migrator.waves import WaveAssignment
 
@@ -59,6 +60,8 @@ class DocumentInputs:
     per_server_sizing: pd.DataFrame | None
     gedges: pd.DataFrame  # dependencies between move groups
     optimisation: OptimisationStats | None = None  # the dependency weight crossing waves, before and after
+    systems: Systems | None = None  # coupled systems (migrator.systems)
+    server_wave: np.ndarray | None = None  # wave per server (float, NaN when it moves in none)
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ def build_document(parts: DocumentInputs) -> PlanDocument:
         violations=build_violations(parts.violations),
         move_group_dependencies=build_move_group_dependencies(parts.gedges, groups),
         splits=build_splits(parts.assignment, groups),
+        systems=build_systems(parts),
         footprint=footprint,
         sizing=build_sizing(parts.sizing_doc),
         cost=build_cost(parts, footprint),
@@ -403,6 +407,25 @@ def build_splits(assignment: WaveAssignment, groups: pd.DataFrame) -> list[pm.Sp
         for members, parts, cw, ce in assignment.bundles_split
     ]
     return sorted(splits, key=lambda sp: sp.groups)
+
+
+def build_systems(parts: DocumentInputs) -> list[pm.System]:
+    """Coupled systems, the waves each spans and the weight crossing waves inside it."""
+    if parts.systems is None or parts.server_wave is None:
+        return []
+    spans = system_waves(parts.systems, parts.server_wave, parts.graph.edges)
+    return [
+        pm.System(
+            id=s.id,
+            name=s.name,
+            applications=list(s.applications),
+            internal_weight=_num(s.internal_weight),
+            external_weight=_num(s.external_weight),
+            waves=list(waves),
+            crossing_weight=_num(crossing),
+        )
+        for s, (waves, crossing) in zip(parts.systems.systems, spans, strict=True)
+    ]
 
 
 def build_move_group_dependencies(gedges: pd.DataFrame, groups: pd.DataFrame) -> list[pm.MoveGroupDependency]:

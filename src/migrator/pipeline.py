@@ -40,7 +40,7 @@ from migrator.plantable import server_table
 from migrator.schedule import WavePlan, plan_waves
 from migrator.settings import Settings
 from migrator.shared_services import Scope, plan_scope
-from migrator.systems import detect_systems
+from migrator.systems import Systems, detect_systems
 from migrator.validate import Inventory, validate
 
 STAGES = (
@@ -181,7 +181,7 @@ def plan_inventory(
         per_server = sizing.per_server if sizing is not None else None
         table = server_table(servers, klass, moves, waves, decommission.leave, scope, per_server)
         findings = [*inventory.findings, *graph.findings, *pin_findings, *decommission.findings, *fp_findings]
-        parts = _Parts(graph, moves, waves, violations, decommission, crossing, sizing, footprint)
+        parts = _Parts(graph, moves, waves, violations, decommission, crossing, sizing, footprint, systems)
         document = build_document(parts.document_inputs(inventory, settings, table, findings))
     return PlanResult(document=document, servers=table, timings=stage.timings)
 
@@ -198,6 +198,7 @@ class _Parts:
     crossing: Crossing
     sizing: SizingResult | None
     footprint: Footprint
+    systems: Systems | None = None
 
     def document_inputs(
         self, inventory: Inventory, settings: Settings, table: pd.DataFrame, findings: list[Finding]
@@ -225,6 +226,8 @@ class _Parts:
             per_server_sizing=sizing.per_server if sizing is not None else None,
             gedges=waves.group_edges,
             optimisation=waves.optimisation,
+            systems=self.systems,
+            server_wave=waves.server_wave,
         )
 
 

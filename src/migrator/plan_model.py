@@ -398,6 +398,18 @@ class Split(PlanModel):
     cut_edges: Count
 
 
+class System(PlanModel):
+    """A coupled system: applications exchanging heavy traffic (migrator.systems), and the waves it spans."""
+
+    id: str = Field(description="SYS-001, ... heaviest internal traffic first.")
+    name: str = Field(description="Its heaviest application, '+ N applications'.")
+    applications: list[str]
+    internal_weight: float = Field(description="Dependency weight between its applications, both ways.")
+    external_weight: float = Field(description="Dependency weight between its applications and others.")
+    waves: list[int] = Field(description="Waves its planned servers move in.")
+    crossing_weight: float = Field(description="Dependency weight between its servers that crosses waves.")
+
+
 class TimelinePoint(PlanModel):
     """The footprint left at the end of a month."""
 
@@ -521,6 +533,9 @@ class PlanDocument(PlanModel):
     violations: list[Violation]
     move_group_dependencies: list[MoveGroupDependency]
     splits: list[Split]
+    systems: list[System] = Field(
+        default_factory=list, description="Coupled systems and the waves they span."
+    )
     footprint: Footprint
     sizing: Sizing | None = Field(description="Null when sizing is off.")
     cost: CostSummary | None = Field(description="Null when sizing is off.")

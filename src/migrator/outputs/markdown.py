@@ -481,6 +481,48 @@ def _cross_wave(doc: PlanDocument) -> list[str]:
     return out
 
 
+def _systems(doc: PlanDocument) -> list[str]:
+    """Coupled systems (applications exchanging heavy traffic) and the waves each spans; none, no section."""
+    if not doc.systems:
+        return []
+    out = [
+        "## Coupled systems\n",
+        f"{len(doc.systems):,} groups of applications exchange most of their cross-application traffic "
+        "with each other; the scheduler keeps each system's move groups in the same or adjacent waves when "
+        "capacity allows (dev/test and production instances move in their own waves).\n",
+    ]
+    shown = doc.systems[:MAX_CROSS_ROWS]
+    rows = [
+        [
+            s.name,
+            ", ".join(s.applications),
+            _wave_span(s.waves),
+            _num(s.crossing_weight),
+            _num(s.internal_weight),
+        ]
+        for s in shown
+    ]
+    headers = [
+        "System",
+        "Applications",
+        "Waves",
+        "Weight crossing waves inside it",
+        "Weight between its apps",
+    ]
+    return [*out, _table(headers, rows), _more(len(doc.systems), len(shown), "plan.json")]
+
+
+def _wave_span(waves: list[int]) -> str:
+    """Waves as runs: 3-5, 8."""
+    runs: list[list[int]] = []
+    for w in waves:
+        if runs and w == runs[-1][-1] + 1:
+            runs[-1].append(w)
+        else:
+            runs.append([w])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs) or "none"
+
+
 @dataclass(slots=True)
 class _WavePair:
     """Server pairs between two waves, added up."""
@@ -707,6 +749,7 @@ SECTIONS: tuple[Section, ...] = (
     _cost,
     _readiness,
     _cross_wave,
+    _systems,
     _shared_services,
     _external_endpoints,
     _retired_and_retained,
