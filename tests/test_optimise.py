@@ -89,7 +89,7 @@ def test_two_coupled_systems_each_end_up_whole_in_a_wave(
     monkeypatch: pytest.MonkeyPatch, method: str
 ) -> None:
     if method == "solver":
-        monkeypatch.setattr(opt, "EVALS_PER_SECOND", 0)  # no local search: CP-SAT alone
+        monkeypatch.setattr(opt, "MAX_PASSES", 0)  # no local search: CP-SAT alone
     else:
         monkeypatch.setattr(opt, "SOLVER_SHARE", 0.0)  # no solver: moves and swaps alone
     waves, stats = run(SYSTEMS, SYSTEM_DEPS, INTERLEAVED)
@@ -134,6 +134,9 @@ def test_production_never_joins_a_dev_test_wave_and_no_wave_is_emptied() -> None
     assert waves["erp"] == 2 and waves["erp-dev"] == 1  # the only wave erp could join is dev/test
     assert waves["crm"] == 3  # joining erp would empty wave 3 (the waves and their dates stay)
     assert stats.crossing_after == stats.crossing_before
+    assert (
+        stats.lower_bound == 5.0
+    )  # production and dev/test never share a wave: erp -> erp-dev always crosses
 
 
 def test_optimisation_off_keeps_the_greedy_schedule() -> None:
@@ -191,6 +194,7 @@ def test_on_a_generated_estate_no_condition_is_broken_more_and_pins_and_capacity
     assert calendar == [(w["number"], w["kind"], w["start"], w["end"]) for w in greedy["waves"]]
     o = better["summary"]["optimisation"]
     assert o["enabled"] and o["crossing_after"] < o["crossing_before"]
+    assert 0 < o["lower_bound"] <= o["crossing_after"]
     assert better["summary"]["cross_wave_weight_share"] == o["share_after"] < o["share_before"]
     assert greedy["summary"]["cross_wave_weight_share"] == o["share_before"]
 

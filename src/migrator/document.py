@@ -179,6 +179,8 @@ def _optimisation(stats: OptimisationStats | None) -> pm.Optimisation | None:
         moves=stats.moves,
         swaps=stats.swaps,
         solved_parts=stats.solved_parts,
+        lower_bound=_num(stats.lower_bound),
+        share_lower_bound=round(stats.share_lower_bound, 6),
     )
 
 

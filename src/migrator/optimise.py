@@ -24,6 +24,7 @@ same plan on any machine.
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -43,6 +44,7 @@ SOLVER_PART_TIME = 0.25  # CP-SAT deterministic time per part at most
 MAX_MODEL_UNITS = 60  # movable units in one CP-SAT model at most
 MODEL_VARS_PER_SECOND = 5_000  # CP-SAT model building and solving, counted in variables
 MAX_PASSES = 20
+FILLER_WAVES = 3  # waves of the heaviest neighbours a neighbourhood takes room-making units from
 SWAP_SCAN = 24  # units of the target wave tried for a swap
 SCALE = 1000  # capacity and weights in integers for CP-SAT
 EPS = 1e-9
@@ -69,6 +71,7 @@ class OptimisationStats:
     swaps: int = 0
     solved_parts: int = 0  # parts of the unit graph solved by CP-SAT
     seconds: float = 0.0
+    lower_bound: float = 0.0  # weight crossing waves in any plan keeping conditions 5 and the pins
 
     @property
     def share_before(self) -> float:
@@ -77,6 +80,10 @@ class OptimisationStats:
     @property
     def share_after(self) -> float:
         return self.crossing_after / self.total_weight if self.total_weight > 0 else 0.0
+
+    @property
+    def share_lower_bound(self) -> float:
+        return self.lower_bound / self.total_weight if self.total_weight > 0 else 0.0
 
 
 def group_links(
@@ -118,6 +125,15 @@ def crossing_weight(group_wave: np.ndarray, gedges: pd.DataFrame) -> float:
     return float(gedges["weight"].to_numpy(float)[group_wave[s] != group_wave[d]].sum())
 
 
+def lower_bound(groups: pd.DataFrame, gedges: pd.DataFrame) -> float:
+    """Weight that crosses waves whatever the plan, if it keeps condition 5 and the pins: between production
+    and dev/test move groups, and between groups pinned to different waves."""
+    s, d = gedges["src"].to_numpy(), gedges["dst"].to_numpy()
+    klass, pin = groups["klass"].to_numpy(), groups["pin"].to_numpy(float)
+    apart = (klass[s] != klass[d]) | (np.isfinite(pin[s]) & np.isfinite(pin[d]) & (pin[s] != pin[d]))
+    return float(gedges["weight"].to_numpy(float)[apart].sum())
+
+
 def optimise(
     groups: pd.DataFrame,
     gedges: pd.DataFrame,
@@ -129,9 +145,12 @@ def optimise(
 ) -> tuple[WaveAssignment, OptimisationStats]:
     """A better assignment (fewer dependencies across waves, no rule broken more) and what was done."""
     before = crossing_weight(assignment.group_wave, gedges)
+    bound = lower_bound(groups, gedges)
     planning = settings.planning
     if not planning.optimise or planning.optimise_seconds <= 0 or len(groups) < 2:
-        return assignment, OptimisationStats(planning.optimise, total_weight, before, before)
+        return assignment, OptimisationStats(
+            planning.optimise, total_weight, before, before, lower_bound=bound
+        )
     t0 = time.perf_counter()
     state = _State.build(groups, gedges, assignment, links, settings, first_wave)
     solved = _solve_parts(state, planning.optimise_seconds * SOLVER_SHARE)
@@ -153,6 +172,7 @@ def optimise(
         swaps=state.swaps,
         solved_parts=solved,
         seconds=time.perf_counter() - t0,
+        lower_bound=bound,
     )
     return improved, stats
 
@@ -433,11 +453,14 @@ def _solve_parts(state: _State, seconds: float) -> int:
     and the model sizes, never the clock."""
     remaining, improved = seconds, 0
     for members in _parts(state):
+        remaining -= state.work / EVALS_PER_SECOND  # choosing the part
+        state.work = 0
         if remaining <= 0:
             break
         used, better = _solve_part(state, members, min(remaining, SOLVER_PART_TIME))
         remaining -= used
         improved += better
+    state.work = 0
     return improved
 
 
@@ -462,16 +485,16 @@ def _parts(state: _State) -> Iterator[list[int]]:
 
 
 def _neighbourhood(state: _State, seed: int, busy: list[float]) -> list[int]:
-    near = sorted(
-        (v for v, _ in state.adj[seed] if state.movable[v]), key=lambda v: (-dict(state.adj[seed])[v], v)
-    )
+    """The seed, its heaviest movable neighbours, and the least busy units of the seed's wave and of its
+    FILLER_WAVES heaviest neighbours' waves (room to swap with)."""
+    weight = dict(state.adj[seed])
+    near = sorted((v for v in weight if state.movable[v]), key=lambda v: (-weight[v], v))
     chosen = {seed, *near[: MAX_MODEL_UNITS // 2]}
-    waves = sorted({state.wave[u] for u in chosen})
-    fillers = sorted(
-        (u for w in waves for u in state.members[w] if u not in chosen and state.movable[u]),
-        key=lambda u: (busy[u], u),
-    )
-    return sorted(chosen | set(fillers[: MAX_MODEL_UNITS - len(chosen)]))
+    waves = dict.fromkeys([state.wave[seed], *(state.wave[v] for v in near[:FILLER_WAVES])])
+    pool = [u for w in waves for u in state.members[w] if u not in chosen and state.movable[u]]
+    state.work += len(pool) + len(weight)
+    fillers = heapq.nsmallest(MAX_MODEL_UNITS - len(chosen), pool, key=lambda u: (busy[u], u))
+    return sorted(chosen | set(fillers))
 
 
 def _solve_part(state: _State, movable: list[int], dt: float) -> tuple[float, bool]:

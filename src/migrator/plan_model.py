@@ -179,6 +179,14 @@ class Optimisation(PlanModel):
     moves: Count = Field(description="Units of move groups moved to another wave, swaps aside.")
     swaps: Count = Field(description="Pairs of units exchanged between two waves (local search).")
     solved_parts: Count = Field(description="Coupled parts of the move-group graph improved by CP-SAT.")
+    lower_bound: float = Field(
+        description=(
+            "Weight crossing waves in any plan that keeps production and dev/test apart (condition 5) and "
+            "the pins: between production and dev/test move groups, and between groups pinned to different "
+            "waves."
+        )
+    )
+    share_lower_bound: Annotated[float, Field(ge=0, le=1)]
 
 
 class ConfidenceRating(PlanModel):

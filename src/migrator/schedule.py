@@ -17,7 +17,14 @@ from migrator.dates import wave_dates
 from migrator.footprint import NEVER
 from migrator.graph import DependencyGraph
 from migrator.groups import MoveGroups
-from migrator.optimise import GroupLinks, OptimisationStats, crossing_weight, optimise, planned_weight
+from migrator.optimise import (
+    GroupLinks,
+    OptimisationStats,
+    crossing_weight,
+    lower_bound,
+    optimise,
+    planned_weight,
+)
 from migrator.settings import Settings
 from migrator.shared_services import Scope
 from migrator.waves import WaveAssignment, group_edges, schedule
@@ -73,7 +80,9 @@ def plan_waves(
     total = planned_weight(moves.server_group, graph.edges)
     if links is None:
         before = crossing_weight(assignment.group_wave, gedges)
-        optimisation = OptimisationStats(False, total, before, before)
+        optimisation = OptimisationStats(
+            False, total, before, before, lower_bound=lower_bound(moves.groups, gedges)
+        )
     else:
         assignment, optimisation = optimise(
             moves.groups, gedges, assignment, links, settings, scope.first_wave, total
