@@ -71,6 +71,8 @@ SERVER_COLUMNS: tuple[Column, ...] = (
     Column("throughput_mbps", "float", False, "MB/s", "Total disk throughput (read + write)."),
     Column("power_state", "str", False, "", "on or off (powered-off servers are planned and flagged)."),
     Column("template", "bool", False, "", "True for a VM template (never planned)."),
+    Column("boot_type", "str", False, "", "BIOS or UEFI (normalised to upper case; EFI reads as UEFI)."),
+    Column("nics", "float", False, "", "Number of network adapters."),
 )
 
 DEPENDENCY_COLUMNS: tuple[Column, ...] = (

@@ -263,6 +263,8 @@ def _server_columns(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFram
     out["complexity"] = _choice(frame, "complexity", COMPLEXITY_LEVELS, _COMPLEXITY_ALIASES)
     out["power_state"] = _text(frame["power_state"]).str.lower().replace(_POWER_STATES).astype(object)
     out["template"] = _bools(frame, "template")
+    out["boot_type"] = _text(frame["boot_type"]).str.upper().replace({"EFI": "UEFI"}).astype(object)
+    out["nics"] = _numbers(frame, "nics", required=False, minimum=0)
     for col in ("folder", "annotation"):
         out[col] = _text(frame[col]) if col in frame.columns else ""
     out["_exported"] = frame["_exported"].astype(bool) if "_exported" in frame.columns else False

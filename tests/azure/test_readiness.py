@@ -18,7 +18,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from migrator.azure.readiness import LEVELS, load_rules, os_readiness
+from migrator.azure.config import SizingSettings
+from migrator.azure.readiness import LEVELS, boot_nic_readiness, load_rules, os_readiness
+from migrator.azure.sizing import size_servers
+from tests.azure.test_sizing import _catalog
+from tests.conftest import inventory, server
 
 READY, COND, UNKNOWN = "Ready", "Ready with conditions", "Unknown"
 
@@ -138,3 +142,44 @@ def test_every_rule_is_reached_by_a_case() -> None:
     """No row of the table is dead: each decides at least one of the published cases."""
     _, _, used = os_readiness(pd.Series([c[0] for c in CASES]))
     assert {r.id for r in load_rules().rules} == set(used)
+
+
+# CALC, "Calculate readiness" machine table: "Boot type | Azure supports UEFI boot type for OS mentioned
+# here | Not ready if the boot type is UEFI and the operating system running on the VM is Windows Server 2003,
+# 2003 R2, 2008 or 2008 R2"; "Network adapters | Azure supports up to 32 network interfaces (NICs) attached
+# to a VM | Ready if the server has 32 or fewer NICs, Not ready if it has more". Empty cells: no judgement.
+BOOT_NIC_CASES = [
+    ("Microsoft Windows Server 2008 R2 (64-bit)", "UEFI", 1, "Unsupported boot type"),
+    ("Microsoft Windows Server 2003 Standard (32-bit)", "efi", "", "Unsupported boot type"),
+    ("Microsoft Windows Server 2008 R2 (64-bit)", "BIOS", 1, ""),
+    ("Microsoft Windows Server 2012 R2 Datacenter", "UEFI", 1, ""),
+    ("Microsoft Windows Server 2008 R2 (64-bit)", "", "", ""),
+    ("Ubuntu 22.04", "UEFI", 33, "Unsupported number of network adapters"),
+    ("Ubuntu 22.04", "UEFI", 32, ""),
+]
+
+
+@pytest.mark.parametrize(("os_text", "boot", "nics", "issue"), BOOT_NIC_CASES)
+def test_uefi_on_old_windows_and_more_than_32_nics_are_not_ready(
+    os_text: str, boot: str, nics: object, issue: str
+) -> None:
+    row = size_servers(
+        inventory([server("s", os=os_text, boot_type=boot, nics=nics)]).servers,
+        SizingSettings(families=("all",)),
+        _catalog(),
+    ).per_server.iloc[0]
+    if issue:
+        assert row["readiness"] == "Not ready" and row["readiness_reason"].startswith(issue + ":")
+    else:
+        assert row["readiness"] != "Not ready" and not row["readiness_reason"].startswith("Unsupported")
+
+
+def test_boot_and_nic_rules_name_their_page() -> None:
+    rules = load_rules()
+    assert rules.max_nics == 32 and rules.uefi_issue and rules.nics_issue
+    assert rules.limits_source == "https://learn.microsoft.com/azure/migrate/concepts-assessment-calculation"
+
+
+def test_no_boot_type_or_nic_columns_gives_no_judgement() -> None:
+    bad, _ = boot_nic_readiness(pd.DataFrame({"os": ["Microsoft Windows Server 2008 R2 (64-bit)"]}))
+    assert not bad.any()

@@ -39,6 +39,8 @@ def test_rvtools_workbook_real_file() -> None:
     assert set(res.hosts["host"]) == {"sample-host-01", "sample-host-02"}
     inv = validate([res])
     assert "powered-off" in {f.code for f in inv.findings}
+    # vInfo 'Firmware' (bios/efi) becomes the boot type, EFI read as UEFI
+    assert list(inv.servers.set_index("name")["boot_type"]) == ["BIOS", "UEFI", "BIOS"]
 
 
 def test_discovery_report_real_file_splits_ip_cells() -> None:
@@ -50,6 +52,10 @@ def test_discovery_report_real_file_splits_ip_cells() -> None:
     assert row["memory_gb"] == 4.0
     inv = validate([res])
     assert "storage-unknown" in {f.code for f in inv.findings}
+    # 'Boot Type' (BIOS/EFI) and 'Total Network Adapters' are kept for readiness
+    boot = inv.servers["boot_type"].value_counts()
+    assert boot["BIOS"] == 253 and boot["UEFI"] == 41
+    assert inv.servers["nics"].sum() == 296  # 292 servers with one adapter, 2 with two
 
 
 def test_dependency_export_real_file() -> None:
@@ -90,6 +96,7 @@ def test_azure_migrate_csv_template_with_bom_units_and_disks(tmp_path: Path) -> 
     assert s["iops"] == 550.0 and s["throughput_mbps"] == 45.0
     assert s["ip"] == "10.0.0.5;10.0.1.5"
     assert s["os"] == "Windows Server 2019 Datacenter (64-bit)"
+    assert s["boot_type"] == "BIOS" and s["nics"] == 1.0  # 'Boot type', 'Network adapters'
 
 
 def test_azure_migrate_csv_missing_mandatory_column(tmp_path: Path) -> None:

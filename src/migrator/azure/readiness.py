@@ -43,6 +43,10 @@ class Rules:
     max_memory_gb: float
     max_disks: int
     limits_source: str
+    max_nics: int = 32
+    nics_issue: str = ""
+    uefi_os: str = r"windows[^(]*\b(?:2003|2008)\b"
+    uefi_issue: str = ""
 
 
 @cache
@@ -73,6 +77,10 @@ def load_rules() -> Rules:
         max_memory_gb=float(limits["max_memory_gb"]),
         max_disks=int(limits["max_disks"]),
         limits_source=sources[limits["source"]]["url"],
+        max_nics=int(limits["max_nics"]),
+        nics_issue=limits["nics_issue"],
+        uefi_os=limits["uefi_os"],
+        uefi_issue=limits["uefi_issue"],
     )
 
 
@@ -100,3 +108,24 @@ def os_readiness(os_text: pd.Series, rules: Rules | None = None) -> tuple[np.nda
             reason[hit] = np.char.add(np.char.add(rule.issue + " (", shown[hit]), ")")
         decided |= hit
     return state, reason, rule_id
+
+
+def boot_nic_readiness(servers: pd.DataFrame, rules: Rules | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Azure Migrate's boot-type and network-adapter checks: (Not ready mask, reason) per server.
+
+    UEFI boot with Windows Server 2003 to 2008 R2 is Not ready, as are more than 32 NICs. An empty or
+    missing ``boot_type`` or ``nics`` column gives no judgement.
+    """
+    rules = rules or load_rules()
+    n = len(servers)
+    reason = np.full(n, "", dtype=object)
+    if "boot_type" in servers:
+        boot = servers["boot_type"].fillna("").astype(str).str.strip().str.upper().replace({"EFI": "UEFI"})
+        old = servers["os"].fillna("").astype(str).str.contains(rules.uefi_os, case=False, regex=True)
+        uefi = (boot.eq("UEFI") & old).to_numpy(bool)
+        reason[uefi] = rules.uefi_issue
+    if "nics" in servers:
+        nics = pd.to_numeric(servers["nics"], errors="coerce").to_numpy(float)
+        many = np.nan_to_num(nics, nan=0.0) > rules.max_nics
+        reason[many] = [f"{rules.nics_issue} ({v:g} NICs)" for v in nics[many]]
+    return reason != "", reason

@@ -20,7 +20,7 @@ import pandas as pd
 from migrator.azure.catalog import Catalog, load_catalog
 from migrator.azure.confidence import server_confidence
 from migrator.azure.config import SizingSettings
-from migrator.azure.readiness import load_rules, os_readiness
+from migrator.azure.readiness import boot_nic_readiness, load_rules, os_readiness
 from migrator.errors import Finding
 from migrator.schema import MIGRATING_DISPOSITIONS
 
@@ -369,6 +369,8 @@ def _readiness_of(
     size fits, beyond Azure's largest VM, too many disks, a disk too large); the last failing check wins."""
     state, reason = readiness(servers)
     reason = reason.astype(object)
+    bad, why = boot_nic_readiness(servers)
+    state[bad], reason[bad] = "Not ready", why[bad]
     if no_fit.any():
         state[no_fit] = "Not ready"
         reason[no_fit] = _no_fit_reasons(req, sizes, no_fit)

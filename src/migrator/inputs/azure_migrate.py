@@ -50,6 +50,8 @@ ALIASES = {
     "memory_util_pct": ["Memory utilization percentage"],
     "storage_in_use": ["Storage in use (In GB)"],
     "disk_count": ["Number of disks"],
+    "boot_type": ["Boot type"],
+    "nics": ["Network adapters"],
 }
 _DISK = re.compile(
     r"^disk(\d+)(size\(ingb\)|sizeingb|readthroughput.*|writethroughput.*|readops.*|writeops.*)$"
@@ -157,6 +159,8 @@ def _servers(t: _Template, disks: dict[int, dict[str, str]]) -> pd.DataFrame:
     out["os"] = _os_text(frame, cols)
     out["cpu_util_pct"] = t.num("cpu_util_pct")
     out["memory_util_pct"] = t.num("memory_util_pct")
+    out["boot_type"] = frame[cols["boot_type"]].fillna("").astype(str) if "boot_type" in cols else ""
+    out["nics"] = t.num("nics")
     _add_disks(out, t, disks)
     return out
 

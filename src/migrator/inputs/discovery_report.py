@@ -32,6 +32,8 @@ ALIASES = {
     "ip": ["IP Addresses"],
     "power": ["Power Stats", "Power Status"],
     "disks": ["Total Disks"],
+    "boot_type": ["Boot Type"],
+    "nics": ["Total Network Adapters"],
 }
 
 
@@ -69,6 +71,10 @@ class DiscoveryReportReader:
         out["environment"] = (
             frame[cols["environment"]].astype(str).str.strip() if "environment" in cols else ""
         )
+        if "boot_type" in cols:
+            out["boot_type"] = frame[cols["boot_type"]].fillna("").astype(str).str.strip()
+        if "nics" in cols:
+            out["nics"] = parse_numbers(frame[cols["nics"]], file=path, column=cols["nics"])
         if "power" in cols:
             out["power_state"] = frame[cols["power"]].astype(str).str.strip().str.lower()
         mapped = {v: k for k, v in cols.items()}

@@ -36,6 +36,8 @@ VINFO_OPTIONAL = (
     "OS according to the configuration file",
     "Folder",
     "Annotation",
+    "Firmware",
+    "NICs",
 )
 VHOST_REQUIRED = ("Host", "# Cores")
 VINFO = {
@@ -61,6 +63,8 @@ VINFO = {
     "criticality": ["Criticality"],
     "disposition": ["Disposition", "Migration strategy"],
     "uuid": ["VM UUID"],
+    "boot_type": ["Firmware"],
+    "nics": ["NICs"],
 }
 VHOST = {
     "host": ["Host"],
@@ -129,6 +133,8 @@ def _vms(cells: _Cells) -> tuple[pd.DataFrame, pd.Series]:
     for key in _VINFO_TEXT:
         out[key] = cells.text(key)
     out["cpu_util_pct"] = cells.num("cpu_util_pct")
+    out["boot_type"] = cells.text("boot_type")  # vSphere writes bios or efi
+    out["nics"] = cells.num("nics")
     return out, storage
 
 
