@@ -34,7 +34,10 @@ class SizingSettings(BaseModel):
         1.3,
         ge=1.0,
         le=5.0,
-        description="Headroom on utilisation-based requirements (Azure Migrate's default 1.3).",
+        description=(
+            "Headroom on utilisation-based requirements, and on allocated cores and memory in as-is "
+            "sizing, as Azure Migrate applies it (its default 1.3)."
+        ),
     )
     families: tuple[str, ...] = Field(
         ("Dsv5", "Dasv5", "Ddsv5", "Dadsv5", "Esv5", "Easv5", "Edsv5", "Eadsv5", "Fsv2"),
