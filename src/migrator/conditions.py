@@ -110,9 +110,10 @@ def _application_shares_a_wave(ctx: WaveContext) -> list[Violation]:
     if not len(frame):
         return []
     spread = frame.groupby("key")["wave"].nunique()
+    rows = frame.groupby("key").indices
     out = []
     for key in sorted(spread.index[spread > 1]):
-        part = frame[frame["key"] == key]
+        part = frame.iloc[rows[key]]
         waves = tuple(sorted(int(x) for x in part["wave"].unique()))
         message = f"application {key} is spread over waves {', '.join(map(str, waves))}"
         out.append(Violation(2, message, _sorted_names(part["name"]), waves))
@@ -152,11 +153,13 @@ def _dev_test_before_production(ctx: WaveContext) -> list[Violation]:
     last_np = frame[frame["klass"] == "nonprod"].groupby("app")["wave"].max()
     first_p = frame[frame["klass"] == "prod"].groupby("app")["wave"].min()
     both = last_np.index.intersection(first_p.index)
+    names = frame["name"].to_numpy()
+    rows = frame.groupby("app").indices
     out = []
     for app in sorted(both[last_np[both].to_numpy() > first_p[both].to_numpy()]):
         wp, wn = int(first_p[app]), int(last_np[app])
         message = f"application {app}: dev/test moves in wave {wn}, after production (wave {wp})"
-        out.append(Violation(4, message, _sorted_names(frame.loc[frame["app"] == app, "name"]), (wp, wn)))
+        out.append(Violation(4, message, _sorted_names(names[rows[app]]), (wp, wn)))
     return out
 
 
@@ -165,9 +168,11 @@ def _production_apart_from_dev_test(ctx: WaveContext) -> list[Violation]:
     if not len(frame):
         return []
     mixed = frame.groupby("wave")["klass"].nunique()
+    dev_test = frame[frame["klass"] == "nonprod"]
+    rows = dev_test.groupby("wave").indices
     out = []
     for wv in sorted(mixed.index[mixed > 1]):
-        part = frame[(frame["wave"] == wv) & (frame["klass"] == "nonprod")]
+        part = dev_test.iloc[rows[wv]]
         message = f"wave {int(wv)} moves production and dev/test servers together ({len(part)} dev/test)"
         out.append(Violation(5, message, _sorted_names(part["name"]), (int(wv),)))
     return out
@@ -180,9 +185,13 @@ def _held_out_of_protected_waves(
     if not len(ctx.group_wave) or ctx.protected_waves <= 0:
         return []
     early = (ctx.group_wave - ctx.first_wave) < ctx.protected_waves
+    held = np.flatnonzero(early & (rank >= 2))
+    if not len(held):
+        return []
+    members_of = pd.Series(np.arange(len(ctx.server_group))).groupby(ctx.server_group).indices
     out = []
-    for gi in np.flatnonzero(early & (rank >= 2)):
-        members = np.flatnonzero(ctx.server_group == gi)
+    for gi in held:
+        members = members_of.get(gi, np.zeros(0, dtype=np.int64))
         wv = int(ctx.group_wave[gi])
         message = (
             f"{label} group {ctx.group_name[gi]} is in wave {wv}, "

@@ -28,22 +28,22 @@ class Crossing:
 def cross_wave_dependencies(
     servers: pd.DataFrame, graph: DependencyGraph, scope: Scope, waves: WavePlan
 ) -> Crossing:
-    pairs = _pairs(servers, graph, scope, waves)
-    has_cross = np.zeros(len(servers), dtype=bool)
-    if len(pairs):
-        pos = pd.Index(servers["name"])
-        has_cross[pos.get_indexer(pairs["source"])] = True
-        has_cross[pos.get_indexer(pairs["target"])] = True
-    return Crossing(pairs=pairs, has_cross=has_cross)
-
-
-def _pairs(servers: pd.DataFrame, graph: DependencyGraph, scope: Scope, waves: WavePlan) -> pd.DataFrame:
     edges, planned, stays = graph.edges, scope.planned, scope.stays
     s, d = edges["src"].to_numpy(), edges["dst"].to_numpy()
-    ws, wd = waves.server_wave[s], waves.server_wave[d]
-    temporary = planned[s] & planned[d] & (ws != wd)
-    permanent = (planned[s] & stays[d]) | (stays[s] & planned[d])
-    keep = temporary | permanent
+    temporary = planned[s] & planned[d] & (waves.server_wave[s] != waves.server_wave[d])
+    keep = temporary | (planned[s] & stays[d]) | (stays[s] & planned[d])
+    has_cross = np.zeros(len(servers), dtype=bool)
+    has_cross[s[keep]] = True
+    has_cross[d[keep]] = True
+    return Crossing(pairs=_pairs(servers, graph, waves, temporary, keep), has_cross=has_cross)
+
+
+def _pairs(
+    servers: pd.DataFrame, graph: DependencyGraph, waves: WavePlan, temporary: np.ndarray, keep: np.ndarray
+) -> pd.DataFrame:
+    edges = graph.edges
+    ws = waves.server_wave[edges["src"].to_numpy()]
+    wd = waves.server_wave[edges["dst"].to_numpy()]
     if not keep.any():
         return pd.DataFrame(columns=list(CROSSING.columns))
     sel = edges[keep].copy()

@@ -33,6 +33,7 @@ class MoveGroups:
 
     server_group: np.ndarray
     groups: pd.DataFrame
+    two_way: pd.DataFrame  # the strong two-way dependencies (``two_way_pairs``) the groups were formed from
 
 
 def capacity_load(frame: pd.DataFrame, cap: CapacitySettings) -> np.ndarray:
@@ -106,7 +107,8 @@ def build_groups(
     base = _server_rows(servers.iloc[idx], idx, key, group, pin, pin_split, planning)
     base["group"], split_info = _split_oversize(base, strong, two_way, pos, cap)
     groups = _summarise(base, edges, pos, planning)
-    return _numbered(groups, split_info, base, len(servers))
+    server_group, numbered = _numbered(groups, split_info, base, len(servers))
+    return MoveGroups(server_group=server_group, groups=numbered, two_way=two_way)
 
 
 def _coupled_instances(key: np.ndarray, tw_u: np.ndarray, tw_v: np.ndarray) -> np.ndarray:
@@ -229,7 +231,9 @@ def _split_group(
     return partition(len(rows), uu, vv, ww, capacity_load(servers, cap))
 
 
-def _numbered(groups: pd.DataFrame, split_info: SplitInfo, base: pd.DataFrame, n: int) -> MoveGroups:
+def _numbered(
+    groups: pd.DataFrame, split_info: SplitInfo, base: pd.DataFrame, n: int
+) -> tuple[np.ndarray, pd.DataFrame]:
     """Stable numbering (by name, then first server name), the split columns and the group of every server."""
     groups = groups.sort_values(["name", "first_server"], kind="mergesort").reset_index(drop=True)
     renumber = np.empty(int(groups["group"].max()) + 1 if len(groups) else 0, dtype=np.int64)
@@ -244,7 +248,7 @@ def _numbered(groups: pd.DataFrame, split_info: SplitInfo, base: pd.DataFrame, n
     groups = groups.drop(columns=["group"])
     server_group = np.full(n, -1, dtype=np.int64)
     server_group[base["server"].to_numpy()] = renumber[base["group"].to_numpy()]
-    return MoveGroups(server_group=server_group, groups=groups)
+    return server_group, groups
 
 
 def _group_names(frame: pd.DataFrame) -> pd.Series:

@@ -30,7 +30,7 @@ from migrator.document import DocumentInputs, PlanResult, build_document
 from migrator.errors import Finding, InputError
 from migrator.footprint import Footprint, project_plan
 from migrator.graph import DependencyGraph, build_graph
-from migrator.groups import MoveGroups, build_groups, env_class, instance_key, two_way_pairs
+from migrator.groups import MoveGroups, build_groups, env_class, instance_key
 from migrator.inputs import read_file
 from migrator.inputs.base import ReadResult
 from migrator.inputs.derive import derive_fields
@@ -93,10 +93,10 @@ def run_plan(
     progress: Progress | None = None,
 ) -> PlanResult:
     """Read the inputs and plan them."""
-    stage = _Stages({} if timings is None else timings, progress)
-    inventory = load_inventory(inputs, settings, stage.timings, progress)
+    timings = {} if timings is None else timings
+    inventory = load_inventory(inputs, settings, timings, progress)
     pins = read_pins(inputs.pins) if inputs.pins is not None else None
-    return plan_inventory(inventory, settings, pins, inputs.pins, stage.timings, progress)
+    return plan_inventory(inventory, settings, pins, inputs.pins, timings, progress)
 
 
 def load_inventory(
@@ -163,7 +163,7 @@ def plan_inventory(
         systems = detect_systems(servers, graph.edges, scope.planned)
     with stage("waves"):
         instance, klass = instance_key(servers, planning), env_class(servers["environment"], planning)
-        links = _group_links(servers, instance, klass, graph, scope, moves, settings)
+        links = _group_links(servers, instance, klass, moves)
         group_system = systems.group_system(moves.server_group, len(moves.groups))
         waves = plan_waves(moves, graph, scope, settings, group_system, links)
     with stage("conditions"):
@@ -232,16 +232,10 @@ class _Parts:
 
 
 def _group_links(
-    servers: pd.DataFrame,
-    instance: pd.Series,
-    klass: pd.Series,
-    graph: DependencyGraph,
-    scope: Scope,
-    moves: MoveGroups,
-    settings: Settings,
+    servers: pd.DataFrame, instance: pd.Series, klass: pd.Series, moves: MoveGroups
 ) -> GroupLinks:
     """The server-level facts the wave optimisation keeps (two-way pairs, instances, dev/test before prod)."""
-    two_way = two_way_pairs(graph.edges, scope.planned, settings.planning.two_way_min_weight)
+    two_way = moves.two_way
     return group_links(
         moves.server_group,
         servers["application"].to_numpy(),
@@ -265,8 +259,7 @@ def _violations(
     """Check the eight conditions on the finished assignment (between planned servers only)."""
     edges, planned = graph.edges, scope.planned
     planned_edges = edges[planned[edges["src"].to_numpy()] & planned[edges["dst"].to_numpy()]]
-    two_way = two_way_pairs(edges, planned, settings.planning.two_way_min_weight)
-    groups = moves.groups
+    two_way, groups = moves.two_way, moves.groups
     return check_conditions(
         WaveContext(
             names=servers["name"].to_numpy(),
