@@ -10,7 +10,8 @@ import.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -54,12 +55,28 @@ def azure_sdk(feature: str = "live Azure access") -> AzureSdk:
         raise AzureSdkMissing(f"{feature} needs the Azure SDK: pip install 'migrator[azure]'") from None
 
 
+# How the SDK retries one request (azure-core's RetryPolicy): 5xx, 408 and 429 answers (Retry-After honoured),
+# connection errors and resets, and answers cut off mid-body, with exponential back-off.
+RETRY: dict[str, Any] = {
+    "retry_total": 5,
+    "retry_connect": 3,
+    "retry_read": 3,
+    "retry_status": 4,
+    "retry_backoff_factor": 0.8,
+    "retry_backoff_max": 30,
+    "retry_on_status_codes": [408, 429, 500, 502, 503, 504],
+}
+READ_TIMEOUT = 60.0  # seconds one answer may take before it counts as a dropped connection (and is retried)
+MAX_PAGES = 100_000  # a paged list longer than this is taken for a server that never stops paging
+
+
 @dataclass(frozen=True)
 class Connection:
     subscription: str
     auth: str = "default"
     cloud: str = "public"
     arm_endpoint: str | None = None
+    timeout: float = 300.0  # seconds for the whole check, retries included
 
     @property
     def endpoint(self) -> str:
@@ -79,12 +96,50 @@ def make_credential(auth: str = "default", cloud: str = "public") -> Any:
     return identity.DefaultAzureCredential(authority=authority)
 
 
-def compute_client(conn: Connection, credential: Any, **kwargs: Any) -> Any:
-    """The real ComputeManagementClient for the connection's cloud or ARM endpoint.
+class Deadline:
+    """The overall ``--timeout``: checked before every attempt of every request (retries included), and caps
+    each attempt's connect and read timeouts at the time left. Runs as an azure-core per-retry policy
+    (:func:`deadline_policy`)."""
 
-    Retries honour Retry-After.
-    """
-    kwargs.setdefault("retry_total", 3)
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.ends - time.monotonic()
+
+    def expired(self, action: str) -> AzureAccessError:
+        return AzureAccessError(f"Azure did not answer within --timeout {self.seconds:g} s while {action}")
+
+    def on_request(self, request: Any) -> None:
+        left = self.left()
+        if left <= 0:
+            url = str(getattr(request.http_request, "url", "ARM")).split("?")[0]
+            raise self.expired("waiting for " + url)
+        options = request.context.options
+        options["connection_timeout"] = min(float(options.get("connection_timeout", left)), left)
+        options["read_timeout"] = min(float(options.get("read_timeout", READ_TIMEOUT)), left)
+
+
+
+def deadline_policy(seconds: float) -> Any:
+    """A :class:`Deadline` as an azure-core ``SansIOHTTPPolicy`` (the SDK is imported here, lazily)."""
+    from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+    class _DeadlinePolicy(Deadline, SansIOHTTPPolicy):
+        pass
+
+    return _DeadlinePolicy(seconds)
+
+
+def compute_client(conn: Connection, credential: Any, **kwargs: Any) -> Any:
+    """The real ComputeManagementClient for the connection's cloud or ARM endpoint, with :data:`RETRY` as its
+    retry policy and ``conn.timeout`` as the deadline of everything it sends (``kwargs`` override)."""
+    for key, value in RETRY.items():
+        kwargs.setdefault(key, value)
+    kwargs.setdefault("read_timeout", min(READ_TIMEOUT, conn.timeout))
+    kwargs.setdefault("timeout", conn.timeout)
+    kwargs.setdefault("per_retry_policies", [deadline_policy(conn.timeout)])
     return azure_sdk().compute.ComputeManagementClient(
         credential,
         conn.subscription,
@@ -92,6 +147,26 @@ def compute_client(conn: Connection, credential: Any, **kwargs: Any) -> Any:
         credential_scopes=[conn.endpoint + "/.default"],
         **kwargs,
     )
+
+
+def drain(pager: Any, conn: Connection, action: str, max_pages: int = MAX_PAGES) -> Iterator[Any]:
+    """Every item of an SDK paged list, stopping with one line when ARM sends a ``nextLink`` it has sent
+    before (a server that pages in a loop) or more than ``max_pages`` pages."""
+    pages = pager.by_page()
+    seen: set[str] = set()
+    for count, page in enumerate(pages, start=1):
+        yield from page
+        link = pages.continuation_token
+        if link is None:
+            return
+        if link in seen:
+            raise AzureAccessError(
+                f"Azure sent the same nextLink twice while {action} "
+                f"({conn.endpoint} pages in a loop); stopped"
+            )
+        if count >= max_pages:
+            raise AzureAccessError(f"Azure sent more than {max_pages:,} pages while {action}; stopped")
+        seen.add(str(link))
 
 
 def _default_factory(conn: Connection) -> Any:
@@ -103,11 +178,16 @@ CLIENT_FACTORY: Callable[[Connection], Any] = _default_factory
 
 def describe_error(exc: BaseException, conn: Connection, action: str) -> AzureAccessError:
     """One line for what went wrong talking to Azure."""
+    if isinstance(exc, AzureAccessError):
+        return exc
     first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
     try:
         sdk = azure_sdk()
     except AzureSdkMissing:  # then ``exc`` cannot come from the SDK
         return AzureAccessError(f"unexpected error while {action}: {first}")
+    answer = _answer_error(exc, sdk, conn, action)
+    if answer is not None:
+        return answer
     if isinstance(exc, sdk.identity.CredentialUnavailableError):
         return AzureAccessError(
             f"no Azure credentials found for --auth {conn.auth}: "
@@ -122,6 +202,32 @@ def describe_error(exc: BaseException, conn: Connection, action: str) -> AzureAc
     if isinstance(exc, sdk.exceptions.ServiceRequestError):
         return AzureAccessError(f"cannot reach {conn.endpoint} while {action}: {first}")
     return AzureAccessError(f"unexpected error while {action}: {first}")
+
+
+def _answer_error(
+    exc: BaseException, sdk: AzureSdk, conn: Connection, action: str
+) -> AzureAccessError | None:
+    """One line for an answer that never came whole: timed out, cut off, dropped, or not JSON."""
+    errors = sdk.exceptions
+    if isinstance(exc, errors.ServiceResponseTimeoutError | errors.ServiceRequestTimeoutError):
+        return AzureAccessError(
+            f"Azure did not answer within --timeout {conn.timeout:g} s while {action} ({conn.endpoint})"
+        )
+    if isinstance(exc, errors.IncompleteReadError):
+        return AzureAccessError(
+            f"Azure's answer was cut off while {action}, still after retries ({conn.endpoint}); try again"
+        )
+    if isinstance(exc, errors.DecodeError):
+        return AzureAccessError(
+            f"Azure sent an answer that is not valid JSON (malformed or truncated) while {action} "
+            f"({conn.endpoint}); try again"
+        )
+    if isinstance(exc, errors.ServiceResponseError):
+        return AzureAccessError(
+            f"the connection to {conn.endpoint} dropped while {action}, still after retries: "
+            f"{str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__}"
+        )
+    return None
 
 
 def _http_error(exc: BaseException, conn: Connection, action: str, first: str) -> AzureAccessError:

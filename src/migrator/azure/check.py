@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from migrator.azure.arm import AzureAccessError, Connection, describe_error
+from migrator.azure.arm import AzureAccessError, Connection, describe_error, drain
 
 
 @dataclass(frozen=True)
@@ -97,19 +97,22 @@ def _power_state(vm: Any) -> str:
 def collect(client: Any, conn: Connection, region: str) -> tuple[list[Any], list[Any], list[Any]]:
     """VMs of the subscription, resource SKUs and vCPU usage of the region, each paged through the SDK."""
     try:
-        vms = list(client.virtual_machines.list_all(status_only="true"))
+        action = "listing virtual machines"
+        vms = list(drain(client.virtual_machines.list_all(status_only="true"), conn, action))
     except Exception as exc:
         raise describe_error(exc, conn, "listing virtual machines") from None
     try:
         skus = [
             s
-            for s in client.resource_skus.list(filter=f"location eq '{region}'")
+            for s in drain(
+                client.resource_skus.list(filter=f"location eq '{region}'"), conn, "reading resource SKUs"
+            )
             if s.resource_type == "virtualMachines"
         ]
     except Exception as exc:
         raise describe_error(exc, conn, "reading the Compute resource SKUs") from None
     try:
-        usage = list(client.usage.list(region))
+        usage = list(drain(client.usage.list(region), conn, f"reading the vCPU quota of {region}"))
     except Exception as exc:
         raise describe_error(exc, conn, f"reading the vCPU quota of {region}") from None
     return vms, skus, usage

@@ -64,6 +64,15 @@ def check_command(
     fail_on_blocking: Annotated[
         bool, typer.Option("--fail-on-blocking", help="Exit 1 when a finding blocks the next wave.")
     ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            min=1,
+            max=86_400,
+            help="Seconds the whole check may take talking to Azure, retries included.",
+        ),
+    ] = 300.0,
 ) -> None:
     """Which planned servers have landed, which are missing or drifted, and whether sizes and quota let the
     next waves land."""
@@ -75,7 +84,9 @@ def check_command(
     except MigratorError as exc:
         fail(str(exc))
     doc = load_plan(plan)
-    conn = arm.Connection(subscription=subscription, auth=auth, cloud=cloud, arm_endpoint=arm_endpoint)
+    conn = arm.Connection(
+        subscription=subscription, auth=auth, cloud=cloud, arm_endpoint=arm_endpoint, timeout=timeout
+    )
     day = as_of.date() if as_of else dt.date.today()
     result = _run_check(doc, conn, day, region, match_tag)
     _print_check(result, day)
