@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
+from migrator import pipeline
 from migrator.cli import _register, app
+from migrator.dates import wave_dates
 from migrator.diff import diff_plans, load_plan_document
 from migrator.outputs.diff_markdown import COMMENT_LIMIT, MARKER, diff_markdown
+from migrator.pipeline import PlanInputs, load_inventory
+from migrator.schedule import WavePlan
+from migrator.settings import load_settings
 
 _register()
 DATA = Path(__file__).parent / "data" / "diff"
@@ -229,10 +239,121 @@ def test_huge_diff_of_every_kind_keeps_the_summary_and_closes_its_tags() -> None
     assert len(text) <= COMMENT_LIMIT
     assert (
         text.startswith(MARKER)
-        and "- **Servers**: 30,000; 25,000 changed wave, 5,000 added, 5,000 removed" in text
+        and "- **Servers**: 30,000; 25,000 changed wave (25,000 only renumbered), 5,000 added, 5,000 removed"
+        in text
     )
     assert text.count("<details>") == text.count("</details>") > 5
     assert "_and 24,9" in text and "more (see `migrator diff --format json`)" in text
     assert diff_markdown(result) == text  # deterministic
     small = diff_markdown(result, limit=4_000)
     assert len(small) <= 4_000 and small.startswith(MARKER) and "- **Target**" in small
+
+
+# Conditions matched by what they concern, not by wave numbers -----------------------------------------------
+
+SAMPLE = Path(__file__).parents[1] / "inventories" / "sample"
+
+
+def _renumbered(plan: WavePlan, after: int, by: int) -> WavePlan:
+    """The same waves, the ones after ``after`` numbered ``by`` higher (as a plan with a gap would be)."""
+    shift = lambda w: np.where(w > after, w + by, w)  # noqa: E731
+    group_wave = shift(plan.group_wave)
+    server_wave = shift(plan.server_wave)
+    kinds = {int(shift(np.array([w]))[0]): k for w, k in plan.wave_kind.items()}
+    calendar = load_settings(SAMPLE / "migrator.toml").calendar
+    return dataclasses.replace(
+        plan,
+        assignment=dataclasses.replace(plan.assignment, group_wave=group_wave),
+        server_wave=server_wave,
+        wave_kind=kinds,
+        dates=wave_dates(int(np.nanmax(server_wave)), calendar),
+    )
+
+
+def _sample_plan(pins: pd.DataFrame, renumber: bool) -> dict[str, Any]:
+    """The sample estate planned with ``pins``; with ``renumber``, waves after 6 are numbered 3 higher (the
+    conditions are checked on the renumbered waves, so their messages carry the new numbers)."""
+    settings = load_settings(SAMPLE / "migrator.toml")
+    inputs = PlanInputs([SAMPLE / "servers.csv"], [SAMPLE / "dependencies.csv"], [SAMPLE / "hosts.csv"])
+    inventory = load_inventory(inputs, settings)
+    real = pipeline.plan_waves
+    with pytest.MonkeyPatch.context() as mp:
+        if renumber:
+            mp.setattr(pipeline, "plan_waves", lambda *a, **k: _renumbered(real(*a, **k), 6, 3))
+        result = pipeline.plan_inventory(inventory, settings, pins)
+    return result.document.model_dump(mode="json")
+
+
+def test_a_renumbering_alone_breaks_and_resolves_no_condition() -> None:
+    # Pins break conditions of every kind: dev/test with production (4, 5), a wave over its limits (8),
+    # besides the sample's own applications split over waves (2) and targets moving later (3).
+    servers = pd.read_csv(SAMPLE / "servers.csv")
+    crowd = servers.loc[servers["environment"].eq("prod"), "name"].head(40).tolist()
+    dev = servers.loc[servers["environment"].eq("dev"), "name"].head(3).tolist()
+    pins = pd.DataFrame({"server": crowd + dev, "wave": [9] * len(crowd) + [9, 12, 12]})
+    old, new = _sample_plan(pins, renumber=False), _sample_plan(pins, renumber=True)
+    assert {v["condition"] for v in old["violations"]} >= {2, 3, 4, 5, 8}
+    assert [v["message"] for v in old["violations"]] != [v["message"] for v in new["violations"]]
+    d = diff_plans(old, new).data
+    v = d["violations"]
+    assert v["added"] == [] and v["removed"] == []
+    assert len(v["moved"]) + len(v["changed"]) == len(new["violations"])
+    assert {m["condition"] for m in v["moved"]} >= {2, 5, 8}
+    assert d["waves"]["renumbered"][0] == {"from": 7, "to": 10}
+    assert all(m["renumbered"] for m in d["servers"]["moved"])
+    text = diff_markdown(diff_plans(old, new))
+    assert "(0 new, 0 resolved, " in text and "Conditions newly broken" not in text
+
+
+def _violation(condition: int, message: str, waves: list[int]) -> dict[str, Any]:
+    return {"condition": condition, "message": message, "waves": waves, "servers": [], "rule": ""}
+
+
+def _two_plans(
+    old_violations: list[dict[str, Any]], new_violations: list[dict[str, Any]], new_wave: dict[int, int]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two plans of four servers per wave in waves 10 to 13; the new one numbers wave w ``new_wave[w]``."""
+    old = load_plan_document(HAND[0])
+    old["servers"] = [{"name": f"s{w}-{i}", "wave": w} for w in (10, 11, 12, 13) for i in range(4)]
+    new = {**old, "servers": [{**s, "wave": new_wave.get(s["wave"], s["wave"])} for s in old["servers"]]}
+    return {**old, "violations": old_violations}, {**new, "violations": new_violations}
+
+
+def test_an_application_spread_over_renumbered_waves_is_still_broken_not_new() -> None:
+    old, new = _two_plans(
+        [_violation(2, "application erp (prod) is spread over waves 10, 11", [10, 11])],
+        [_violation(2, "application erp (prod) is spread over waves 12, 13", [12, 13])],
+        {10: 12, 11: 13, 12: 14, 13: 15},
+    )
+    v = diff_plans(old, new).data["violations"]
+    assert (v["added"], v["removed"]) == ([], [])
+    assert [(m["before"]["waves"], m["after"]["waves"]) for m in v["moved"]] == [([10, 11], [12, 13])]
+    assert "| 2 | 10, 11 → 12, 13 | application erp (prod) is spread over waves 10, 11 → " in diff_markdown(
+        diff_plans(old, new)
+    )
+
+
+def test_a_condition_about_a_wave_follows_the_wave_by_its_servers() -> None:
+    over = "wave {} exceeds its limits: 51 servers > 50"
+    mixed = "wave {} moves production and dev/test servers together (2 dev/test)"
+    old, new = _two_plans(
+        [_violation(8, over.format(11), [11]), _violation(5, mixed.format(12), [12])],
+        [_violation(8, over.format(12), [12]), _violation(5, mixed.format(12), [12])],
+        {11: 12, 12: 13, 13: 14},
+    )
+    v = diff_plans(old, new).data["violations"]
+    # Old wave 11 is new wave 12: still over its limits. Old wave 12 (now 13) is no longer mixed; the new
+    # wave 12 (old 11) is: one resolved, one new, although the messages about "wave 12" are the same.
+    assert [m["after"]["message"] for m in v["moved"]] == [over.format(12)]
+    assert [x["waves"] for x in v["removed"]] == [[12]] and [x["waves"] for x in v["added"]] == [[12]]
+
+
+def test_other_details_of_a_condition_still_broken_show_as_changed() -> None:
+    before = "a (prod) (wave 10) depends on b (prod) which moves later (wave 11); 3 server dependencies, e.g."
+    old, new = _two_plans(
+        [_violation(3, before, [10, 11])],
+        [_violation(3, before.replace("3 server", "5 server"), [10, 11])],
+        {},
+    )
+    v = diff_plans(old, new).data["violations"]
+    assert (v["added"], v["removed"], v["moved"], len(v["changed"])) == ([], [], [], 1)

@@ -8,10 +8,14 @@ verdict before and after. Cost that one plan does not know stays ``None`` (unkno
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from migrator.errors import InputError
 from migrator.planfile import load_plan, plan_path
@@ -75,6 +79,8 @@ class PlanDiff:
             or d["waves"]["changed"]
             or d["violations"]["added"]
             or d["violations"]["removed"]
+            or d["violations"]["moved"]
+            or d["violations"]["changed"]
             or d["footprint"]["changed"]
         )
 
@@ -128,8 +134,11 @@ def _timeline(ofp: dict[str, Any], nfp: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _server_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Servers that changed wave, appeared, left the plan, or changed Azure size."""
+def _server_changes(
+    old: dict[str, Any], new: dict[str, Any], wave_of: dict[int, int]
+) -> dict[str, list[dict[str, Any]]]:
+    """Servers that changed wave (``renumbered`` when they only followed their wave to its new number),
+    appeared, left the plan, or changed Azure size."""
     o_srv = {s["name"]: s for s in old.get("servers", [])}
     n_srv = {s["name"]: s for s in new.get("servers", [])}
     both = sorted(o_srv.keys() & n_srv.keys())
@@ -140,6 +149,8 @@ def _server_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[
             "from": o_srv[k].get("wave"),
             "to": n_srv[k].get("wave"),
             "move_group": n_srv[k].get("move_group"),
+            "renumbered": o_srv[k].get("wave") in wave_of
+            and wave_of[o_srv[k]["wave"]] == n_srv[k].get("wave"),
         }
         for k in both
         if o_srv[k].get("wave") != n_srv[k].get("wave")
@@ -227,13 +238,77 @@ def _wave_changes(
     }
 
 
-def _violation_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    o_v = {v["message"]: v for v in old.get("violations", [])}
-    n_v = {v["message"]: v for v in new.get("violations", [])}
-    return {
-        "added": [n_v[k] for k in sorted(n_v.keys() - o_v.keys())],
-        "removed": [o_v[k] for k in sorted(o_v.keys() - n_v.keys())],
-    }
+# A wave reference in a violation's message: "wave 7", "waves 7, 11", "waves 3 and 4", "(wave 5)".
+_WAVE_REF = re.compile(r"\(?\bwaves? \d+(?:(?:, | and )\d+)*\)?")
+
+
+def wave_map(old: dict[str, Any], new: dict[str, Any]) -> dict[int, int]:
+    """Which new wave each old wave became: the new wave holding most of its servers (of those in both
+    plans), when that wave holds most of its own old servers from it too. A renumbering maps every wave; a
+    wave whose servers scattered maps to nothing."""
+
+    def waves(doc: dict[str, Any]) -> pd.DataFrame:
+        rows = [(s["name"], s.get("wave")) for s in doc.get("servers", [])]
+        frame = pd.DataFrame(rows, columns=["name", "wave"]).dropna()
+        return frame.astype({"name": str, "wave": np.int64})
+
+    both = waves(old).merge(waves(new), on="name", suffixes=("_old", "_new"))
+    pairs = both.groupby(["wave_old", "wave_new"], sort=True).size().rename("n").reset_index()
+    pairs = pairs.sort_values(["n", "wave_old", "wave_new"], ascending=[False, True, True], kind="mergesort")
+    best_new = pairs.drop_duplicates("wave_old")
+    best_old = pairs.drop_duplicates("wave_new")
+    mutual = best_new.merge(best_old, on=["wave_old", "wave_new"])
+    return dict(zip(mutual["wave_old"].tolist(), mutual["wave_new"].tolist(), strict=True))
+
+
+def _subject(v: dict[str, Any], wave_of: dict[int, int] | None) -> tuple[Any, ...]:
+    """What a violation concerns, whatever the waves are numbered: its condition and its message without
+    wave numbers and details (the part after ";" or ":": counts, examples, limits), e.g. (2, "application
+    erp (prod) is spread over waves"). When the wave itself is the subject ("wave 7 moves production and
+    dev/test servers together"), the wave as the new plan numbers it (``wave_of`` maps an old plan's waves;
+    an old wave that maps to none stays apart)."""
+    text = re.split(r"[;:]\s", str(v.get("message", "")), maxsplit=1)[0]
+    subject = " ".join(_WAVE_REF.sub("waves", text).split())
+    if not subject.startswith("waves "):
+        return (v.get("condition"), subject)
+    waves = [int(w) for w in v.get("waves") or []]
+    if wave_of is not None:
+        return (v.get("condition"), subject, *(wave_of.get(w, f"old {w}") for w in waves))
+    return (v.get("condition"), subject, *waves)
+
+
+def _violation_changes(
+    old: dict[str, Any], new: dict[str, Any], wave_of: dict[int, int]
+) -> dict[str, list[dict[str, Any]]]:
+    """Violations matched by what they concern (:func:`_subject`), not by wave numbers: ``added`` (newly
+    broken), ``removed`` (resolved), ``moved`` (still broken, in other waves: a renumbering alone moves
+    them) and ``changed`` (still broken in the same waves, the details differ)."""
+    o_v: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    n_v: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for v in old.get("violations", []):
+        o_v.setdefault(_subject(v, wave_of), []).append(v)
+    for v in new.get("violations", []):
+        n_v.setdefault(_subject(v, None), []).append(v)
+    out: dict[str, list[dict[str, Any]]] = {"added": [], "removed": [], "moved": [], "changed": []}
+    for key in sorted(o_v.keys() | n_v.keys(), key=repr):
+        a, b = o_v.get(key, []), n_v.get(key, [])
+        out["removed"] += a[len(b) :]
+        out["added"] += b[len(a) :]
+        for x, y in zip(a, b, strict=False):
+            if x.get("message") != y.get("message") or x.get("waves") != y.get("waves"):
+                kind = "moved" if list(x.get("waves") or []) != list(y.get("waves") or []) else "changed"
+                out[kind].append({"condition": y.get("condition"), "before": x, "after": y})
+    for kind in ("added", "removed"):
+        out[kind].sort(key=lambda v: (v.get("condition", 0), str(v.get("message", ""))))
+    for kind in ("moved", "changed"):
+        out[kind].sort(key=lambda m: (m["condition"] or 0, str(m["after"].get("message", ""))))
+    return out
+
+
+def _currency(doc: dict[str, Any]) -> str | None:
+    """The currency of the plan's prices (plan.json ``cost.totals.currency``), None when it has no cost."""
+    totals = (doc.get("cost") or {}).get("totals") or {}
+    return totals.get("currency") if isinstance(totals, dict) else None
 
 
 def _reduction_at_target(fp: dict[str, Any]) -> float | None:
@@ -281,15 +356,20 @@ _SUMMARY_KEYS = (
 def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
     """What changed from ``old`` to ``new``: summary, servers, waves, violations, footprint, timeline."""
     os_, ns = old.get("summary") or {}, new.get("summary") or {}
-    servers = _server_changes(old, new)
+    wave_of = wave_map(old, new)
+    servers = _server_changes(old, new, wave_of)
     ofp, nfp = old.get("footprint") or {}, new.get("footprint") or {}
     timeline = _timeline(ofp, nfp)
     data = {
         "summary": {k: [os_.get(k), ns.get(k)] for k in _SUMMARY_KEYS},
         "servers": servers,
-        "waves": _wave_changes(old, new, servers),
-        "violations": _violation_changes(old, new),
+        "waves": {
+            **_wave_changes(old, new, servers),
+            "renumbered": [{"from": a, "to": b} for a, b in sorted(wave_of.items()) if a != b],
+        },
+        "violations": _violation_changes(old, new, wave_of),
         "footprint": _footprint_change(ofp, nfp, timeline),
         "footprint_timeline": timeline,
+        "currency": _currency(new) or _currency(old) or "USD",
     }
     return PlanDiff(data)

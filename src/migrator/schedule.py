@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from migrator.dates import wave_dates
+from migrator.errors import Finding
 from migrator.footprint import NEVER
 from migrator.graph import DependencyGraph
 from migrator.groups import MoveGroups
@@ -21,6 +22,7 @@ from migrator.optimise import (
     GroupLinks,
     OptimisationStats,
     crossing_weight,
+    largest_wave,
     lower_bound,
     optimise,
     planned_weight,
@@ -39,6 +41,7 @@ class WavePlan:
     dates: list[tuple[dt.date, dt.date]]  # first and last day of waves 1..N
     first_wave: int  # the first wave that moves workloads
     optimisation: OptimisationStats | None = None  # the dependency weight crossing waves, before and after
+    findings: tuple[Finding, ...] = ()  # wave numbers left empty, and why (pins)
 
     @property
     def group_wave(self) -> np.ndarray:
@@ -81,7 +84,13 @@ def plan_waves(
     if links is None:
         before = crossing_weight(assignment.group_wave, gedges)
         optimisation = OptimisationStats(
-            False, total, before, before, lower_bound=lower_bound(moves.groups, gedges)
+            False,
+            total,
+            before,
+            before,
+            lower_bound=lower_bound(
+                moves.groups, gedges, largest_wave(moves.groups, assignment, settings.capacity)
+            ),
         )
     else:
         assignment, optimisation = optimise(
@@ -101,7 +110,31 @@ def plan_waves(
         dates=wave_dates(last, settings.calendar),
         first_wave=scope.first_wave,
         optimisation=optimisation,
+        findings=wave_gaps(server_wave, moves.groups["pin"].to_numpy(dtype="float64", na_value=np.nan)),
     )
+
+
+def wave_gaps(server_wave: np.ndarray, group_pin: np.ndarray) -> tuple[Finding, ...]:
+    """Wave numbers before the last wave that hold no server, one finding per run of them, said where they
+    come from. The scheduler opens no empty wave: a gap comes from a pin naming a later wave when nothing else
+    could move before it (every remaining move group waits for the pinned ones). Pins keep the numbers the
+    user wrote, so the gap stays and is explained."""
+    used = np.unique(server_wave[np.isfinite(server_wave)]).astype(np.int64)
+    if not len(used):
+        return ()
+    empty = np.setdiff1d(np.arange(1, int(used[-1]) + 1), used)
+    pinned = set(np.unique(group_pin[np.isfinite(group_pin)]).astype(np.int64).tolist())
+    findings = []
+    for run in np.split(empty, np.flatnonzero(np.diff(empty) > 1) + 1) if len(empty) else []:
+        first, last = int(run[0]), int(run[-1])
+        waves = f"wave {first} holds" if first == last else f"waves {first} to {last} hold"
+        why = (
+            f": pins place move groups in wave {last + 1} and no other move group could move before it"
+            if last + 1 in pinned
+            else ""
+        )
+        findings.append(Finding("wave-gap", f"{waves} no servers{why}", severity="info"))
+    return tuple(findings)
 
 
 def _place_shared_services(server_wave: np.ndarray, wave_kind: dict[int, str], scope: Scope) -> None:

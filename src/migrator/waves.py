@@ -303,12 +303,21 @@ class _Scheduler:
             n_prod = sum(bool(self.facts.is_prod[b]) for b in forced)
             return "prod" if n_prod * 2 > len(forced) else "nonprod"
         for klass in CLASSES:
-            if self.heaps[(klass, False)] or (not protected and self.heaps[(klass, True)]):
+            if self.ready(klass, False) or (not protected and self.ready(klass, True)):
                 return klass
         for klass in CLASSES:
-            if self.heaps[(klass, True)]:
+            if self.ready(klass, True):
                 return klass
         return ""
+
+    def ready(self, klass: str, held: bool) -> bool:
+        """Whether a bundle of ``klass`` is ready; placed bundles lingering on top of its heap are dropped
+        first, so that a wave is never opened for bundles already placed (it would stay empty: a gap in
+        the wave numbers)."""
+        heap = self.heaps[(klass, held)]
+        while heap and self.bundle_wave[heap[0][1]] >= 0:
+            heapq.heappop(heap)
+        return bool(heap)
 
     def fill_wave(self, number: int, kind: str, protected: bool, forced: list[int]) -> None:
         """Place the wave's pins, then ready bundles of its class while they fit."""
@@ -322,7 +331,7 @@ class _Scheduler:
         self.affine.clear()
         for held in (False,) if protected else (False, True):
             self._take_from(self.heaps[(kind, held)], wave)
-        if not wave.took_any and protected:
+        if not wave.took_any and protected and self.ready(kind, True):
             # Nothing but held bundles is ready: place the lowest-risk held one rather than leave the wave
             # empty.
             self.place(heapq.heappop(self.heaps[(kind, True)])[1], number)

@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from migrator.plan_model import PlanDocument
+from migrator.outputs.text import kind_label, number, plural
+from migrator.plan_model import PlanDocument, Wave
 
-KIND = {"foundation": "found.", "nonprod": "dev/test", "prod": "prod", "shared-services": "shared"}
 MAX_ROWS = 40
 COLUMNS: tuple[tuple[str, Literal["left", "right"]], ...] = (
     ("Wave", "right"),
@@ -24,18 +24,6 @@ COLUMNS: tuple[tuple[str, Literal["left", "right"]], ...] = (
 )
 
 
-def compact(x: float | None) -> str:
-    """1234 -> 1,234; 123456 -> 123k; 12345678 -> 12.3M (keeps wide estates readable in 80 columns)."""
-    if x is None:
-        return "unknown"
-    a = abs(x)
-    if a >= 10_000_000:
-        return f"{x / 1_000_000:,.1f}M"
-    if a >= 100_000:
-        return f"{x / 1_000:,.0f}k"
-    return f"{x:,.0f}"
-
-
 def render_summary(console: Console, doc: PlanDocument) -> None:
     """The waves table, then the plan in a few lines: servers, footprint, run-rate, broken conditions."""
     console.print(waves_table(doc))
@@ -43,8 +31,8 @@ def render_summary(console: Console, doc: PlanDocument) -> None:
     t = fp.target
     console.print(
         Text(
-            f"Servers {s.servers:,} (migrating {s.migrating:,}, retiring {s.retiring:,}, "
-            f"retained {s.retained:,}); {s.move_groups:,} move groups in {s.waves:,} waves, "
+            f"{plural(s.servers, 'server')} (migrating {s.migrating:,}, retiring {s.retiring:,}, "
+            f"retained {s.retained:,}); {plural(s.move_groups, 'move group')} in {plural(s.waves, 'wave')}, "
             f"{s.first_wave_start} to {s.last_wave_end}."
         )
     )
@@ -54,28 +42,52 @@ def render_summary(console: Console, doc: PlanDocument) -> None:
     fp_line.append(f" ({reached}; best achievable {t.max_achievable:.1%}).")
     console.print(fp_line)
     if doc.sizing is not None and s.monthly_cost is not None:
-        cur = doc.cost.totals.currency if doc.cost is not None else "USD"
         console.print(
             Text(
-                f"Azure run-rate once every wave has landed: {s.monthly_cost:,.2f} {cur} a month "
+                f"Azure run-rate once every wave has landed: {s.monthly_cost:,.2f} {_currency(doc)} a month "
                 "(pay-as-you-go, compute)."
             )
         )
     if s.violations:
         console.print(
             Text(
-                f"{s.violations} planning conditions broken ({s.critical_violations} critical): see PLAN.md.",
+                f"{plural(s.violations, 'planning condition')} broken ({s.critical_violations:,} critical): "
+                "see PLAN.md.",
                 style="yellow",
             )
         )
 
 
+def _currency(doc: PlanDocument) -> str:
+    return doc.cost.totals.currency if doc.cost is not None else "USD"
+
+
+def _row(w: Wave, cost: bool) -> list[str]:
+    """A wave's cells: every count and size as a whole number with thousands separators, the cost too."""
+    row = [
+        str(w.number),
+        kind_label(w.kind),
+        w.start,
+        number(w.servers),
+        number(w.vcpus),
+        number(w.storage_gb),
+        w.risk.level,
+    ]
+    if cost:
+        row.append(number(w.cost.monthly_payg if w.cost is not None else None))
+    return row
+
+
 def waves_table(doc: PlanDocument) -> Table:
-    """One row per wave; a wide estate shows its first and last waves (the whole list is in PLAN.md)."""
+    """One row per wave; a wide estate shows its first and last waves (the whole list is in PLAN.md).
+    Wave numbers a pin left empty show as one row, explained under the table."""
     weeks = doc.settings["calendar"]["wave_weeks"]
+    gaps = [f.message for f in doc.findings if f.code == "wave-gap"]
     table = Table(
         title=f"Migration waves ({weeks}-week cut-over from Start; reasons in PLAN.md)",
         title_justify="left",
+        caption="\n".join(g[0].upper() + g[1:] + "." for g in gaps) or None,
+        caption_justify="left",
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
     )
@@ -83,22 +95,15 @@ def waves_table(doc: PlanDocument) -> Table:
         table.add_column(col, justify=just, no_wrap=True)
     cost = doc.sizing is not None
     if cost:
-        table.add_column("Cost/month", justify="right", no_wrap=True)
+        table.add_column(f"{_currency(doc)}/month", justify="right", no_wrap=True)
+    blank = [""] * (len(COLUMNS) - 2 + int(cost))
     rows = doc.waves
     shown = rows if len(rows) <= MAX_ROWS else rows[: MAX_ROWS - 10] + rows[-10:]
     for i, w in enumerate(shown):
         if len(rows) > MAX_ROWS and i == MAX_ROWS - 10:
-            table.add_row("…", f"{len(rows) - MAX_ROWS} more", "", "", "", "", "", *([""] if cost else []))
-        row = [
-            str(w.number),
-            KIND.get(w.kind, w.kind),
-            w.start,
-            compact(w.servers),
-            compact(w.vcpus),
-            compact(w.storage_gb),
-            w.risk.level,
-        ]
-        if cost:
-            row.append(compact(w.cost.monthly_payg if w.cost is not None else None))
-        table.add_row(*[Text(x) for x in row])
+            table.add_row("…", plural(len(rows) - MAX_ROWS, "more wave"), *blank)
+        elif i and w.number > shown[i - 1].number + 1:
+            first, last = shown[i - 1].number + 1, w.number - 1
+            table.add_row(str(first) if first == last else f"{first}–{last}", "empty", *blank)
+        table.add_row(*[Text(x) for x in _row(w, cost)])
     return table

@@ -11,6 +11,7 @@ from typing import Any
 from migrator.diff import PlanDiff
 from migrator.outputs.escape import md_text
 from migrator.outputs.mermaid import table
+from migrator.outputs.text import kind_label
 
 MARKER = "<!-- migrator-diff -->"
 COMMENT_LIMIT = 65_536  # GitHub's maximum comment length, in characters
@@ -25,6 +26,11 @@ def _v(x: Any, money: bool = False) -> str:
     if isinstance(x, float):
         return f"{x:,.2f}" if money else f"{x:,.6g}"
     return str(x)
+
+
+def _kind(kind: Any) -> Any:
+    """A wave kind in the plan's words (``nonprod`` is dev/test), None (unknown) as it is."""
+    return kind_label(kind) if isinstance(kind, str) else kind
 
 
 def _pair(a: Any, b: Any, money: bool = False) -> str:
@@ -88,6 +94,36 @@ def _pct(x: Any) -> Any:
     return f"{x:.1%}" if isinstance(x, float) else x
 
 
+def _servers_moved(moved: list[dict[str, Any]]) -> str:
+    """``12 changed wave`` and how many of them only followed their wave to a new number."""
+    renumbered = sum(1 for m in moved if m.get("renumbered"))
+    return f"{len(moved):,} changed wave" + (f" ({renumbered:,} only renumbered)" if renumbered else "")
+
+
+def _renumbered(renumbered: list[dict[str, Any]]) -> str:
+    """``, 3 renumbered (5 → 4, 6 → 5, 7 → 6)``: old waves that hold the same servers under a new number."""
+    if not renumbered:
+        return ""
+    shown = ", ".join(f"{r['from']} → {r['to']}" for r in renumbered[:5])
+    more = f" and {len(renumbered) - 5:,} more" if len(renumbered) > 5 else ""
+    return f", {len(renumbered):,} renumbered ({shown}{more})"
+
+
+def _currency(diff: PlanDiff) -> str:
+    return str(diff.data.get("currency") or "USD")
+
+
+def _still_broken(viol: dict[str, list[dict[str, Any]]]) -> str:
+    """``1 new, 2 resolved``, then the conditions still not met that moved or changed, when there are any."""
+    parts = [f"{len(viol['added']):,} new", f"{len(viol['removed']):,} resolved"]
+    moved, changed = len(viol.get("moved", [])), len(viol.get("changed", []))
+    if moved:
+        parts.append(f"{moved:,} in other waves")
+    if changed:
+        parts.append(f"{changed:,} changed")
+    return ", ".join(parts)
+
+
 def _summary(diff: PlanDiff) -> list[str]:
     """The heading and the summary lines, always shown whatever the size."""
     d = diff.data
@@ -100,14 +136,15 @@ def _summary(diff: PlanDiff) -> list[str]:
         f"- **Target** ({md_text(fp['target'][1])}): {_spair(*fp['met'])}; "
         f"reached {_spair(*_reached(fp['reached_on']))}; "
         f"reduction at the target date {_spair(*_pcts(fp['reduction_at_target']))}",
-        f"- **Servers**: {_spair(*s['servers'])}; {len(srv['moved']):,} changed wave, "
+        f"- **Servers**: {_spair(*s['servers'])}; {_servers_moved(srv['moved'])}, "
         f"{len(srv['added']):,} added, {len(srv['removed']):,} removed, {len(srv['resized']):,} resized",
         f"- **Waves**: {_spair(*s['waves'])} "
         f"({_spair(*s['first_wave_start'])} to {_spair(*s['last_wave_end'])}); "
-        f"{len(waves['added']):,} added, {len(waves['removed']):,} removed, {moved_in_time:,} moved in time",
-        f"- **Conditions not met**: {_spair(*s['violations'])} "
-        f"({len(viol['added']):,} new, {len(viol['removed']):,} resolved)",
-        f"- **Monthly run-rate (PAYG)**: {_spair(s['monthly_cost'][0], s['monthly_cost'][1], money=True)}",
+        f"{len(waves['added']):,} added, {len(waves['removed']):,} removed, {moved_in_time:,} moved in time"
+        + _renumbered(waves.get("renumbered", [])),
+        f"- **Conditions not met**: {_spair(*s['violations'])} ({_still_broken(viol)})",
+        f"- **Monthly run-rate (PAYG, {md_text(_currency(diff))})**: "
+        f"{_spair(s['monthly_cost'][0], s['monthly_cost'][1], money=True)}",
         "",
     ]
     return lines
@@ -145,7 +182,8 @@ def _server_sections(servers: dict[str, list[dict[str, Any]]]) -> list[Section]:
     ]
 
 
-_ONE_PLAN_WAVE = ["Wave", "Start", "End", "Kind", "Servers", "vCPU", "Monthly PAYG"]
+def _one_plan_wave_headers(currency: str) -> list[str]:
+    return ["Wave", "Start", "End", "Kind", "Servers", "vCPU", f"Monthly PAYG ({currency})"]
 
 
 def _one_plan_wave(w: dict[str, Any]) -> list[Any]:
@@ -153,7 +191,7 @@ def _one_plan_wave(w: dict[str, Any]) -> list[Any]:
         w["wave"],
         w["start"],
         w["end"],
-        w["kind"],
+        _kind(w["kind"]),
         w["servers"],
         _v(w["vcpus"]),
         _v(w["monthly_payg"], True),
@@ -164,7 +202,7 @@ def _changed_wave(w: dict[str, Any]) -> list[Any]:
     return [
         w["wave"],
         _dates(w),
-        _pair(*w["kind"]),
+        _pair(*(_kind(k) for k in w["kind"])),
         _pair(*w["servers"]),
         _in_out(w),
         _pair(*w["vcpus"]),
@@ -174,15 +212,26 @@ def _changed_wave(w: dict[str, Any]) -> list[Any]:
     ]
 
 
-def _wave_sections(waves: dict[str, list[dict[str, Any]]]) -> list[Section]:
+def _wave_sections(waves: dict[str, list[dict[str, Any]]], currency: str) -> list[Section]:
+    one_plan = _one_plan_wave_headers(currency)
     return [
         (
             "Waves changed",
-            ["Wave", "Dates", "Kind", "Servers", "In / out", "vCPU", "Storage GiB", "Monthly PAYG", "Risk"],
+            [
+                "Wave",
+                "Dates",
+                "Kind",
+                "Servers",
+                "In / out",
+                "vCPU",
+                "Storage GiB",
+                f"Monthly PAYG ({currency})",
+            ]
+            + ["Risk"],
             [_changed_wave(w) for w in waves["changed"]],
         ),
-        ("Waves added", _ONE_PLAN_WAVE, [_one_plan_wave(w) for w in waves["added"]]),
-        ("Waves removed", _ONE_PLAN_WAVE, [_one_plan_wave(w) for w in waves["removed"]]),
+        ("Waves added", one_plan, [_one_plan_wave(w) for w in waves["added"]]),
+        ("Waves removed", one_plan, [_one_plan_wave(w) for w in waves["removed"]]),
     ]
 
 
@@ -190,9 +239,25 @@ def _violation_sections(violations: dict[str, list[dict[str, Any]]]) -> list[Sec
     def rows(items: list[dict[str, Any]]) -> list[list[Any]]:
         return [[v["condition"], ", ".join(map(str, v["waves"])), v["message"]] for v in items]
 
+    def pairs(items: list[dict[str, Any]]) -> list[list[Any]]:
+        return [
+            [
+                m["condition"],
+                _pair(", ".join(map(str, m["before"]["waves"])), ", ".join(map(str, m["after"]["waves"]))),
+                _pair(m["before"]["message"], m["after"]["message"]),
+            ]
+            for m in items
+        ]
+
     return [
         ("Conditions newly broken", ["#", "Waves", "What"], rows(violations["added"])),
         ("Conditions resolved", ["#", "Waves", "What"], rows(violations["removed"])),
+        (
+            "Conditions still not met, in other waves",
+            ["#", "Waves", "What"],
+            pairs(violations.get("moved", [])),
+        ),
+        ("Conditions still not met, changed", ["#", "Waves", "What"], pairs(violations.get("changed", []))),
     ]
 
 
@@ -223,7 +288,7 @@ def _sections(diff: PlanDiff) -> list[Section]:
     d = diff.data
     return [
         *_server_sections(d["servers"]),
-        *_wave_sections(d["waves"]),
+        *_wave_sections(d["waves"], _currency(diff)),
         *_violation_sections(d["violations"]),
         *_footprint_sections(d["footprint"], d.get("footprint_timeline", [])),
     ]
