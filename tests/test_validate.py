@@ -33,7 +33,8 @@ def test_bad_number_names_file_row_column(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         _plan_servers(tmp_path, rows)
     assert str(err.value).endswith(
-        "servers.csv, row 3, column 'cores': not a number: '4 vCPU' (expected a plain number without units)"
+        "servers.csv, row 3, column 'cores': not a number (a number with a unit in it): '4 vCPU' "
+        "(expected a plain number without units)"
     )
 
 

@@ -7,7 +7,13 @@ from pathlib import Path
 
 from migrator.errors import Finding, InputError, display_path
 from migrator.inputs import read_file
-from migrator.validate import stack_tables, validate_dependencies, validate_hosts, validate_servers
+from migrator.validate import (
+    in_file_terms,
+    stack_tables,
+    validate_dependencies,
+    validate_hosts,
+    validate_servers,
+)
 
 # What planning assumes when a server field is missing or empty everywhere.
 ASSUMED = {
@@ -70,7 +76,7 @@ def inspect_file(path: str | Path, fmt: str | None = None) -> FileReport:
         if res.hosts is not None:
             validate_hosts(stack_tables([res], "hosts"))
     except InputError as exc:
-        error = exc
+        error = in_file_terms(exc, [res])
     return FileReport(
         display_path(path),
         res.format,

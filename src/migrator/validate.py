@@ -6,6 +6,7 @@ can be planned around becomes a :class:`Finding`. All checks are vectorised over
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -14,6 +15,7 @@ import pandas as pd
 
 from migrator.errors import Finding, InputError, display_path
 from migrator.inputs.base import ReadResult
+from migrator.inputs.units import LIMITS, expected_range, shown
 from migrator.schema import (
     COMPLEXITY_LEVELS,
     CRITICALITY_LEVELS,
@@ -102,7 +104,8 @@ def _raise_bad(frame: pd.DataFrame, mask: pd.Series, column: str, message: str, 
     file, row, count = _first_bad(frame, mask)
     value = frame[column].iat[int(np.flatnonzero(mask.to_numpy())[0])]
     more = f" ({count - 1} more rows like it)" if count > 1 else ""
-    raise InputError(f"{message}: {value!r}{more}", file=file, row=row, column=column, expected=expected)
+    text = f"{message}: {shown(value)}" if str(value) != "" else message
+    raise InputError(text + more, file=file, row=row, column=column, expected=expected)
 
 
 def _text(series: pd.Series, as_object: bool = True) -> pd.Series:
@@ -115,10 +118,11 @@ def _numbers(
     column: str,
     *,
     required: bool,
-    minimum: float | None = 0.0,
-    maximum: float | None = None,
-    integer: bool = False,
 ) -> pd.Series:
+    """A column as numbers. The readers have parsed and checked them already (``units.parse_numbers``, naming
+    the file's own column); this checks text given directly (the Python API) against the same
+    :data:`~migrator.inputs.units.LIMITS`."""
+    limit = LIMITS[column]
     raw = frame[column]
     if pd.api.types.is_numeric_dtype(raw):
         values = pd.to_numeric(raw, errors="coerce").astype(float)
@@ -134,18 +138,18 @@ def _numbers(
         _raise_bad(frame, values.isna() & ~text_empty, column, "not a number", "a plain number without units")
     if required:
         _raise_bad(frame, text_empty, column, "value missing", "a number")
-    if minimum is not None:
-        _raise_bad(frame, values < minimum, column, "out of range", f"a number >= {minimum:g}")
-    if maximum is not None:
-        _raise_bad(frame, values > maximum, column, "out of range", f"a number <= {maximum:g}")
-    if integer:
-        _raise_bad(
-            frame,
-            values.notna() & (values != np.floor(values)),
-            column,
-            "not a whole number",
-            "a whole number",
-        )
+    finite = pd.Series(np.isfinite(values.to_numpy()), index=values.index)
+    expected = expected_range(limit, unit=limit.unit)
+    _raise_bad(frame, values.notna() & ~finite, column, "not a finite number", expected)
+    _raise_bad(
+        frame,
+        finite & ((values < limit.minimum) | (values > limit.maximum)),
+        column,
+        "out of range",
+        expected,
+    )
+    if limit.integer:
+        _raise_bad(frame, finite & (values != np.floor(values)), column, "not a whole number", expected)
     return values
 
 
@@ -247,16 +251,14 @@ def _server_columns(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFram
         out[col] = _text(frame[col])
     out["role"] = out["role"].str.lower()
     out["environment"] = _text(frame["environment"]).str.lower().replace(_ENV_ALIASES).astype(object)
-    out["cores"] = _numbers(frame, "cores", required=True, minimum=0)
-    out["memory_gb"] = _numbers(frame, "memory_gb", required=True, minimum=0)
-    storage = _numbers(frame, "storage_gb", required=False, minimum=0)
+    out["cores"] = _numbers(frame, "cores", required=True)
+    out["memory_gb"] = _numbers(frame, "memory_gb", required=True)
+    storage = _numbers(frame, "storage_gb", required=False)
     findings.extend(_storage_unknown(frame, storage))
     out["storage_gb"] = storage.fillna(0.0)
-    out["cpu_util_pct"] = _numbers(frame, "cpu_util_pct", required=False, minimum=0, maximum=100)
-    out["memory_util_pct"] = _numbers(frame, "memory_util_pct", required=False, minimum=0, maximum=100)
-    for col in ("power_w", "iops", "throughput_mbps"):
-        out[col] = _numbers(frame, col, required=False, minimum=0)
-    pinned = _numbers(frame, "pinned_wave", required=False, minimum=1, integer=True)
+    for col in ("cpu_util_pct", "memory_util_pct", "power_w", "iops", "throughput_mbps"):
+        out[col] = _numbers(frame, col, required=False)
+    pinned = _numbers(frame, "pinned_wave", required=False)
     out["pinned_wave"] = pinned.astype("Int64")
     out["disposition"] = _choice(frame, "disposition", DISPOSITIONS, _DISPOSITION_ALIASES, default="rehost")
     out["criticality"] = _choice(frame, "criticality", CRITICALITY_LEVELS, _CRITICALITY_ALIASES)
@@ -264,7 +266,7 @@ def _server_columns(frame: pd.DataFrame, findings: list[Finding]) -> pd.DataFram
     out["power_state"] = _text(frame["power_state"]).str.lower().replace(_POWER_STATES).astype(object)
     out["template"] = _bools(frame, "template")
     out["boot_type"] = _text(frame["boot_type"]).str.upper().replace({"EFI": "UEFI"}).astype(object)
-    out["nics"] = _numbers(frame, "nics", required=False, minimum=0)
+    out["nics"] = _numbers(frame, "nics", required=False)
     for col in ("folder", "annotation"):
         out[col] = _text(frame[col]) if col in frame.columns else ""
     out["_exported"] = frame["_exported"].astype(bool) if "_exported" in frame.columns else False
@@ -470,20 +472,20 @@ def validate_dependencies(frame: pd.DataFrame) -> pd.DataFrame:
     for col in ("source", "target", "protocol", "source_ip", "target_ip", "source_process", "target_process"):
         out[col] = _text(frame[col], as_object=False)
     out["protocol"] = out["protocol"].str.lower()
-    no_end = (out["source"].eq("") & out["source_ip"].eq("")) | (
-        out["target"].eq("") & out["target_ip"].eq("")
-    )
-    _raise_bad(
-        frame.assign(source=out["source"]),
-        no_end,
-        "source",
-        "dependency without a source or target",
-        "a server name or IP at both ends",
-    )
-    out["port"] = _numbers(frame, "port", required=False, minimum=0, maximum=65535, integer=True).astype(
-        "Int64"
-    )
-    weight = _numbers(frame, "weight", required=False, minimum=0)
+    for end in ("source", "target"):
+        missing = (out[end].eq("") & out[f"{end}_ip"].eq("")).to_numpy()
+        if missing.any():
+            file, row, count = _first_bad(frame, pd.Series(missing))
+            more = f" ({count - 1} more rows like it)" if count > 1 else ""
+            raise InputError(
+                f"dependency without a {end}{more}",
+                file=file,
+                row=row,
+                column=end,
+                expected=f"the {end} server's name or IP",
+            )
+    out["port"] = _numbers(frame, "port", required=False).astype("Int64")
+    weight = _numbers(frame, "weight", required=False)
     out["weight"] = weight.fillna(1.0)
     out["_file"] = frame["_file"]
     out["_row"] = frame["_row"]
@@ -502,7 +504,7 @@ def validate_hosts(frame: pd.DataFrame) -> pd.DataFrame:
         "a non-empty host name",
     )
     for col in ("cores", "memory_gb", "power_w"):
-        out[col] = _numbers(frame, col, required=False, minimum=0)
+        out[col] = _numbers(frame, col, required=False)
     out["_file"] = frame["_file"]
     out["_row"] = frame["_row"]
     key = out["host"].str.lower()
@@ -519,8 +521,39 @@ def validate_hosts(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _given_once(results: Sequence[ReadResult]) -> None:
+    """The same file twice would read as every server duplicated: say what happened instead."""
+    seen: set[str] = set()
+    for res in results:
+        key = os.path.normcase(os.path.realpath(res.path))
+        if key in seen:
+            raise InputError("the file is given twice", file=res.path, expected="each file once")
+        seen.add(key)
+
+
+def in_file_terms(exc: InputError, results: Sequence[ReadResult]) -> InputError:
+    """The error with migrator's column name (``name``) replaced by the file's own (``VM``), when known."""
+    for res in results:
+        if exc.column is None or exc.file != display_path(res.path, in_output=False):
+            continue
+        own = {canonical: col for col, canonical in reversed(res.column_map.items())}
+        if exc.column in own and own[exc.column] != exc.column:
+            return InputError(
+                exc.message, file=res.path, row=exc.row, column=own[exc.column], expected=exc.expected
+            )
+    return exc
+
+
 def validate(results: Sequence[ReadResult]) -> Inventory:
     """Type, check and merge what the readers produced."""
+    try:
+        return _validate(results)
+    except InputError as exc:
+        raise in_file_terms(exc, results) from None
+
+
+def _validate(results: Sequence[ReadResult]) -> Inventory:
+    _given_once(results)
     findings: list[Finding] = []
     for res in results:
         findings.extend(replace(f, file=display_path(f.file)) if f.file else f for f in res.findings)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from migrator.errors import Finding, InputError
 from migrator.inputs.base import ReadResult, register
-from migrator.inputs.csvio import read_csv_text, sniff_dialect
+from migrator.inputs.csvio import encoding_findings, read_csv_text, sniff_dialect
 from migrator.inputs.mapping import find_columns, header_score, norm
 from migrator.inputs.units import join_numbers, looks_decimal_comma, parse_numbers
 
@@ -77,15 +77,30 @@ class _Template:
     path: Path
     decimal_comma: bool
 
-    def numbers(self, column: str) -> pd.Series:
+    def numbers(self, column: str, quantity: str, scale: float = 1.0, unit: str = "") -> pd.Series:
         return parse_numbers(
-            self.frame[column], file=self.path, column=column, decimal_comma=self.decimal_comma
+            self.frame[column],
+            file=self.path,
+            column=column,
+            decimal_comma=self.decimal_comma,
+            quantity=quantity,
+            scale=scale,
+            unit=unit,
         )
 
     def num(self, key: str) -> pd.Series:
         if key not in self.cols:
             return pd.Series(np.nan, index=self.frame.index)
-        return self.numbers(self.cols[key])
+        quantity, scale, unit = _QUANTITY.get(key, (key, 1.0, ""))
+        return self.numbers(self.cols[key], quantity, scale, unit)
+
+
+# How each number of the template is checked: the quantity it is, and its unit in the file.
+_QUANTITY = {
+    "memory_mb": ("memory_gb", 1 / 1024, "MB"),
+    "storage_in_use": ("storage_gb", 1.0, "GB"),
+}
+_DISK_QUANTITY = {"size": "disk_gb", "readops": "iops", "writeop": "iops", "readthr": "throughput_mbps"}
 
 
 def _check_columns(frame: pd.DataFrame, cols: dict[str, str], path: Path) -> None:
@@ -130,10 +145,10 @@ def _add_disks(out: pd.DataFrame, t: _Template, disks: dict[int, dict[str, str]]
     for n in sorted(disks):
         d = disks[n]
         if "size" in d:
-            sizes.append(t.numbers(d["size"]))
+            sizes.append(t.numbers(d["size"], "disk_gb", unit="GB"))
         for kind, total in _DISK_PERF:
             if kind in d:
-                v = t.numbers(d[kind])
+                v = t.numbers(d[kind], _DISK_QUANTITY.get(kind, "throughput_mbps"))
                 any_perf |= v.notna()
                 totals[total] = totals[total] + v.fillna(0)
     if sizes:
@@ -162,6 +177,7 @@ def _servers(t: _Template, disks: dict[int, dict[str, str]]) -> pd.DataFrame:
     out["boot_type"] = frame[cols["boot_type"]].fillna("").astype(str) if "boot_type" in cols else ""
     out["nics"] = t.num("nics")
     _add_disks(out, t, disks)
+    out["source_row"] = frame.index.to_numpy()
     return out
 
 
@@ -177,7 +193,7 @@ class AzureMigrateCsvReader:
         frame = read_csv_text(path, dialect)
         cols = find_columns(frame.columns, ALIASES)
         _check_columns(frame, cols, path)
-        findings = []
+        findings = encoding_findings(path, dialect)
         if len(frame) > MAX_ROWS:
             findings.append(
                 Finding(

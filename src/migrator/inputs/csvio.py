@@ -11,14 +11,18 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from migrator.errors import InputError
+from migrator.errors import Finding, InputError
 from migrator.inputs.base import check_exists
 
 _SNIFF_BYTES = 64 * 1024
@@ -29,9 +33,14 @@ class CsvDialect:
     encoding: str  # a pyarrow/Python codec name
     delimiter: str
     header: tuple[str, ...]
+    header_line: int = 1  # the file row of the header (blank lines above it counted)
 
 
 def detect_encoding(path: Path, head: bytes) -> str:
+    """One encoding for the whole file: a BOM's, UTF-16 by its zero bytes, UTF-8 when every byte of the file
+    decodes as UTF-8, else Windows-1252 (Latin-1 when a byte is undefined in it). A file that is UTF-8 in some
+    rows and not in others is refused: decoding it either way would garble one half (``münchen`` read as
+    ``mÃ¼nchen``)."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
@@ -40,22 +49,71 @@ def detect_encoding(path: Path, head: bytes) -> str:
         return "utf-16-le"
     if len(head) >= 4 and head[0:1] == b"\x00" and head[2:3] == b"\x00":
         return "utf-16-be"
-    try:
-        with path.open("rb") as fh:
-            decoder = codecs.getincrementaldecoder("utf-8")()
-            while chunk := fh.read(1 << 22):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
+    bad_at = _first_non_utf8(path)
+    if bad_at is None:
         return "utf-8"
+    data = path.read_bytes()  # error path and legacy encodings only
+    utf8 = _UTF8_SEQUENCE.search(data)
+    if utf8 is not None:
+        utf8_row, bad_row = data.count(b"\n", 0, utf8.start()) + 1, data.count(b"\n", 0, bad_at) + 1
+        raise InputError(
+            f"the file mixes encodings: row {utf8_row} has UTF-8 text, row {bad_row} has a byte that is "
+            "not UTF-8",
+            file=path,
+            row=bad_row,
+            expected="one encoding for the whole file, for example UTF-8",
+        )
+    try:
+        data.decode("cp1252")
     except UnicodeDecodeError:
         return "latin-1"
+    return "cp1252"
 
 
-def _first_line(text: str) -> str:
-    for line in text.splitlines():
+# A multi-byte UTF-8 character: in a file that is not UTF-8 throughout, the sign of a second encoding.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+LEGACY_ENCODINGS = {"cp1252": "Windows-1252", "latin-1": "Latin-1"}
+
+
+def _first_non_utf8(path: Path) -> int | None:
+    """The offset of the first byte that is not UTF-8, or None when the whole file decodes."""
+    offset = 0
+    with path.open("rb") as fh:
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        pending = 0
+        try:
+            while chunk := fh.read(1 << 22):
+                pending = len(decoder.getstate()[0])
+                decoder.decode(chunk)
+                offset += len(chunk)
+            pending = len(decoder.getstate()[0])
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            return max(0, offset - pending + exc.start)
+    return None
+
+
+def encoding_findings(path: Path, dialect: CsvDialect) -> list[Finding]:
+    """A finding when the encoding was a guess: a file that is not UTF-8 could be any 8-bit code page."""
+    if dialect.encoding not in LEGACY_ENCODINGS:
+        return []
+    return [
+        Finding(
+            "encoding-guessed",
+            f"the file is not UTF-8; read as {LEGACY_ENCODINGS[dialect.encoding]} (the usual encoding of "
+            "Windows exports): if accented names look wrong, save the file as UTF-8",
+            str(path),
+            severity="info",
+        )
+    ]
+
+
+def _first_line(text: str) -> tuple[str, int]:
+    """The first line with text in it, and its row (lines split at newlines only, as the CSV parser does)."""
+    for number, line in enumerate(text.split("\n"), start=1):
         if line.strip():
-            return line
-    return ""
+            return line.rstrip("\r"), number
+    return "", 1
 
 
 def sniff_dialect(path: Path) -> CsvDialect:
@@ -66,7 +124,7 @@ def sniff_dialect(path: Path) -> CsvDialect:
     encoding = detect_encoding(path, head)
     text = head.decode(encoding if encoding != "utf-8-sig" else "utf-8-sig", errors="replace")
     text = text.lstrip("\ufeff")
-    line = _first_line(text)
+    line, header_line = _first_line(text)
     if not line:
         raise InputError("file has no header row", file=path, row=1)
     counts = {d: line.count(d) for d in (",", ";", "\t", "|")}
@@ -74,26 +132,74 @@ def sniff_dialect(path: Path) -> CsvDialect:
     if counts[delimiter] == 0:
         delimiter = ","
     header = next(csv.reader(io.StringIO(line), delimiter=delimiter))
-    header = [h.strip().lstrip("\ufeff") for h in header]
-    return CsvDialect(encoding=encoding, delimiter=delimiter, header=tuple(header))
+    header = [clean_header(h.strip().lstrip("\ufeff"), path, header_line) for h in header]
+    return CsvDialect(encoding=encoding, delimiter=delimiter, header=tuple(header), header_line=header_line)
 
 
-def read_csv_text(path: Path, dialect: CsvDialect | None = None) -> pd.DataFrame:
-    """Every column as text (missing cells as ''), header names stripped.
+# C0 controls but tab (a line break cannot be in a cell), DEL and C1 controls: never text an inventory means.
+CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]"
+_CONTROL_RE = re.compile(CONTROL)
+CONTROL_EXPECTED = "text without control characters such as NUL or escape"
 
-    Row i of the frame is file row i + 2.
-    """
-    dialect = dialect or sniff_dialect(path)
-    names = list(dialect.header)
+
+def control_message(cell: str) -> str:
+    char = _CONTROL_RE.search(cell)
+    code = f"U+{ord(char.group()):04X}" if char else "a control character"
+    return f"control character {code} in {cell!r}"
+
+
+def clean_header(name: str, path: Path, row: int) -> str:
+    """A header cell in Unicode NFC; a control character in it is refused."""
+    if _CONTROL_RE.search(name):
+        raise InputError(control_message(name), file=path, row=row, expected=CONTROL_EXPECTED)
+    return unicodedata.normalize("NFC", name)
+
+
+def _unique_names(header: tuple[str, ...], path: Path, row: int) -> list[str]:
+    names = list(header)
     seen: dict[str, int] = {}
     for i, n in enumerate(names):
         if n == "":
             names[i] = f"column_{i + 1}"
         if names[i] in seen:
             raise InputError(
-                f"column '{names[i]}' appears twice in the header", file=path, row=1, column=names[i]
+                f"column '{names[i]}' appears twice in the header", file=path, row=row, column=names[i]
             )
         seen[names[i]] = i
+    return names
+
+
+def read_csv_text(path: Path, dialect: CsvDialect | None = None) -> pd.DataFrame:
+    """Every column as text (missing cells as ''), header names stripped, text in Unicode NFC.
+
+    The frame's index is the file row of each data row as a spreadsheet numbers it: the header's row plus the
+    blank lines skipped. A cell holding a control character (NUL, escape...) is refused with its row and
+    column.
+    """
+    dialect = dialect or sniff_dialect(path)
+    names = _unique_names(dialect.header, path, dialect.header_line)
+    table = _parse(path, dialect, names)
+    table = pa.table(
+        {
+            name: pc.utf8_normalize(pc.utf8_trim_whitespace(table[name]), form="NFC")
+            for name in table.column_names
+        }
+    )
+    rows = data_rows(path, dialect, table.num_rows)
+    for name in table.column_names:
+        bad = pc.match_substring_regex(table[name], CONTROL)
+        if pc.any(bad).as_py():
+            i = int(pc.index(bad, True).as_py())
+            cell = str(table[name][i].as_py())
+            raise InputError(
+                control_message(cell), file=path, row=int(rows[i]), column=name, expected=CONTROL_EXPECTED
+            )
+    frame = table.to_pandas()
+    frame.index = pd.Index(rows)
+    return frame
+
+
+def _parse(path: Path, dialect: CsvDialect, names: list[str]) -> pa.Table:
     bad_rows: list[tuple[int | None, int, int]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -105,7 +211,7 @@ def read_csv_text(path: Path, dialect: CsvDialect | None = None) -> pd.DataFrame
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(
-                encoding=encoding, column_names=names, skip_rows=1, block_size=1 << 24
+                encoding=encoding, column_names=names, skip_rows=dialect.header_line, block_size=1 << 24
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=dialect.delimiter, invalid_row_handler=on_invalid, newlines_in_values=False
@@ -129,10 +235,30 @@ def read_csv_text(path: Path, dialect: CsvDialect | None = None) -> pd.DataFrame
             row=number,
             expected=f"{expected} fields separated by '{dialect.delimiter}'",
         )
-    import pyarrow.compute as pc
+    return table
 
-    table = pa.table({name: pc.utf8_trim_whitespace(table[name]) for name in table.column_names})
-    return table.to_pandas()
+
+def data_rows(path: Path, dialect: CsvDialect, n: int) -> np.ndarray:
+    """The file row of each of the ``n`` data rows: lines after the header, empty lines (which the parser
+    skips) counted. Vectorised over the file's bytes; the plain numbering when the file has no empty line."""
+    plain = np.arange(n, dtype=np.int64) + dialect.header_line + 1
+    data = path.read_bytes()
+    if dialect.encoding.startswith("utf-16"):
+        data = data.decode(dialect.encoding, errors="replace").encode("utf-8")
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if lines == dialect.header_line + n:
+        return plain
+    buf = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(buf == 10)
+    if not data.endswith(b"\n"):
+        ends = np.append(ends, len(buf))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    length = ends - starts
+    last = np.where(length > 0, buf[np.minimum(starts + np.maximum(length - 1, 0), len(buf) - 1)], 0)
+    empty = (length == 0) | ((length == 1) & (last == 13))
+    numbers = np.flatnonzero(~empty) + 1
+    numbers = numbers[numbers > dialect.header_line]
+    return numbers.astype(np.int64) if len(numbers) == n else plain
 
 
 def _find_ragged_row(path: Path, dialect: CsvDialect, expected: int) -> int | None:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from migrator.errors import Finding, InputError
 from migrator.inputs.base import ReadResult, register
-from migrator.inputs.csvio import read_csv_text, sniff_dialect
+from migrator.inputs.csvio import encoding_findings, read_csv_text, sniff_dialect
 from migrator.inputs.mapping import find_columns, norm
 from migrator.inputs.units import parse_numbers
 
@@ -61,13 +61,16 @@ def _flows(frame: pd.DataFrame, cols: dict[str, str], path: Path) -> tuple[pd.Da
     rows = pd.DataFrame(index=frame.index)
     for key in KEYS[:-1]:
         rows[key] = frame[cols[key]].astype(str).str.strip() if key in cols else ""
-    port = parse_numbers(frame[cols["port"]], file=path, column=cols["port"], expected="a port number")
+    port = parse_numbers(
+        frame[cols["port"]], file=path, column=cols["port"], expected="a port number", quantity="port"
+    )
     rows["port"] = port.fillna(-1).astype("int64")
     if "count" in cols:
-        rows["weight"] = parse_numbers(frame[cols["count"]], file=path, column=cols["count"]).fillna(1.0)
+        count = parse_numbers(frame[cols["count"]], file=path, column=cols["count"], quantity="weight")
+        rows["weight"] = count.fillna(1.0)
     else:
         rows["weight"] = 1.0
-    rows["_first_row"] = frame.index.to_numpy() + 2
+    rows["_first_row"] = frame.index.to_numpy()  # read_csv_text indexes rows by their row in the file
     grouped = (
         rows.groupby(KEYS, sort=True, dropna=False)
         .agg(weight=("weight", "sum"), slots=("weight", "size"), source_row=("_first_row", "min"))
@@ -131,7 +134,7 @@ class DependencyExportReader:
             dependencies=flows,
             column_map=mapped,
             unmapped=tuple(c for c in frame.columns if c not in mapped),
-            findings=tuple(_flow_findings(flows, n_rows, cols, path)),
+            findings=tuple(encoding_findings(path, dialect) + _flow_findings(flows, n_rows, cols, path)),
             assumptions=(ASSUMPTION,),
         )
 

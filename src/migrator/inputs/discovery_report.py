@@ -61,10 +61,15 @@ class DiscoveryReportReader:
                 raise InputError("discovery report column missing", file=path, row=1, column=label)
         out = pd.DataFrame(index=frame.index)
         out["name"] = frame[cols["name"]].astype(str).str.strip()
-        out["cores"] = parse_numbers(frame[cols["cores"]], file=path, column=cols["cores"])
-        out["memory_gb"] = (
-            parse_numbers(frame[cols["memory_mb"]], file=path, column=cols["memory_mb"]) / 1024.0
+        out["cores"] = parse_numbers(frame[cols["cores"]], file=path, column=cols["cores"], quantity="cores")
+        memory = parse_numbers(
+            frame[cols["memory_mb"]],
+            file=path,
+            column=cols["memory_mb"],
+            quantity="memory_gb",
+            scale=1 / 1024,
         )
+        out["memory_gb"] = memory / 1024.0
         out["storage_gb"] = float("nan")
         out["os"] = frame[cols["os"]].astype(str).str.strip() if "os" in cols else ""
         out["ip"] = split_ip_cell(frame[cols["ip"]]) if "ip" in cols else ""
@@ -74,9 +79,10 @@ class DiscoveryReportReader:
         if "boot_type" in cols:
             out["boot_type"] = frame[cols["boot_type"]].fillna("").astype(str).str.strip()
         if "nics" in cols:
-            out["nics"] = parse_numbers(frame[cols["nics"]], file=path, column=cols["nics"])
+            out["nics"] = parse_numbers(frame[cols["nics"]], file=path, column=cols["nics"], quantity="nics")
         if "power" in cols:
             out["power_state"] = frame[cols["power"]].astype(str).str.strip().str.lower()
+        out["source_row"] = frame.index.to_numpy()
         mapped = {v: k for k, v in cols.items()}
         return ReadResult(
             path=str(path),

@@ -15,8 +15,8 @@ import pandas as pd
 
 from migrator.errors import InputError
 from migrator.inputs.base import ReadResult, register
-from migrator.inputs.csvio import read_csv_text, sniff_dialect
-from migrator.inputs.units import looks_decimal_comma, parse_numbers
+from migrator.inputs.csvio import encoding_findings, read_csv_text, sniff_dialect
+from migrator.inputs.units import LIMITS, looks_decimal_comma, parse_numbers
 from migrator.schema import TABLES, column_names, required_columns
 
 
@@ -71,12 +71,17 @@ def _map_columns(columns: Sequence[str], kind: str, path: Path) -> tuple[dict[st
     return mapping, unmapped
 
 
-def _parse_decimal_commas(frame: pd.DataFrame, kind: str, path: Path) -> None:
-    """The numeric columns of a file written with decimal commas, as numbers."""
+def _parse_numbers(frame: pd.DataFrame, kind: str, path: Path, names: dict[str, str], comma: bool) -> None:
+    """The numeric columns as numbers, each finite and in range; a mistake names the file's own column."""
     numeric = [c.name for c in TABLES[kind] if c.kind in ("float", "int") and c.name in frame.columns]
     for col in numeric:
         frame[col] = parse_numbers(
-            frame[col], file=path, column=col, decimal_comma=True, expected="a plain number without units"
+            frame[col],
+            file=path,
+            column=names[col],
+            decimal_comma=comma,
+            expected="a plain number without units",
+            quantity=col if col in LIMITS else None,
         )
 
 
@@ -101,10 +106,12 @@ class NativeReader:
         kind = native_kind(header)
         if kind is None:
             return 0.0
-        known = set(column_names(kind))
+        known = set(column_names(kind)) | set(ALIASES.get(kind, {}))
         cols = [h.strip().lower() for h in header]
         share = sum(c in known or c.startswith("x_") for c in cols) / max(len(cols), 1)
-        return 0.5 + 0.5 * share
+        # A column the format does not have (an RVTools tab's '# Cores') makes this a weak guess: another
+        # format that knows every column wins; alone, the native reader names the unknown column.
+        return 0.5 + 0.5 * share if share == 1 else 0.3 * share
 
     def read(self, path: Path) -> ReadResult:
         dialect = sniff_dialect(path)
@@ -116,9 +123,10 @@ class NativeReader:
         frame = read_csv_text(path, dialect)
         mapping, unmapped = _map_columns(list(frame.columns), kind, path)
         frame = frame.rename(columns=mapping)[list(mapping.values())]
-        if looks_decimal_comma(frame, dialect.delimiter):
-            _parse_decimal_commas(frame, kind, path)
         _check_required(frame, kind, path)
+        names = {canonical: col for col, canonical in mapping.items()}
+        _parse_numbers(frame, kind, path, names, looks_decimal_comma(frame, dialect.delimiter))
+        frame["source_row"] = frame.index.to_numpy()
         tables = {kind: frame}
         return ReadResult(
             path=str(path),
@@ -128,6 +136,7 @@ class NativeReader:
             hosts=tables.get("hosts"),
             column_map=mapping,
             unmapped=tuple(unmapped),
+            findings=tuple(encoding_findings(path, dialect)),
         )
 
 

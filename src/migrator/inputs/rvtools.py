@@ -18,13 +18,14 @@ import pandas as pd
 
 from migrator.errors import Finding, InputError
 from migrator.inputs.base import ReadResult, register
-from migrator.inputs.csvio import read_csv_text, sniff_dialect
+from migrator.inputs.csvio import encoding_findings, read_csv_text, sniff_dialect
 from migrator.inputs.mapping import find_columns, header_score
 from migrator.inputs.units import looks_decimal_comma, parse_numbers
 from migrator.inputs.xlsx import is_workbook, read_sheet, sheet_names
 
-VINFO_REQUIRED = ("VM", "Powerstate", "CPUs", "Memory")
+VINFO_REQUIRED = ("VM", "CPUs", "Memory")
 VINFO_OPTIONAL = (
+    "Powerstate",
     "Template",
     "Provisioned MiB",
     "In Use MiB",
@@ -94,6 +95,16 @@ _VINFO_TEXT = (
 )
 
 
+# How each number of vInfo and vHost is checked: the quantity it is, and its unit in the file (MiB).
+_QUANTITY = {
+    "memory_mib": ("memory_gb", 1 / 1024, "MiB"),
+    "disk_mib": ("storage_gb", 1 / 1024, "MiB"),
+    "provisioned_mib": ("storage_gb", 1 / 1024, "MiB"),
+    "in_use_mib": ("storage_gb", 1 / 1024, "MiB"),
+    "capacity_mib": ("disk_gb", 1 / 1024, "MiB"),
+}
+
+
 @dataclass(frozen=True)
 class _Cells:
     """A vInfo tab's cells by canonical key: numbers (NaN when the column is absent) and text ('')."""
@@ -107,8 +118,15 @@ class _Cells:
         if key not in self.cols:
             return pd.Series(np.nan, index=self.frame.index)
         column = self.cols[key]
+        quantity, scale, unit = _QUANTITY.get(key, (key, 1.0, ""))
         return parse_numbers(
-            self.frame[column], file=self.path, column=column, decimal_comma=self.decimal_comma
+            self.frame[column],
+            file=self.path,
+            column=column,
+            decimal_comma=self.decimal_comma,
+            quantity=quantity,
+            scale=scale,
+            unit=unit,
         )
 
     def text(self, key: str) -> pd.Series:
@@ -135,6 +153,7 @@ def _vms(cells: _Cells) -> tuple[pd.DataFrame, pd.Series]:
     out["cpu_util_pct"] = cells.num("cpu_util_pct")
     out["boot_type"] = cells.text("boot_type")  # vSphere writes bios or efi
     out["nics"] = cells.num("nics")
+    out["source_row"] = cells.frame.index.to_numpy()
     return out, storage
 
 
@@ -200,25 +219,12 @@ def _vhost(frame: pd.DataFrame, path: Path, decimal_comma: bool) -> pd.DataFrame
     out = pd.DataFrame(index=frame.index)
     for key in ("host", "cluster", "datacenter"):
         out[key] = frame[cols[key]].astype(str).str.strip() if key in cols else ""
-    out["cores"] = (
-        parse_numbers(frame[cols["cores"]], file=path, column=cols["cores"], decimal_comma=decimal_comma)
-        if "cores" in cols
-        else np.nan
-    )
-    out["memory_gb"] = (
-        parse_numbers(
-            frame[cols["memory_mib"]], file=path, column=cols["memory_mib"], decimal_comma=decimal_comma
-        )
-        / 1024.0
-        if "memory_mib" in cols
-        else np.nan
-    )
-    out["power_w"] = (
-        parse_numbers(frame[cols["power_w"]], file=path, column=cols["power_w"])
-        if "power_w" in cols
-        else np.nan
-    )
+    cells = _Cells(frame, cols, path, decimal_comma)
+    out["cores"] = cells.num("cores")
+    out["memory_gb"] = cells.num("memory_mib") / 1024.0
+    out["power_w"] = cells.num("power_w")
     out["rack"] = ""
+    out["source_row"] = frame.index.to_numpy()
     return out[out["host"].ne("")]
 
 
@@ -226,7 +232,7 @@ def _vdisk(frame: pd.DataFrame, path: Path) -> pd.DataFrame | None:
     cols = find_columns(frame.columns, VDISK)
     if "vm" not in cols or "capacity_mib" not in cols:
         return None
-    gib = parse_numbers(frame[cols["capacity_mib"]], file=path, column=cols["capacity_mib"]) / 1024.0
+    gib = _Cells(frame, cols, path, False).num("capacity_mib") / 1024.0
     disks = pd.DataFrame({"vm": frame[cols["vm"]].astype(str).str.strip(), "gib": gib})
     uuid = frame[cols["uuid"]] if "uuid" in cols else pd.Series("", index=frame.index)
     disks["uuid"] = uuid.astype(object).where(uuid.notna(), "").astype(str).str.strip()
@@ -256,6 +262,7 @@ class RvtoolsReader:
         dec = looks_decimal_comma(frame, dialect.delimiter)
         if header_score(list(frame.columns), VINFO_REQUIRED):
             servers, cols, findings = _vinfo(frame, path, dec, None)
+            findings = encoding_findings(path, dialect) + findings
             return ReadResult(
                 path=str(path),
                 format=self.name,
@@ -274,6 +281,7 @@ class RvtoolsReader:
             hosts=hosts,
             column_map={v: k for k, v in cols.items()},
             unmapped=tuple(c for c in frame.columns if c not in cols.values()),
+            findings=tuple(encoding_findings(path, dialect)),
             assumptions=(ASSUMPTION,),
         )
 

@@ -9,6 +9,7 @@ each conversion in the plan's assumptions.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,17 +22,149 @@ _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
+@dataclass(frozen=True)
+class Limit:
+    """The range a quantity may take, in migrator's units (GiB, W, %...), and whether it is whole."""
+
+    minimum: float
+    maximum: float
+    integer: bool = False
+    unit: str = ""
+
+
+# Every number an inventory holds, by what it means. The bounds are far beyond any real machine; they exist so
+# that a typo (or 1e309, read as infinity) is refused with its row and column instead of overflowing a sum
+# later in planning.
+LIMITS: dict[str, Limit] = {
+    "cores": Limit(0, 1_000_000),
+    "memory_gb": Limit(0, 1e9, unit="GiB"),
+    "storage_gb": Limit(0, 1e15, unit="GiB"),
+    "disk_gb": Limit(0, 1e12, unit="GiB"),
+    "cpu_util_pct": Limit(0, 100, unit="%"),
+    "memory_util_pct": Limit(0, 100, unit="%"),
+    "power_w": Limit(0, 1e9, unit="W"),
+    "iops": Limit(0, 1e15),
+    "throughput_mbps": Limit(0, 1e15, unit="MB/s"),
+    "nics": Limit(0, 1_000_000, integer=True),
+    "disk_count": Limit(0, 1_000_000, integer=True),
+    "pinned_wave": Limit(1, 10_000, integer=True),
+    "port": Limit(0, 65535, integer=True),
+    "weight": Limit(0, 1e15),
+}
+
+
+def shown(value: object) -> str:
+    """A cell as the file had it, for a message: text quoted, a spreadsheet's 150.0 as '150'."""
+    if isinstance(value, float | np.floating) and np.isfinite(value) and float(value).is_integer():
+        return repr(str(int(value)))
+    return repr(str(value))
+
+
+def _plain(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() and abs(value) < 1e18 else f"{value:g}"
+
+
+def expected_range(limit: Limit, scale: float = 1.0, unit: str = "") -> str:
+    """What a value of this quantity may be, in the file's unit (``scale``: file unit -> migrator's)."""
+    if not np.isfinite(limit.maximum):
+        return "a finite number"
+    lo, hi = _plain(limit.minimum / scale), _plain(limit.maximum / scale)
+    whole = "a whole number" if limit.integer else "a number"
+    return f"{whole} from {lo} to {hi}" + (f" {unit}" if unit else "")
+
+
+def check_range(
+    numbers: pd.Series,
+    raw: pd.Series,
+    limit: Limit,
+    *,
+    file: str | Path,
+    column: str,
+    rows: np.ndarray,
+    scale: float = 1.0,
+    unit: str = "",
+) -> None:
+    """Refuse the first value that is not finite, out of ``limit`` (checked on ``numbers * scale``) or not
+    whole when it must be, naming the file's row and column and showing the cell as written."""
+    values = numbers.to_numpy(dtype=float)
+    known = ~np.isnan(values)
+    scaled = values * scale
+    checks = (
+        (known & ~np.isfinite(values), "not a finite number"),
+        (known & np.isfinite(values) & ((scaled < limit.minimum) | (scaled > limit.maximum)), "out of range"),
+        (known & np.isfinite(values) & limit.integer & (values != np.floor(values)), "not a whole number"),
+    )
+    for bad, message in checks:
+        if bad.any():
+            where = np.flatnonzero(bad)
+            i = int(where[0])
+            more = f" ({len(where) - 1} more rows like it)" if len(where) > 1 else ""
+            raise InputError(
+                f"{message}: {shown(raw.iloc[i])}{more}",
+                file=file,
+                row=int(rows[i]),
+                column=column,
+                expected=expected_range(limit, scale, unit or limit.unit if scale == 1.0 else unit),
+            )
+
+
 def parse_numbers(
     values: pd.Series,
     *,
     file: str | Path,
     column: str,
     decimal_comma: bool = False,
-    row_offset: int = 1,
+    row_offset: int | None = None,
     expected: str = "a plain number",
+    quantity: str | None = None,
+    scale: float = 1.0,
+    unit: str = "",
 ) -> pd.Series:
     """Text to float (NaN when empty). Decimal commas and thousands separators are understood; anything else
-    that is not a number (``16 GB``, ``n/a``) raises an InputError naming the file, row and column."""
+    that is not a number (``16 GB``, ``n/a``) raises an InputError naming the file, row and column.
+
+    Rows: the series' index is the file's row of each value (as :func:`~migrator.inputs.csvio.read_csv_text`
+    and :func:`~migrator.inputs.xlsx.read_sheet` index their frames), unless ``row_offset`` is given (row =
+    position + 1 + row_offset). With ``quantity`` (a key of :data:`LIMITS`) every value must also be finite
+    and in range once multiplied by ``scale`` (MiB read as GiB: 1/1024); messages show the cell as written.
+    """
+    rows = _rows(values, row_offset)
+    numbers = _to_float(values, decimal_comma)
+    bad = numbers.isna() & ~_is_empty(values)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raw = values.iloc[i]
+        unit_in = " (a number with a unit in it)" if re.search(r"\d\s*[A-Za-z%]", str(raw)) else ""
+        raise InputError(
+            f"not a number{unit_in}: {shown(raw)}",
+            file=file,
+            row=int(rows[i]),
+            column=column,
+            expected=expected,
+        )
+    limit = LIMITS[quantity] if quantity else Limit(-np.inf, np.inf)
+    check_range(numbers, values, limit, file=file, column=column, rows=rows, scale=scale, unit=unit)
+    return numbers
+
+
+def _rows(values: pd.Series, row_offset: int | None) -> np.ndarray:
+    if (
+        row_offset is None
+        and pd.api.types.is_integer_dtype(values.index)
+        and not isinstance(values.index, pd.RangeIndex)
+    ):
+        return values.index.to_numpy()
+    return np.arange(len(values)) + 1 + (1 if row_offset is None else row_offset)
+
+
+def _is_empty(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.isna()
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    return text.eq("") | text.str.lower().isin(["nan", "none", "null"])
+
+
+def _to_float(values: pd.Series, decimal_comma: bool) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype(float)
     text = (
@@ -52,20 +185,7 @@ def parse_numbers(
         text = text.where(~grouped, text.str.replace(",", "", regex=False))
         comma = text.str.match(_DECIMAL_COMMA.pattern)
         text = text.where(~comma, text.str.replace(",", ".", regex=False))
-    numbers = pd.to_numeric(text.where(~empty, None), errors="coerce").astype(float)
-    bad = numbers.isna() & ~empty
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raw = values.iloc[i]
-        unit = " (a number with a unit in it)" if re.search(r"\d\s*[A-Za-z%]", str(raw)) else ""
-        raise InputError(
-            f"not a number{unit}: {raw!r}",
-            file=file,
-            row=i + 1 + row_offset,
-            column=column,
-            expected=expected,
-        )
-    return numbers
+    return pd.to_numeric(text.where(~empty, None), errors="coerce").astype(float)
 
 
 def looks_decimal_comma(frame: pd.DataFrame, delimiter: str) -> bool:

@@ -2,7 +2,10 @@
 
 Server names and application names come from spreadsheets people do not control. In Markdown a ``|`` breaks a
 table and ``<script>`` would be HTML; in a spreadsheet a cell starting with ``=``, ``+``, ``-`` or ``@`` is a
-formula (CSV injection, OWASP).
+formula (CSV injection, OWASP). Bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE...) would make a name
+read differently from what it is ("Trojan Source"): Markdown and Mermaid show them as their code point. An
+``@name`` would notify a GitHub user when PLAN.md or a diff is posted on a pull request: a zero-width joiner
+after the ``@`` keeps the text and drops the mention.
 """
 
 from __future__ import annotations
@@ -15,11 +18,21 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
+# Embeddings, overrides, isolates and marks that reorder how text is displayed.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI_SHOWN = str.maketrans({c: f"<U+{ord(c):04X}>" for c in BIDI_CONTROLS})
+_MENTION = re.compile(r"(?<![A-Za-z0-9_.])@(?=[A-Za-z0-9_-])")  # as GitHub finds them: not in an e-mail
+ZWJ = "\u200d"
+
+
 def md_text(text: object) -> str:
-    """Inline Markdown text: HTML escaped, Markdown emphasis/link/code characters escaped, one line."""
+    """Inline Markdown text: HTML escaped, Markdown emphasis/link/code characters escaped, one line;
+    bidirectional controls shown as ``<U+202E>``, ``@mentions`` defused."""
     s = "" if text is None else str(text)
+    s = s.translate(_BIDI_SHOWN)
     s = html.escape(s, quote=False)
     s = _MD_SPECIAL.sub(r"\\\1", s)
+    s = _MENTION.sub("@" + ZWJ, s)
     return " ".join(s.split())
 
 
@@ -29,7 +42,11 @@ def md_cell(text: object) -> str:
     return md_text(text)
 
 
-_MERMAID = str.maketrans({c: f"#{ord(c)};" for c in "\"#:;[](){}|`<>&'%"} | {"\n": " ", "\r": " ", "\t": " "})
+_MERMAID = str.maketrans(
+    {c: f"#{ord(c)};" for c in "\"#:;[](){}|`<>&'%"}
+    | {"\n": " ", "\r": " ", "\t": " "}
+    | {c: f"U+{ord(c):04X}" for c in BIDI_CONTROLS}
+)
 
 
 def mermaid_label(text: object) -> str:
