@@ -213,3 +213,59 @@ def test_group_links_tie_split_instances_and_order_dev_test_before_production() 
     assert sorted(map(tuple, links.together.tolist())) == [(0, 1), (0, 2), (2, 3)]
     assert sorted(map(tuple, links.before.tolist())) == [(2, 0), (2, 1), (3, 0), (3, 1)]
     assert not links.mixed.any()
+
+
+def bound_of(rows: list[tuple[str, str, int]], deps: list[tuple[str, str, float]], capacity: float) -> float:
+    """The lower bound for groups (name, klass, servers) and dependencies (source, target, weight)."""
+    groups = groups_frame([(n, k) for n, k, _ in rows]).assign(servers_count=[s for *_, s in rows])
+    index = {n: i for i, (n, *_) in enumerate(rows)}
+    gedges = pd.DataFrame(
+        {
+            "src": [index[s] for s, *_ in deps],
+            "dst": [index[d] for _, d, _ in deps],
+            "weight": [w for *_, w in deps],
+        }
+    ).astype({"src": np.int64, "dst": np.int64, "weight": float})
+    return opt.lower_bound(groups, gedges, capacity)
+
+
+def test_the_lower_bound_counts_what_no_wave_has_room_for() -> None:
+    # a hub talks to four one-server applications; a wave holds the hub and one of them
+    star = [("hub", "prod", 1)] + [(f"leaf{i}", "prod", 1) for i in range(4)]
+    deps = [(f"leaf{i}", "hub", 1.0) for i in range(4)]
+    # the hub keeps 1 of its 4, the leaves keep theirs: (3 + 0) / 2
+    assert bound_of(star, deps, capacity=2) == 1.5
+    assert bound_of(star, deps, capacity=5) == 0.0  # room for all: nothing has to cross
+    # without a capacity the bound is what condition 5 forces apart: production and dev/test
+    mixed = [("erp", "prod", 1), ("erp-dev", "nonprod", 1), ("crm", "prod", 1)]
+    mixed_deps = [("erp-dev", "erp", 4.0), ("crm", "erp", 1.0)]
+    assert bound_of(mixed, mixed_deps, capacity=np.inf) == 4.0
+    # a group that fills its wave alone keeps nothing, and nothing keeps it
+    assert bound_of([("big", "prod", 3), ("small", "prod", 1)], [("small", "big", 2.0)], capacity=3) == 2.0
+
+
+def test_the_lower_bound_never_exceeds_the_best_possible_plan() -> None:
+    """Brute force: every assignment of six groups to waves, capacity in servers and classes kept."""
+    import itertools
+
+    rng = np.random.default_rng(7)
+    labels = np.array(list(itertools.product(range(6), repeat=6)))  # wave of each group, all 6^6 ways
+    for _ in range(25):
+        size = rng.integers(1, 3, 6)
+        klass = np.where(rng.random(6) < 0.25, "nonprod", "prod")
+        src, dst = np.triu_indices(6, 1)
+        keep = rng.random(len(src)) < 0.5
+        src, dst = src[keep], dst[keep]
+        weight = rng.integers(1, 10, len(src)).astype(float)
+        capacity = int(rng.integers(2, 5))
+        load = np.stack([(labels == w) @ size for w in range(6)], axis=1)
+        same_class_apart = np.ones(len(labels), dtype=bool)
+        for a, b in itertools.combinations(range(6), 2):
+            if klass[a] != klass[b]:
+                same_class_apart &= labels[:, a] != labels[:, b]
+        feasible = (load <= capacity).all(axis=1) & same_class_apart
+        crossing = ((labels[:, src] != labels[:, dst]) * weight).sum(axis=1)
+        best = crossing[feasible].min()
+        rows = [(f"g{i}", str(klass[i]), int(size[i])) for i in range(6)]
+        deps = [(f"g{s}", f"g{d}", float(w)) for s, d, w in zip(src, dst, weight, strict=True)]
+        assert bound_of(rows, deps, capacity) <= best + 1e-9

@@ -71,7 +71,7 @@ class OptimisationStats:
     swaps: int = 0
     solved_parts: int = 0  # parts of the unit graph solved by CP-SAT
     seconds: float = 0.0
-    lower_bound: float = 0.0  # weight crossing waves in any plan keeping conditions 5 and the pins
+    lower_bound: float = 0.0  # weight crossing waves in any plan keeping condition 5, pins and capacity
 
     @property
     def share_before(self) -> float:
@@ -125,13 +125,40 @@ def crossing_weight(group_wave: np.ndarray, gedges: pd.DataFrame) -> float:
     return float(gedges["weight"].to_numpy(float)[group_wave[s] != group_wave[d]].sum())
 
 
-def lower_bound(groups: pd.DataFrame, gedges: pd.DataFrame) -> float:
-    """Weight that crosses waves whatever the plan, if it keeps condition 5 and the pins: between production
-    and dev/test move groups, and between groups pinned to different waves."""
-    s, d = gedges["src"].to_numpy(), gedges["dst"].to_numpy()
+def lower_bound(groups: pd.DataFrame, gedges: pd.DataFrame, capacity: float = np.inf) -> float:
+    """Weight that crosses waves in any plan that keeps condition 5, the pins and ``capacity`` servers a wave.
+
+    Each move group ``g`` can share its wave only with neighbours of its class (production or dev/test) that
+    are not pinned to another wave, and only as many of their servers as the wave has room for beside it
+    (``capacity - size(g)``). The most weight it can keep is then at most a fractional knapsack: neighbours
+    no larger than the room, taken in order of weight per server until it is full. Whatever ``g`` cannot
+    keep crosses, and each crossing dependency is counted at both its groups, so half the sum over groups of
+    (weight to other groups - the most it can keep) is a lower bound; without a capacity it is the weight
+    between production and dev/test groups and between groups pinned to different waves. Vectorised over
+    group pairs; ``tests/test_optimise.py`` checks it against the best plan found by brute force.
+    """
+    g, h = gedges["src"].to_numpy(), gedges["dst"].to_numpy()
+    w = gedges["weight"].to_numpy(float)
     klass, pin = groups["klass"].to_numpy(), groups["pin"].to_numpy(float)
-    apart = (klass[s] != klass[d]) | (np.isfinite(pin[s]) & np.isfinite(pin[d]) & (pin[s] != pin[d]))
-    return float(gedges["weight"].to_numpy(float)[apart].sum())
+    apart = (klass[g] != klass[h]) | (np.isfinite(pin[g]) & np.isfinite(pin[h]) & (pin[g] != pin[h]))
+    if not np.isfinite(capacity):
+        return float(w[apart & (g != h)].sum())
+    size = groups["servers_count"].to_numpy(float)
+    pair = pd.DataFrame(
+        {"g": np.concatenate([g, h]), "h": np.concatenate([h, g]), "w": np.concatenate([w, w])}
+    )
+    pair["ok"] = ~np.concatenate([apart, apart])
+    pair = pair[pair["g"] != pair["h"]].groupby(["g", "h", "ok"], as_index=False, sort=True)["w"].sum()
+    incident = float(pair["w"].sum())
+    kept = pair[pair["ok"]].copy()
+    kept["size"] = size[kept["h"].to_numpy()]
+    kept["room"] = capacity - size[kept["g"].to_numpy()]
+    kept = kept[kept["size"] <= kept["room"]]  # a neighbour larger than the room never fits beside g
+    kept["ratio"] = kept["w"] / kept["size"]
+    kept = kept.sort_values(["g", "ratio", "h"], ascending=[True, False, True], kind="mergesort")
+    taken_before = kept.groupby("g")["size"].cumsum().to_numpy() - kept["size"].to_numpy()
+    share = np.clip((kept["room"].to_numpy() - taken_before) / kept["size"].to_numpy(), 0.0, 1.0)
+    return max(0.0, 0.5 * (incident - float((kept["w"].to_numpy() * share).sum())))
 
 
 def optimise(
@@ -145,7 +172,7 @@ def optimise(
 ) -> tuple[WaveAssignment, OptimisationStats]:
     """A better assignment (fewer dependencies across waves, no rule broken more) and what was done."""
     before = crossing_weight(assignment.group_wave, gedges)
-    bound = lower_bound(groups, gedges)
+    bound = lower_bound(groups, gedges, largest_wave(groups, assignment, settings.capacity))
     planning = settings.planning
     if not planning.optimise or planning.optimise_seconds <= 0 or len(groups) < 2:
         return assignment, OptimisationStats(
@@ -175,6 +202,12 @@ def optimise(
         lower_bound=bound,
     )
     return improved, stats
+
+
+def largest_wave(groups: pd.DataFrame, assignment: WaveAssignment, capacity: CapacitySettings) -> float:
+    """Servers a wave can hold: the capacity, or more where pins already made a wave larger."""
+    load = pd.Series(groups["servers_count"].to_numpy(float)).groupby(assignment.group_wave).sum()
+    return float(max(capacity.max_servers, load.max() if len(load) else 0.0))
 
 
 # Units and their rules --------------------------------------------------------------------------------------

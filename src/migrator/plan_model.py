@@ -181,9 +181,10 @@ class Optimisation(PlanModel):
     solved_parts: Count = Field(description="Coupled parts of the move-group graph improved by CP-SAT.")
     lower_bound: float = Field(
         description=(
-            "Weight crossing waves in any plan that keeps production and dev/test apart (condition 5) and "
-            "the pins: between production and dev/test move groups, and between groups pinned to different "
-            "waves."
+            "Weight crossing waves in any plan that keeps production and dev/test apart (condition 5), the "
+            "pins and the wave capacity in servers: for each move group, its weight to other groups less the "
+            "most it could keep in one wave (neighbours of its class taken by weight per server until the "
+            "wave is full), halved over the two ends of each dependency."
         )
     )
     share_lower_bound: Annotated[float, Field(ge=0, le=1)]

@@ -22,6 +22,7 @@ from migrator.optimise import (
     GroupLinks,
     OptimisationStats,
     crossing_weight,
+    largest_wave,
     lower_bound,
     optimise,
     planned_weight,
@@ -83,7 +84,13 @@ def plan_waves(
     if links is None:
         before = crossing_weight(assignment.group_wave, gedges)
         optimisation = OptimisationStats(
-            False, total, before, before, lower_bound=lower_bound(moves.groups, gedges)
+            False,
+            total,
+            before,
+            before,
+            lower_bound=lower_bound(
+                moves.groups, gedges, largest_wave(moves.groups, assignment, settings.capacity)
+            ),
         )
     else:
         assignment, optimisation = optimise(

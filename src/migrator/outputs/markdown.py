@@ -86,7 +86,8 @@ def _crossing_share(s: Summary) -> str:
         return f"{s.cross_wave_weight_share:.1%} (optimisation off)"
     return (
         f"{s.cross_wave_weight_share:.1%} (greedy schedule {o.share_before:.1%}; at least "
-        f"{o.share_lower_bound:.1%} between production and dev/test or pins; optimisation moved "
+        f"{o.share_lower_bound:.1%} in any plan keeping capacity, pins and production apart from dev/test; "
+        f"optimisation moved "
         f"{o.moves + 2 * o.swaps:,} move-group units)"
     )
 
