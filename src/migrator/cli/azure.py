@@ -84,9 +84,7 @@ def check_command(
     except MigratorError as exc:
         fail(str(exc))
     doc = load_plan(plan)
-    conn = arm.Connection(
-        subscription=subscription, auth=auth, cloud=cloud, arm_endpoint=arm_endpoint, timeout=timeout
-    )
+    conn = arm.Connection(subscription, auth, cloud, arm_endpoint, timeout)
     day = as_of.date() if as_of else dt.date.today()
     result = _run_check(doc, conn, day, region, match_tag)
     _print_check(result, day)
