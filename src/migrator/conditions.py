@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from migrator.outputs.text import plural
 from migrator.settings import CapacitySettings
 
 MAX_PAIRS = 500  # condition 1: split two-way pairs reported at most
@@ -139,7 +140,7 @@ def _targets_move_first(ctx: WaveContext) -> list[Violation]:
         ws, wd = int(ctx.group_wave[src_g]), int(ctx.group_wave[dst_g])
         message = (
             f"{ctx.group_name[src_g]} (wave {ws}) depends on {ctx.group_name[dst_g]} which moves later "
-            f"(wave {wd}); {cnt} server dependencies, for example {names[si]} → {names[di]}"
+            f"(wave {wd}); {plural(cnt, 'server dependency')}, for example {names[si]} → {names[di]}"
         )
         out.append(Violation(3, message, (str(names[si]), str(names[di])), (ws, wd)))
     return out

@@ -17,6 +17,7 @@ import pandas as pd
 from migrator.errors import Finding
 from migrator.footprint import NEVER
 from migrator.graph import DependencyGraph
+from migrator.outputs.text import plural
 from migrator.schedule import WavePlan
 from migrator.shared_services import Scope
 
@@ -96,8 +97,8 @@ def _retired_but_in_use(servers: pd.DataFrame, scope: Scope, usage: _Usage) -> l
     return [
         Finding(
             "retire-in-use",
-            f"{len(blocked)} servers marked retire are still used by retained servers: "
-            + ", ".join(sorted(names[blocked])[:20]),
+            f"{plural(len(blocked), 'server')} marked retire {'is' if len(blocked) == 1 else 'are'} still "
+            "used by retained servers: " + ", ".join(sorted(names[blocked])[:20]),
         )
     ]
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from migrator.errors import Finding, display_path
+from migrator.outputs.text import plural
 from migrator.schema import NOT_SHARED_ROLES, SHARED_ROLES
 from migrator.settings import SharedServiceSettings
 
@@ -169,7 +170,8 @@ def _names_not_in_inventory(external: pd.DataFrame) -> Finding | None:
     names = sorted(unresolved["address"].unique())
     return Finding(
         "unknown-servers",
-        f"dependencies name {len(names)} servers that are not in the inventory; "
+        f"dependencies name {plural(len(names), 'server')} that {'is' if len(names) == 1 else 'are'} not in "
+        "the inventory; "
         "kept as external endpoints: " + _some_names(names),
     )
 
