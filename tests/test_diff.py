@@ -124,10 +124,18 @@ def test_hand_made_diff_reports_every_kind_of_change() -> None:
         r["server"] for r in d["servers"]["removed"]
     ] == ["web02"]
     assert d["servers"]["resized"] == [{"server": "hr02", "from": "Standard_D4s_v5", "to": "Standard_D8s_v5"}]
-    assert [w["wave"] for w in d["waves"]["added"]] == [4] and [w["wave"] for w in d["waves"]["removed"]] == [
-        3
-    ]
-    w1, w2 = d["waves"]["changed"]
+    # Wave 3's servers all went to wave 4 (db01 joined them): wave 3 renumbered, not one wave gone, one new.
+    assert (d["waves"]["added"], d["waves"]["removed"]) == ([], [])
+    assert d["waves"]["renumbered"] == [{"from": 3, "to": 4}]
+    assert [m["server"] for m in d["servers"]["moved"] if m["renumbered"]] == ["hr01", "hr02"]
+    w1, w2, w3 = d["waves"]["changed"]
+    assert (w3["was"], w3["wave"], w3["servers_in"], w3["servers_out"], w3["start_shift_days"]) == (
+        3,
+        4,
+        1,
+        0,
+        28,
+    )
     assert (
         w1["monthly_payg"] == [None, 120.0] and w1["monthly_payg_delta"] is None and not w1["moved_in_time"]
     )
@@ -157,9 +165,9 @@ def test_hand_made_markdown_reads_well_and_is_escaped() -> None:
     assert "unknown → 1,534.50" in summary  # a run-rate one plan does not know is unknown, never 0
     assert "| 1 | 2027-01-04 to 2027-01-29 | foundation | 2 |  | 8 | 400 | unknown → 120.00 | low |" in text
     assert "(+14 days)" in text and "+1 / -2" in text
-    assert "app\\|new" in text and "hr\\|pay &lt;b&gt;" in text and "&lt;br&gt;" in text
+    assert "app\\|new" in text and "hr01 -&gt; db01 \\| crosses" in text and "&lt;br&gt;" in text
     assert "<b>" not in text and "<br>" not in text
-    assert text.count("<details>") == text.count("</details>") == 11
+    assert text.count("<details>") == text.count("</details>") == 10
     assert " 0.00" not in text and "| 0 |" not in text
 
 
@@ -214,7 +222,8 @@ def test_huge_diff_of_every_kind_keeps_the_summary_and_closes_its_tags() -> None
         }
         for i in range(30_000)
     ]
-    new["servers"] = [{**s, "wave": 1 + (s["wave"] % 3)} for s in old["servers"][:25_000]]
+    # Each wave's servers scatter over three new waves: they moved, no wave was renumbered.
+    new["servers"] = [{**s, "wave": 4 + (i // 3) % 3} for i, s in enumerate(old["servers"][:25_000])]
     new["servers"] += [{**old["servers"][0], "name": f"new-{long}-{i:05d}", "wave": 2} for i in range(5_000)]
     old["waves"] = [
         {**old["waves"][0], "number": n, "start": "2027-01-04", "end": "2027-01-29"} for n in range(1, 3_001)
@@ -242,8 +251,7 @@ def test_huge_diff_of_every_kind_keeps_the_summary_and_closes_its_tags() -> None
     assert len(text) <= COMMENT_LIMIT
     assert (
         text.startswith(MARKER)
-        and "- **Servers**: 30,000; 25,000 changed wave (25,000 only renumbered), 5,000 added, 5,000 removed"
-        in text
+        and "- **Servers**: 30,000; 25,000 changed wave, 5,000 added, 5,000 removed" in text
     )
     assert text.count("<details>") == text.count("</details>") > 5
     assert "_and 24,9" in text and "more (see `migrator diff --format json`)" in text

@@ -172,9 +172,11 @@ def _server_changes(
 
 
 def _servers_in_out(servers: dict[str, list[dict[str, Any]]]) -> tuple[Counter[Any], Counter[Any]]:
-    """Per wave number: servers that joined it (moved in or added), that left it (moved out or removed)."""
-    moved_in = Counter(m["to"] for m in servers["moved"]) + Counter(a["wave"] for a in servers["added"])
-    moved_out = Counter(m["from"] for m in servers["moved"]) + Counter(r["wave"] for r in servers["removed"])
+    """Servers that joined a wave (per new number: moved in or added) and that left one (per old number:
+    moved out or removed); a server that only followed its wave to a new number did neither."""
+    moved = [m for m in servers["moved"] if not m.get("renumbered")]
+    moved_in = Counter(m["to"] for m in moved) + Counter(a["wave"] for a in servers["added"])
+    moved_out = Counter(m["from"] for m in moved) + Counter(r["wave"] for r in servers["removed"])
     return moved_in, moved_out
 
 
@@ -182,12 +184,14 @@ _WAVE_COMPARED = ("start", "end", "kind", "servers", "vcpus", "storage_gb", "mon
 
 
 def _wave_change(
-    num: Any, a: dict[str, Any], b: dict[str, Any], moved_in: Counter[Any], moved_out: Counter[Any]
+    a: dict[str, Any], b: dict[str, Any], moved_in: Counter[Any], moved_out: Counter[Any]
 ) -> dict[str, Any] | None:
-    """Before and after of a wave both plans have, or None when nothing about it changed."""
+    """Before and after of a wave both plans have (``was``: its old number, ``wave``: its new one), or None
+    when nothing about it changed."""
     ca, cb = (a.get("cost") or {}).get("monthly_payg"), (b.get("cost") or {}).get("monthly_payg")
     row = {
-        "wave": num,
+        "wave": b["number"],
+        "was": a["number"],
         "start": [a["start"], b["start"]],
         "end": [a["end"], b["end"]],
         "kind": [a.get("kind"), b.get("kind")],
@@ -199,10 +203,15 @@ def _wave_change(
         "risk": [(a.get("risk") or {}).get("level"), (b.get("risk") or {}).get("level")],
         "start_shift_days": _shift(a["start"], b["start"]),
         "end_shift_days": _shift(a["end"], b["end"]),
-        "servers_in": moved_in.get(num, 0),
-        "servers_out": moved_out.get(num, 0),
+        "servers_in": moved_in.get(b["number"], 0),
+        "servers_out": moved_out.get(a["number"], 0),
     }
-    if not (row["servers_in"] or row["servers_out"] or any(row[k][0] != row[k][1] for k in _WAVE_COMPARED)):
+    if not (
+        row["servers_in"]
+        or row["servers_out"]
+        or row["was"] != row["wave"]
+        or any(row[k][0] != row[k][1] for k in _WAVE_COMPARED)
+    ):
         return None
     row["moved_in_time"] = a["start"] != b["start"] or a["end"] != b["end"]
     return row
@@ -221,20 +230,37 @@ def _wave_row(w: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _wave_pairs(old_numbers: set[Any], new_numbers: set[Any], wave_of: dict[int, int]) -> dict[Any, Any]:
+    """Old wave -> the new wave it is compared with: the one its servers became (:func:`wave_map`), else the
+    new wave of the same number when no other old wave became it."""
+    pairs = {o: n for o, n in wave_of.items() if o in old_numbers and n in new_numbers}
+    taken = set(pairs.values())
+    for k in sorted(old_numbers & new_numbers):
+        if k not in pairs and k not in taken:
+            pairs[k] = k
+            taken.add(k)
+    return pairs
+
+
 def _wave_changes(
-    old: dict[str, Any], new: dict[str, Any], servers: dict[str, list[dict[str, Any]]]
+    old: dict[str, Any],
+    new: dict[str, Any],
+    servers: dict[str, list[dict[str, Any]]],
+    wave_of: dict[int, int],
 ) -> dict[str, list[dict[str, Any]]]:
-    """Waves added, removed, and changed (dates, capacity, cost, risk, or the servers in them)."""
+    """Waves added, removed, renumbered (the same servers under another number), and changed (number,
+    dates, capacity, cost, risk, or the servers in them): a wave is compared with the wave its servers
+    became, else with the wave of its number."""
     o_w = {w["number"]: w for w in old.get("waves", [])}
     n_w = {w["number"]: w for w in new.get("waves", [])}
+    pairs = _wave_pairs(set(o_w), set(n_w), wave_of)
     moved_in, moved_out = _servers_in_out(servers)
-    rows = (
-        _wave_change(num, o_w[num], n_w[num], moved_in, moved_out) for num in sorted(o_w.keys() & n_w.keys())
-    )
+    rows = (_wave_change(o_w[o], n_w[n], moved_in, moved_out) for o, n in sorted(pairs.items()))
     return {
-        "added": [_wave_row(n_w[k]) for k in sorted(n_w.keys() - o_w.keys())],
-        "removed": [_wave_row(o_w[k]) for k in sorted(o_w.keys() - n_w.keys())],
+        "added": [_wave_row(n_w[k]) for k in sorted(n_w.keys() - set(pairs.values()))],
+        "removed": [_wave_row(o_w[k]) for k in sorted(o_w.keys() - pairs.keys())],
         "changed": [row for row in rows if row is not None],
+        "renumbered": [{"from": o, "to": n} for o, n in sorted(pairs.items()) if o != n],
     }
 
 
@@ -243,8 +269,8 @@ _WAVE_REF = re.compile(r"\(?\bwaves? \d+(?:(?:, | and )\d+)*\)?")
 
 
 def wave_map(old: dict[str, Any], new: dict[str, Any]) -> dict[int, int]:
-    """Which new wave each old wave became: the new wave holding most of its servers (of those in both
-    plans), when that wave holds most of its own old servers from it too. A renumbering maps every wave; a
+    """Which new wave each old wave became: the new wave holding more than half of its servers (of those in
+    both plans) when more than half of that wave's servers come from it. A renumbering maps every wave; a
     wave whose servers scattered maps to nothing."""
 
     def waves(doc: dict[str, Any]) -> pd.DataFrame:
@@ -254,11 +280,10 @@ def wave_map(old: dict[str, Any], new: dict[str, Any]) -> dict[int, int]:
 
     both = waves(old).merge(waves(new), on="name", suffixes=("_old", "_new"))
     pairs = both.groupby(["wave_old", "wave_new"], sort=True).size().rename("n").reset_index()
-    pairs = pairs.sort_values(["n", "wave_old", "wave_new"], ascending=[False, True, True], kind="mergesort")
-    best_new = pairs.drop_duplicates("wave_old")
-    best_old = pairs.drop_duplicates("wave_new")
-    mutual = best_new.merge(best_old, on=["wave_old", "wave_new"])
-    return dict(zip(mutual["wave_old"].tolist(), mutual["wave_new"].tolist(), strict=True))
+    of_old = pairs.groupby("wave_old")["n"].transform("sum")
+    of_new = pairs.groupby("wave_new")["n"].transform("sum")
+    kept = pairs[(2 * pairs["n"] > of_old) & (2 * pairs["n"] > of_new)]
+    return dict(zip(kept["wave_old"].tolist(), kept["wave_new"].tolist(), strict=True))
 
 
 def _subject(v: dict[str, Any], wave_of: dict[int, int] | None) -> tuple[Any, ...]:
@@ -363,10 +388,7 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
     data = {
         "summary": {k: [os_.get(k), ns.get(k)] for k in _SUMMARY_KEYS},
         "servers": servers,
-        "waves": {
-            **_wave_changes(old, new, servers),
-            "renumbered": [{"from": a, "to": b} for a, b in sorted(wave_of.items()) if a != b],
-        },
+        "waves": _wave_changes(old, new, servers, wave_of),
         "violations": _violation_changes(old, new, wave_of),
         "footprint": _footprint_change(ofp, nfp, timeline),
         "footprint_timeline": timeline,

@@ -157,11 +157,12 @@ Section = tuple[str, list[str], list[list[Any]]]
 def _server_sections(servers: dict[str, list[dict[str, Any]]]) -> list[Section]:
     return [
         (
-            "Servers that changed wave",
+            "Servers that moved to another wave (not those that only followed their wave to a new number)",
             ["Server", "Application", "From wave", "To wave", "Move group"],
             [
                 [m["server"], m["application"], _v(m["from"]), _v(m["to"]), _v(m["move_group"])]
                 for m in servers["moved"]
+                if not m.get("renumbered")
             ],
         ),
         (
@@ -200,7 +201,7 @@ def _one_plan_wave(w: dict[str, Any]) -> list[Any]:
 
 def _changed_wave(w: dict[str, Any]) -> list[Any]:
     return [
-        w["wave"],
+        _pair(w.get("was", w["wave"]), w["wave"]),
         _dates(w),
         _pair(*(_kind(k) for k in w["kind"])),
         _pair(*w["servers"]),
@@ -229,6 +230,11 @@ def _wave_sections(waves: dict[str, list[dict[str, Any]]], currency: str) -> lis
             ]
             + ["Risk"],
             [_changed_wave(w) for w in waves["changed"]],
+        ),
+        (
+            "Waves renumbered (the same servers under another number)",
+            ["Was wave", "Now wave"],
+            [[r["from"], r["to"]] for r in waves.get("renumbered", [])],
         ),
         ("Waves added", one_plan, [_one_plan_wave(w) for w in waves["added"]]),
         ("Waves removed", one_plan, [_one_plan_wave(w) for w in waves["removed"]]),
