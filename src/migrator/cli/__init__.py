@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "migrator.cli.azure",
     "migrator.cli.generate",
     "migrator.cli.diff",
+    "migrator.cli.deps",
 )
 
 

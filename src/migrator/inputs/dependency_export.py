@@ -16,11 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from migrator.errors import Finding, InputError
+from migrator.errors import Finding
 from migrator.inputs.base import ReadResult, register
-from migrator.inputs.csvio import encoding_findings, read_csv_text, sniff_dialect
-from migrator.inputs.mapping import find_columns, norm
-from migrator.inputs.units import parse_numbers
+from migrator.inputs.mapping import norm
 
 ALIASES = {
     "slot": ["Timeslot", "Time slot", "Date"],
@@ -42,44 +40,6 @@ ASSUMPTION = (
     "Dependency export: rows repeat per 6-hour slot; "
     "a flow's weight is its connection count, or the number of slots it was seen in."
 )
-
-
-def _check_columns(frame: pd.DataFrame, cols: dict[str, str], path: Path) -> None:
-    for key, label in (("source", "Source server name"), ("port", "Destination port")):
-        if key not in cols:
-            raise InputError("dependency export column missing", file=path, row=1, column=label)
-    if "target" not in cols and "target_ip" not in cols:
-        raise InputError(
-            "dependency export column missing", file=path, row=1, column="Destination server name"
-        )
-    if frame.empty:
-        raise InputError("file has a header but no data rows", file=path, row=2)
-
-
-def _flows(frame: pd.DataFrame, cols: dict[str, str], path: Path) -> tuple[pd.DataFrame, int]:
-    """Rows added up per flow (in the order each flow first appears), and how many rows there were."""
-    rows = pd.DataFrame(index=frame.index)
-    for key in KEYS[:-1]:
-        rows[key] = frame[cols[key]].astype(str).str.strip() if key in cols else ""
-    port = parse_numbers(
-        frame[cols["port"]], file=path, column=cols["port"], expected="a port number", quantity="port"
-    )
-    rows["port"] = port.fillna(-1).astype("int64")
-    if "count" in cols:
-        count = parse_numbers(frame[cols["count"]], file=path, column=cols["count"], quantity="weight")
-        rows["weight"] = count.fillna(1.0)
-    else:
-        rows["weight"] = 1.0
-    rows["_first_row"] = frame.index.to_numpy()  # read_csv_text indexes rows by their row in the file
-    grouped = (
-        rows.groupby(KEYS, sort=True, dropna=False)
-        .agg(weight=("weight", "sum"), slots=("weight", "size"), source_row=("_first_row", "min"))
-        .reset_index()
-    )
-    grouped["port"] = grouped["port"].astype(object).where(grouped["port"] >= 0, "")
-    grouped["protocol"] = "tcp"
-    grouped = grouped.sort_values("source_row", kind="mergesort").reset_index(drop=True)
-    return grouped.drop(columns=["slots"]), len(rows)
 
 
 def _flow_findings(flows: pd.DataFrame, n_rows: int, cols: dict[str, str], path: Path) -> list[Finding]:
@@ -122,19 +82,20 @@ class DependencyExportReader:
         return 0.0
 
     def read(self, path: Path) -> ReadResult:
-        dialect = sniff_dialect(path)
-        frame = read_csv_text(path, dialect)
-        cols = find_columns(frame.columns, ALIASES)
-        _check_columns(frame, cols, path)
-        flows, n_rows = _flows(frame, cols, path)
+        # DuckDB, out of core, with the statement `migrator deps aggregate` runs (migrator.telemetry): rows
+        # added up per flow in the order each flow first appears, bad cells named by row and column.
+        from migrator.telemetry import read_export
+
+        flows, n_rows, src = read_export(path)
+        cols = src.columns
         mapped = {v: k for k, v in cols.items()}
         return ReadResult(
             path=str(path),
             format=self.name,
             dependencies=flows,
             column_map=mapped,
-            unmapped=tuple(c for c in frame.columns if c not in mapped),
-            findings=tuple(encoding_findings(path, dialect) + _flow_findings(flows, n_rows, cols, path)),
+            unmapped=tuple(c for c in src.header if c not in mapped),
+            findings=tuple([*src.findings, *_flow_findings(flows, n_rows, cols, path)]),
             assumptions=(ASSUMPTION,),
         )
 
