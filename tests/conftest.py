@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from migrator.inputs.base import ReadResult
 from migrator.settings import Settings, load_settings
 from migrator.validate import Inventory, validate
+
+# Property tests (Hypothesis): the normal run is derandomised (the same examples every run, nothing stored)
+# and small; HYPOTHESIS_PROFILE=long explores many more random examples (see README, Development).
+hypothesis_settings.register_profile(
+    "default",
+    derandomize=True,
+    max_examples=6,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+hypothesis_settings.register_profile(
+    "long", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "inventories" / "sample"

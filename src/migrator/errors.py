@@ -58,7 +58,8 @@ class InputError(MigratorError):
         text = (", ".join(where) + ": " if where else "") + self.message
         if self.expected:
             text += f" (expected {self.expected})"
-        return text
+        # One line whatever the file held (a header cell of a workbook may contain a line break).
+        return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class ConfigError(InputError):

@@ -88,3 +88,16 @@ def test_csv_cells_round_trip_through_a_csv_writer() -> None:
     buf = io.StringIO()
     csv.writer(buf).writerow([csv_cell(v) for v in ("=1+2", 'say "hi"', "-5", "a,b")])
     assert next(csv.reader(io.StringIO(buf.getvalue()))) == ["'=1+2", 'say "hi"', "-5", "a,b"]
+
+
+def test_bidi_controls_are_shown_as_code_points_in_markdown_and_mermaid() -> None:
+    trojan = "invoice\u202etxt.exe \u2066x\u2069"
+    assert md_text(trojan) == "invoice&lt;U+202E&gt;txt.exe &lt;U+2066&gt;x&lt;U+2069&gt;"
+    assert mermaid_label(trojan) == "invoiceU+202Etxt.exe U+2066xU+2069"
+
+
+def test_mentions_do_not_notify_but_e_mail_addresses_stay() -> None:
+    zwj = "\u200d"
+    assert md_cell("@octocat owns it (@ops-team)") == f"@{zwj}octocat owns it (@{zwj}ops-team)"
+    assert md_text("admin@corp.example") == "admin@corp.example"
+    assert md_text("a @ b") == "a @ b"
