@@ -16,6 +16,7 @@ from migrator.azure.confidence import CONFIDENCE_BANDS, rating, server_confidenc
 from migrator.document import PlanResult
 from migrator.outputs.csv_waves import waves_frame
 from migrator.outputs.markdown import render_markdown
+from migrator.outputs.wave_pages import render_wave_pages
 from migrator.pipeline import plan_inventory
 from tests.conftest import inventory, server, settings
 
@@ -189,10 +190,11 @@ def test_waves_csv_has_the_per_server_columns() -> None:
 
 
 def test_plan_md_shows_the_rating_apart_from_migrators_own_confidence() -> None:
-    md = render_markdown(_plan().document)
+    result = _plan()
+    md = render_markdown(result.document)
     header = next(line for line in md.splitlines() if line.startswith("| Wave | Kind"))
-    assert "| Confidence (planning) | Confidence rating (sizing data) |" in header
-    wave_rows = [line for line in md.splitlines() if line.startswith(("| 1 | ", "| 2 | "))]
+    assert "| Confidence (planning) | Rating (sizing data) |" in header
+    wave_rows = [line for line in md.splitlines() if line.startswith(("| [1](", "| [2]("))]
     assert "| ★★★☆☆ 50% |" in wave_rows[0] and "| ★★★★☆ 75% |" in wave_rows[1]
     # 62.5% is shown as the 63% the stars were read from
     assert "| Confidence rating (sizing data, Azure Migrate's) | ★★★★☆ (4 of 5), 63% of the data points" in md
@@ -200,7 +202,8 @@ def test_plan_md_shows_the_rating_apart_from_migrators_own_confidence() -> None:
         "CPU and memory sized on measured utilisation for 2 of 4 servers, disks on measured IOPS or "
         "throughput for 3 (the others on their allocation and disk size)" in md
     )
-    assert "- **Confidence rating (sizing data)**: ★★★☆☆ (3 of 5), 50% of the data points" in md
+    page = render_wave_pages(result.document, result.servers)["waves/wave-001.md"]  # the wave's own page
+    assert "| Confidence rating (sizing data) | ★★★☆☆ (3 of 5), 50% of the data points" in page
 
 
 def test_as_on_premises_sizing_shows_no_stars() -> None:

@@ -1,4 +1,5 @@
-"""PLAN.md pieces: escaping of inventory text, Mermaid blocks GitHub will render, the burn-down PNG."""
+"""PLAN.md and the wave pages: escaping of inventory text, a size GitHub renders whatever the estate, Mermaid
+blocks within GitHub's limits, a table twin for every diagram, the burn-down PNG."""
 
 from __future__ import annotations
 
@@ -7,24 +8,30 @@ import io
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
+from migrator.document import PlanResult
 from migrator.generate import generate_estate
 from migrator.inputs.base import ReadResult
+from migrator.outputs import md_table, wave_pages
+from migrator.outputs.base import render_plan
 from migrator.outputs.chart import burndown_png_bytes
-from migrator.outputs.escape import csv_cell, md_cell, mermaid_label
+from migrator.outputs.escape import csv_cell, md_cell, md_text, mermaid_label
 from migrator.outputs.json_plan import validate_document
-from migrator.outputs.markdown import render_markdown
+from migrator.outputs.markdown import MAX_WAVE_ROWS, render_markdown
 from migrator.outputs.mermaid import (
     MAX_CHARS,
     MAX_EDGES,
+    MAX_GANTT_BARS,
     FlowEdge,
     FlowNode,
     dependency_flowchart,
     gantt,
-    xychart_burndown,
 )
+from migrator.outputs.wave_pages import render_wave_pages, wave_path
 from migrator.pipeline import plan_inventory
-from migrator.plan_model import PlanDocument, TimelinePoint
 from migrator.settings import load_settings
 from migrator.validate import validate
 from tests.conftest import inventory, server, settings
@@ -64,15 +71,36 @@ def test_inventory_text_is_escaped_in_the_plan_and_waves_csv() -> None:
     inv = inventory([server("web|01", "<img src=x onerror=alert(1)>"), server("=cmd", "=1+2")])
     result = plan_inventory(inv, settings(planning={"protected_waves": 0}))
     md = render_markdown(result.document)
-    assert "<img" not in md and "web\\|01" in md
+    pages = "".join(render_wave_pages(result.document, result.servers).values())
+    assert "<img" not in md + pages and "web\\|01" in pages and "&lt;img src=x" in pages
+    assert pages == "".join(render_wave_pages(result.document).values())  # from the document alone, the same
     from migrator.outputs.csv_waves import WavesCsv
 
     csv_text = WavesCsv().render(result).decode()
     assert "'=cmd" in csv_text and "'=1+2" in csv_text
 
 
+@given(st.lists(st.one_of(st.none(), st.text(), st.integers(), st.floats(allow_nan=False)), max_size=30))
+@hyp_settings(max_examples=300, deadline=None)
+def test_a_column_is_escaped_as_each_cell_would_be(cells: list[object]) -> None:
+    """Escaping a column in one pass gives what escaping each cell gives (whitespace, HTML, Markdown
+    specials, empty and missing cells, even the separator the pass joins with)."""
+    assert md_table.md_column(cells) == [md_text(c) for c in cells]
+
+
+@given(st.lists(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False), max_size=30), st.integers(0, 3))
+@hyp_settings(max_examples=200, deadline=None)
+def test_a_number_column_is_formatted_as_each_number_would_be(values: list[float], digits: int) -> None:
+    expected = [f"{v:,.{digits}f}" for v in values]
+    expected = [e[1:] if e.startswith("-") and e.strip("-0.,") == "" else e for e in expected]  # no "-0"
+    assert md_table.number_column(values, digits) == expected
+
+
+GITHUB_LIMIT = 500_000  # GitHub stops rendering a Markdown file at about 512 KB
+
+
 @pytest.fixture(scope="module")
-def big_plan() -> PlanDocument:
+def big_plan() -> PlanResult:
     estate = generate_estate(10_000, seed=11)
     results = [
         ReadResult(
@@ -81,64 +109,152 @@ def big_plan() -> PlanDocument:
         ReadResult(path="dependencies.csv", format="native", dependencies=estate.dependencies.astype(str)),
         ReadResult(path="hosts.csv", format="native", hosts=estate.hosts.astype(str)),
     ]
-    doc = plan_inventory(
+    result = plan_inventory(
         validate(results),
         load_settings(None, {"capacity": {"max_servers": 60, "max_vcpus": 600}}, environ={}),
-    ).document
-    validate_document(doc)  # a large, generated plan follows the published schema too
-    return doc
+    )
+    validate_document(result.document)  # a large, generated plan follows the published schema too
+    return result
 
 
-def test_every_mermaid_block_within_github_limits_on_10000_servers(big_plan: PlanDocument) -> None:
-    md = render_markdown(big_plan)
-    blocks = re.findall(r"```mermaid\n(.*?)```", md, flags=re.S)
+@pytest.fixture(scope="module")
+def big_files(big_plan: PlanResult) -> dict[str, str]:
+    return {
+        name: data.decode("utf-8") for name, data in render_plan(big_plan).items() if name.endswith(".md")
+    }
+
+
+SECTIONS = (
+    "# Migration plan",
+    "> **Target**:",
+    "> **Conditions**:",
+    "## Summary",
+    "## Conditions not met",
+    "## Schedule",
+    "## Footprint",
+    "## Azure cost",
+    "## Waves",
+    "## Dependencies that cross waves",
+    "## Shared services",
+    "## Assumptions",
+    "## Findings",
+)
+
+
+def test_plan_md_of_10000_servers_is_an_overview_github_renders(
+    big_plan: PlanResult, big_files: dict[str, str]
+) -> None:
+    """PLAN.md stays under GitHub's rendering limit with every section, in the reviewer's order, and every
+    wave page it links to exists and stays under the limit too."""
+    plan = big_files["PLAN.md"]
+    assert len(plan.encode()) < GITHUB_LIMIT
+    positions = [plan.find(f"\n{s}") if not s.startswith("# ") else plan.find(s) for s in SECTIONS]
+    assert -1 not in positions and positions == sorted(positions), dict(zip(SECTIONS, positions, strict=True))
+    links = re.findall(r"\]\((waves/wave-\d+\.md)\)", plan)
+    waves = big_plan.document.waves
+    assert len(waves) > 100 and links == [wave_path(w.number) for w in waves[:MAX_WAVE_ROWS]]
+    pages = {name: text for name, text in big_files.items() if name.startswith("waves/")}
+    assert set(pages) == {wave_path(w.number) for w in waves}
+    assert max(len(text.encode()) for text in pages.values()) < GITHUB_LIMIT
+    # a wave page lists its servers (inside <details>), as many as the wave moves
+    w = max(waves, key=lambda w: w.servers)
+    assert f"<details><summary>{w.servers} servers</summary>" in pages[wave_path(w.number)]
+
+
+def test_every_mermaid_block_within_github_limits_on_10000_servers(big_files: dict[str, str]) -> None:
+    blocks = [b for text in big_files.values() for b in re.findall(r"```mermaid\n(.*?)```", text, flags=re.S)]
     assert len(blocks) > 10
     for block in blocks:
         assert len(block) <= MAX_CHARS
         assert block.count("-->") <= MAX_EDGES
-    assert "and " in md and "more" in md  # caps are announced, not silent
+    flowcharts = [b for b in blocks if b.startswith("flowchart")]
+    assert max(len(set(re.findall(r"\bn\d+\b", b))) for b in flowcharts) <= wave_pages.DIAGRAM_NODES
+    joined = "".join(big_files.values())
+    assert "and " in joined and "more" in joined  # caps are announced, not silent
+
+
+def test_gantt_of_a_large_plan_stays_short_and_says_how(
+    big_files: dict[str, str], big_plan: PlanResult
+) -> None:
+    (block,) = re.findall(r"```mermaid\n(gantt.*?)```", big_files["PLAN.md"], flags=re.S)
+    bars = re.findall(r":(?:crit, )?w\d+, ", block)
+    assert len(bars) <= MAX_GANTT_BARS + 4  # one more per kind, at most, for a kind's last bar
+    assert "todayMarker off" in block and "Legend: red bars: high-risk waves" in big_files["PLAN.md"]
+    assert re.search(r"Waves \d+-\d+ \(\d+ waves, [\d,]+ servers\)", block)
+
+
+def test_every_diagram_has_its_table_twin(big_plan: PlanResult, big_files: dict[str, str]) -> None:
+    """The gantt chart's twin lists every wave, the burn-down's every month, each wave's flowchart every
+    dependency of its move groups."""
+    md = big_files["PLAN.md"]
+    waves = re.search(r"\n(\| Wave \| Kind .*?)\n\n", md, re.S)
+    assert waves and len(waves.group(1).splitlines()) == len(big_plan.document.waves) + 2
+    months = re.search(r"\n(\| Month .*?)\n\n", md, re.S)
+    assert months and len(months.group(1).splitlines()) == len(big_plan.document.footprint.timeline) + 2
+    for name, text in big_files.items():
+        counted = re.findall(r"<summary>Dependencies of this wave's move groups \(([\d,]+)\)</summary>", text)
+        flowcharts = [
+            b for b in re.findall(r"```mermaid\n(.*?)```", text, flags=re.S) if b.startswith("flowchart")
+        ]
+        assert len(counted) == len(flowcharts), name
+        for n, block in zip(counted, flowcharts, strict=True):
+            assert block.count("-->") <= int(n.replace(",", ""))
+
+
+def test_markdown_is_escaped_a_column_at_a_time(
+    big_plan: PlanResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rendering 10,000 servers' Markdown escapes columns, not cells: the calls of the cell escaper grow
+    with the waves, not with the servers (issue 15: 1.7 million calls at 100,000 servers)."""
+    calls = 0
+    real = md_table.md_text
+
+    def counting(text: object) -> str:
+        nonlocal calls
+        calls += 1
+        return real(text)
+
+    from migrator.outputs import escape, markdown
+
+    for module in (md_table, markdown, wave_pages, escape):
+        monkeypatch.setattr(module, "md_text", counting)
+    monkeypatch.setattr(escape, "md_cell", counting)
+    render_markdown(big_plan.document)
+    render_wave_pages(big_plan.document, big_plan.servers)
+    # a few dozen per wave (a column, a header, a title), never one per server's cell (10,000 servers)
+    assert 0 < calls < 40 * len(big_plan.document.waves) + 1_000 < len(big_plan.servers), calls
+
+
+def test_a_change_to_one_wave_changes_that_waves_page_only(big_plan: PlanResult) -> None:
+    doc = big_plan.document
+    before = render_wave_pages(doc, big_plan.servers)
+    w = doc.waves[5]
+    changed = w.model_copy(
+        update={"risk": w.risk.model_copy(update={"reasons": ["reviewed by the architect"]})}
+    )
+    after = render_wave_pages(
+        doc.model_copy(update={"waves": [*doc.waves[:5], changed, *doc.waves[6:]]}), big_plan.servers
+    )
+    assert [p for p in before if before[p] != after[p]] == [wave_path(w.number)]
 
 
 def test_builders_cap_and_announce() -> None:
     start = dt.date(2027, 1, 4)
     waves = [wave(i, "prod", start, 14, 5) for i in range(1, 1001)]
     text = gantt(waves)
-    assert len(text) <= MAX_CHARS + 200 and "and 600 more waves" in text
+    assert len(text) <= MAX_CHARS + 400 and "each bar spans up to 17 consecutive waves" in text
     nodes = [FlowNode(str(i), f"group {i}") for i in range(2000)]
     edges = [FlowEdge(str(i), str((i * 7) % 2000), float(i)) for i in range(2000)]
     diagram, shown = dependency_flowchart(nodes, edges, max_edges=10_000, max_nodes=10_000)
     assert len(shown) <= MAX_EDGES and diagram.count("-->") == len(shown)
     assert shown[0].weight == 1999.0  # the heaviest edges are kept
-    timeline = [
-        TimelinePoint(month=f"{2027 + i // 12}-{i % 12 + 1:02d}", remaining=100 - i * 0.1, reduction=i / 1000)
-        for i in range(600)
-    ]
-    chart = xychart_burndown(timeline, 40, "kW")
-    assert chart.count(",") < 400 and "months shown" in chart
 
 
-def test_every_diagram_has_its_table_twin(big_plan: PlanDocument) -> None:
-    """The gantt chart's twin lists every wave, the burn-down's every month, each wave's flowchart every
-    dependency of its move groups."""
-    md = render_markdown(big_plan)
-    waves = re.search(
-        r"## Waves\n\n```mermaid\n.*?```\n(?:\n_and \d+ more waves.*?\n)?\n(\| Wave .*?)\n\n", md, re.S
-    )
-    assert waves and len(waves.group(1).splitlines()) == len(big_plan.waves) + 2
-    months = re.search(r"\(footprint\.png\)\n\n(\| Month .*?)(?:\n\n|$)", md, re.S)
-    assert months and len(months.group(1).splitlines()) == len(big_plan.footprint.timeline) + 2
-    counted = re.findall(r"<summary>Dependencies of this wave's move groups \((\d+)\)</summary>", md)
-    flowcharts = [b for b in re.findall(r"```mermaid\n(.*?)```", md, flags=re.S) if b.startswith("flowchart")]
-    assert len(counted) == len(flowcharts) > 0
-    for n, block in zip(counted, flowcharts, strict=True):
-        assert block.count("-->") <= int(n)
-
-
-def test_burndown_png_is_a_valid_deterministic_png(big_plan: PlanDocument) -> None:
+def test_burndown_png_is_a_valid_deterministic_png(big_plan: PlanResult) -> None:
     from PIL import Image
 
-    a = burndown_png_bytes(big_plan.footprint)
-    b = burndown_png_bytes(big_plan.footprint)
+    a = burndown_png_bytes(big_plan.document.footprint)
+    b = burndown_png_bytes(big_plan.document.footprint)
     assert a[:8] == b"\x89PNG\r\n\x1a\n" and a == b
     img = Image.open(io.BytesIO(a))
     img.verify()

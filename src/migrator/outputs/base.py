@@ -30,6 +30,9 @@ def writers() -> list[Writer]:
 def render_plan(result: PlanResult) -> dict[str, bytes]:
     """Every plan file by name, rendered in memory."""
     files = {w.filename: w.render(result) for w in writers()}
+    from migrator.outputs.wave_pages import wave_pages
+
+    files.update(wave_pages(result))  # waves/wave-007.md: one page per wave
     from migrator.outputs.chart import burndown_png_bytes  # matplotlib: imported only when a plan is rendered
 
     files["footprint.png"] = burndown_png_bytes(result.document.footprint)
@@ -51,11 +54,13 @@ def write_files(files: Mapping[str, bytes], out_dir: str | Path) -> list[Path]:
     temps: list[tuple[str, Path]] = []
     try:
         for name, data in files.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
+            final = out / name
+            final.parent.mkdir(parents=True, exist_ok=True)  # nested names: waves/wave-007.md
+            fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.chmod(tmp, mode)
-            temps.append((tmp, out / name))
+            temps.append((tmp, final))
         for tmp, final in temps:
             os.replace(tmp, final)
             written.append(final)
