@@ -136,8 +136,8 @@ SECTIONS = (
     "## Waves",
     "## Dependencies that cross waves",
     "## Shared services",
-    "## Assumptions",
     "## Findings",
+    "## Assumptions",
 )
 
 
@@ -150,6 +150,8 @@ def test_plan_md_of_10000_servers_is_an_overview_github_renders(
     assert len(plan.encode()) < GITHUB_LIMIT
     positions = [plan.find(f"\n{s}") if not s.startswith("# ") else plan.find(s) for s in SECTIONS]
     assert -1 not in positions and positions == sorted(positions), dict(zip(SECTIONS, positions, strict=True))
+    headings = re.findall(r"^#+ .*$", plan, flags=re.M)
+    assert len(headings) == len(set(headings)), headings  # each section once
     links = re.findall(r"\]\((waves/wave-\d+\.md)\)", plan)
     waves = big_plan.document.waves
     assert len(waves) > 100 and links == [wave_path(w.number) for w in waves[:MAX_WAVE_ROWS]]

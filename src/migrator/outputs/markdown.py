@@ -621,9 +621,8 @@ SECTIONS: tuple[Section, ...] = (
     _shared_services,
     _external_endpoints,
     _retired_and_retained,
-    _footprint,
-    _assumptions,
     _findings,
+    _assumptions,
 )
 """PLAN.md's sections, in order."""
 
