@@ -321,3 +321,19 @@ def test_blank_lines_and_other_encodings_keep_rows_as_a_spreadsheet_shows_them(t
         pd.testing.assert_frame_equal(flows, reference_flows(p), check_dtype=False)
         assert list(flows["source"]) == ["münchen-01", "web01"] and list(flows["source_row"]) == [2, 5]
         assert list(flows["weight"]) == [2.0, 1.0] and n_rows == 3
+
+
+def test_planning_reads_compressed_and_parquet_exports_too(tmp_path: Path) -> None:
+    from migrator.inputs import read_file
+
+    gz = tmp_path / "deps.csv.gz"
+    gz.write_bytes(gzip.compress(SAMPLE.read_bytes()))
+    parquet = tmp_path / "deps.parquet"
+    pq.write_table(
+        pa.csv.read_csv(SAMPLE, convert_options=pa.csv.ConvertOptions(strings_can_be_null=True)), parquet
+    )
+    expected = read_file(SAMPLE).dependencies
+    for path in (gz, parquet):
+        res = read_file(path)
+        assert res.format == "azure-migrate-dependencies"
+        pd.testing.assert_frame_equal(res.dependencies, expected, check_dtype=False)

@@ -39,6 +39,10 @@ def _header(path: Path) -> list[str]:
 
     if is_workbook(path):
         return [f"sheet:{s}" for s in sheet_names(path)]
+    if path.suffix.lower() in (".gz", ".parquet", ".pq"):  # raw dependency exports, read by DuckDB
+        from migrator.telemetry import file_header
+
+        return list(file_header(path))
     return list(sniff_dialect(path).header)
 
 

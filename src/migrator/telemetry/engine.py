@@ -232,9 +232,8 @@ def file_rows(src: Source, records: np.ndarray, n_records: int) -> np.ndarray:
     plain = records.astype(np.int64) + src.header_line
     if src.kind != "csv" or src.path.suffix.lower() == ".gz":
         return plain
-    if (
-        _line_count(src.scanned) == src.header_line + n_records
-    ):  # streamed: no blank line, no line break in a cell
+    # Counted streaming: as many lines as rows means no blank line and no line break in a cell.
+    if _line_count(src.scanned) == src.header_line + n_records:
         return plain
     from migrator.inputs.csvio import CsvDialect, data_rows
 

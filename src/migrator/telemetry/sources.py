@@ -105,9 +105,9 @@ def _parquet_header(path: Path) -> tuple[str, ...]:
 
 
 def file_header(path: Path) -> tuple[str, ...]:
-    """The column names of a raw dependency file (CSV, CSV.gz or Parquet)."""
+    """The column names of a compressed CSV or a Parquet file."""
     check_exists(path)
-    return source_of(path).header
+    return _parquet_header(path) if is_parquet(path) else _csv_dialect(path)[2]
 
 
 def _export_columns(header: Sequence[str], path: Path) -> dict[str, str]:
