@@ -113,6 +113,8 @@ def test_globs_window_and_noise_filters(tmp_path: Path) -> None:
         (["--exclude-ports", "dns"], "--exclude-ports 'dns': not a port or range"),
         (["--exclude-ports", "70000"], "ports are 0 to 65535"),
         (["--since", "2026-10-05", "--until", "2026-10-01"], "--until must be after --since"),
+        (["--memory-limit", "lots"], "cannot start DuckDB"),
+        (["--temp-dir", "/nonexistent/spill"], "cannot create a temporary folder"),
     ],
 )
 def test_usage_mistakes_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
@@ -133,6 +135,8 @@ def test_bad_rows_and_missing_files_exit_2_naming_file_row_and_column(tmp_path: 
     )
     missing = runner.invoke(app, ["deps", "aggregate", str(tmp_path / "none-*.csv"), "--out", out])
     assert missing.exit_code == 2 and "no file matches this pattern" in missing.output
+    nowhere = runner.invoke(app, ["deps", "aggregate", str(SAMPLE), "--out", str(tmp_path / "no" / "d.csv")])
+    assert nowhere.exit_code == 2 and "the folder to write into does not exist" in nowhere.output
 
 
 def test_help_does_not_import_duckdb() -> None:

@@ -26,6 +26,7 @@ from migrator.telemetry.engine import (
     define_views,
     engine_error,
     file_rows,
+    first_line,
     parquet_errors,
     statement,
     value_errors,
@@ -140,8 +141,12 @@ def aggregate_to_csv(
 ) -> Summary:
     """Aggregate the files into a native dependencies CSV at ``out``, written to a temporary name and renamed
     into place (a failed run leaves the previous file untouched)."""
+    import duckdb
+
     filters = filters or Filters()
     out = Path(out)
+    if not out.parent.is_dir():
+        raise InputError("the folder to write into does not exist", file=out.parent)
     sources = _sources([Path(p) for p in paths], filters)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
@@ -167,8 +172,8 @@ def aggregate_to_csv(
                 f"TO {literal(tmp)} (FORMAT csv, HEADER true)"
             )
         os.replace(tmp, out)
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror or exc}", file=out) from None
+    except (OSError, duckdb.Error) as exc:
+        raise InputError(f"cannot write: {first_line(exc)}", file=out) from None
     finally:
         tmp.unlink(missing_ok=True)
     return Summary(files=len(sources), rows=int(rows), flows=int(flows))

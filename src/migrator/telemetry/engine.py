@@ -62,7 +62,12 @@ def connect(options: EngineOptions, ordered: bool) -> Iterator[tuple[duckdb.Duck
     less memory. Also yields the temporary folder (for UTF-8 copies of files in other encodings)."""
     import duckdb
 
-    spill = Path(tempfile.mkdtemp(prefix="migrator-duckdb-", dir=options.temp_directory))
+    try:
+        spill = Path(tempfile.mkdtemp(prefix="migrator-duckdb-", dir=options.temp_directory))
+    except OSError as exc:
+        raise InputError(
+            f"cannot create a temporary folder: {exc.strerror}", file=options.temp_directory
+        ) from None
     config: dict[str, str | bool | int | float | list[str]] = {
         "memory_limit": options.memory_limit,
         "temp_directory": str(spill),
@@ -235,10 +240,25 @@ def file_rows(src: Source, records: np.ndarray, n_records: int) -> np.ndarray:
     # Counted streaming: as many lines as rows means no blank line and no line break in a cell.
     if _line_count(src.scanned) == src.header_line + n_records:
         return plain
-    from migrator.inputs.csvio import CsvDialect, data_rows
+    return _non_blank_rows(src.scanned.read_bytes(), src.header_line, n_records)[records - 1]
 
-    dialect = CsvDialect(src.encoding, src.delimiter, src.header, src.header_line)
-    return data_rows(src.path, dialect, n_records)[records - 1]
+
+def _non_blank_rows(data: bytes, header_line: int, n: int) -> np.ndarray:
+    """The file row of each of the ``n`` data rows of a UTF-8 file whose blank lines the parser skipped (as
+    ``migrator.inputs.csvio.data_rows`` numbers them); the plain numbering when a cell holds a line break."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(buf == 10)
+    if not data.endswith(b"\n"):
+        ends = np.append(ends, len(buf))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    length = ends - starts
+    last = np.where(length > 0, buf[np.minimum(starts + np.maximum(length - 1, 0), len(buf) - 1)], 0)
+    empty = (length == 0) | ((length == 1) & (last == 13))
+    numbers = np.flatnonzero(~empty) + 1
+    numbers = numbers[numbers > header_line]
+    if len(numbers) != n:
+        return np.arange(n, dtype=np.int64) + header_line + 1
+    return numbers.astype(np.int64)
 
 
 def value_errors(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], filters: Filters) -> None:
