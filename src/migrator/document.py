@@ -583,7 +583,53 @@ def build_footprint(footprint: Footprint) -> pm.Footprint:
             max_achievable=round(footprint.max_achievable, 4),
             minimum_remaining=round(footprint.minimum_remaining, 3),
         ),
+        consolidation=footprint.consolidation,
+        consolidation_moves=build_consolidation_moves(footprint),
+        datacenters=build_datacenters(footprint),
     )
+
+
+def build_consolidation_moves(footprint: Footprint) -> list[pm.ConsolidationMove]:
+    """The retained VMs moved onto the hosts kept for what stays, by date then server."""
+    if footprint.moves is None or not len(footprint.moves):
+        return []
+    return [pm.ConsolidationMove.model_construct(**row) for row in footprint.moves.to_dict("records")]
+
+
+def build_datacenters(footprint: Footprint) -> list[pm.DataCenter]:
+    """One entry per data center: units today and at the target date, the month it empties, what keeps it
+    open, its metric month by month."""
+    return [
+        pm.DataCenter(
+            name=d.name,
+            today=pm.DataCenterUnits.model_validate(d.today),
+            at_target=pm.DataCenterUnits.model_validate(d.at_target),
+            empties_on=d.empties_on,
+            kept_open_by=[pm.KeptOpenBy(application=a, servers=list(names)) for a, names in d.kept_open_by],
+            remaining=[round(v, 3) for v in d.remaining],
+        )
+        for d in footprint.datacenters
+    ]
+
+
+def build_reach(reach: Reach | None) -> dict[str, Any]:
+    """The target's slack and latest start when met, what would meet it when missed (migrator.reach)."""
+    if reach is None:
+        return {}
+    return {
+        "to_meet": [
+            pm.ToMeet(
+                setting=c.setting,
+                value=c.value,
+                settings=c.settings,
+                reached_on=c.reached_on,
+                reason=c.reason,
+            )
+            for c in reach.to_meet
+        ],
+        "slack_months": reach.slack_months,
+        "latest_start": None if reach.latest_start is None else reach.latest_start.isoformat(),
+    }
 
 
 def build_sizing(sizing: dict[str, Any] | None) -> pm.Sizing | None:

@@ -447,6 +447,53 @@ class FootprintUnits(PlanModel):
     hosts: Count
     physical_servers: Count
     clusters: Count
+    datacenters: Count = Field(0, description="Data centers holding any unit (one without a name counts).")
+
+
+class ConsolidationMove(PlanModel):
+    """A retained VM moved onto the hosts kept for what stays (``footprint.consolidation``)."""
+
+    server: str
+    application: str
+    datacenter: str
+    from_host: str
+    from_cluster: str
+    from_rack: str
+    to_cluster: str
+    to_rack: str
+    date: Day = Field(description="First day of the consolidation window the move is done in.")
+
+
+class DataCenterUnits(PlanModel):
+    """A data center's units standing on a day."""
+
+    hosts: Count
+    racks: Count
+    physical_servers: Count
+    kw: float
+    servers: Count
+
+
+class KeptOpenBy(PlanModel):
+    """Retained servers of one application that keep a data center open."""
+
+    application: str
+    servers: list[str]
+
+
+class DataCenter(PlanModel):
+    """A data center's exit: units today and at the target date, the month it empties, what keeps it open."""
+
+    name: str = Field(description="As the inventory names it; empty when the inventory names none.")
+    today: DataCenterUnits
+    at_target: DataCenterUnits = Field(description="What stands at the end of the target date.")
+    empties_on: Month | None = Field(
+        description="The month its last unit is freed; null when something stays."
+    )
+    kept_open_by: list[KeptOpenBy] = Field(description="Retained servers that keep it open, by application.")
+    remaining: list[float] = Field(
+        description="The footprint metric at the end of each month of the timeline."
+    )
 
 
 class Footprint(PlanModel):
@@ -459,6 +506,13 @@ class Footprint(PlanModel):
     notes: list[str]
     timeline: list[TimelinePoint]
     target: FootprintTarget
+    consolidation: Annotated[str, OneOf(("none", "cluster", "datacenter"))] = Field(
+        "none", description="How what stays was consolidated (settings footprint.consolidation)."
+    )
+    consolidation_moves: list[ConsolidationMove] = Field(
+        default_factory=list, description="Retained VMs moved onto the hosts kept, by date then server."
+    )
+    datacenters: list[DataCenter] = Field(default_factory=list, description="One entry per data center.")
 
 
 class Catalog(PlanModel):

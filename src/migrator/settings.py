@@ -75,7 +75,7 @@ class CapacitySettings(_Section):
 class TargetSettings(_Section):
     reduction: float = Field(0.60, gt=0, le=1, description="Share of the footprint to remove.")
     by: dt.date = Field(dt.date(2029, 12, 31), description="Date by which the reduction must be reached.")
-    metric: Literal["auto", "hosts", "racks", "kw", "servers"] = Field(
+    metric: Literal["auto", "hosts", "racks", "kw", "servers", "datacenters"] = Field(
         "auto",
         description=(
             "Footprint metric: auto picks kw when every physical unit has "
@@ -193,9 +193,41 @@ class FootprintSettings(_Section):
     consolidate: bool = Field(
         True,
         description=(
-            "Free hosts when a cluster's remaining VMs fit on fewer hosts at today's consolidation ratio."
+            "Free hosts when a cluster's remaining VMs fit on fewer hosts at today's consolidation ratio "
+            '(false is the same as consolidation = "none").'
         ),
     )
+    consolidation: Literal["none", "cluster", "datacenter"] = Field(
+        "datacenter",
+        description=(
+            "How what stays is consolidated: none (a host is freed when its last VM leaves), cluster (the "
+            "retained VMs of a cluster are moved onto the fewest hosts in the fewest racks, as DRS would), "
+            "datacenter (retained VMs may also move to other clusters of the same data center)."
+        ),
+    )
+    overcommit: float | None = Field(
+        None,
+        gt=0,
+        description=(
+            "vCPUs a physical core may carry when hosts.csv gives a host's cores and memory_gb (memory "
+            "is not overcommitted); unset: a host holds today's density of its cluster (VM load per usable "
+            "host)."
+        ),
+    )
+    consolidation_window_days: int = Field(
+        7,
+        ge=1,
+        le=90,
+        description=(
+            "Length of a consolidation window: it opens the day after the departures that make room and "
+            "is moved past any freeze window it would overlap; its moves are dated on its first day."
+        ),
+    )
+
+    @property
+    def mode(self) -> str:
+        """The consolidation in force (``consolidate = false`` turns it off)."""
+        return self.consolidation if self.consolidate else "none"
 
 
 class Settings(_Section):
