@@ -179,13 +179,11 @@ def read_csv_text(path: Path, dialect: CsvDialect | None = None) -> pd.DataFrame
     dialect = dialect or sniff_dialect(path)
     names = _unique_names(dialect.header, path, dialect.header_line)
     table = _parse(path, dialect, names)
-    table = pa.table(
-        {
-            name: pc.utf8_normalize(pc.utf8_trim_whitespace(table[name]), form="NFC")
-            for name in table.column_names
-        }
-    )
-    rows = data_rows(path, dialect, table.num_rows)
+    table = pa.table({name: _nfc(pc.utf8_trim_whitespace(table[name])) for name in table.column_names})
+    data = _utf8_bytes(path, dialect)
+    rows = data_rows(data, dialect, table.num_rows)
+    if not _has_control(data):  # the usual case: no cell to look at
+        return _frame(table, rows)
     for name in table.column_names:
         bad = pc.match_substring_regex(table[name], CONTROL)
         if pc.any(bad).as_py():
@@ -194,9 +192,41 @@ def read_csv_text(path: Path, dialect: CsvDialect | None = None) -> pd.DataFrame
             raise InputError(
                 control_message(cell), file=path, row=int(rows[i]), column=name, expected=CONTROL_EXPECTED
             )
+    return _frame(table, rows)
+
+
+def _frame(table: pa.Table, rows: np.ndarray) -> pd.DataFrame:
     frame = table.to_pandas()
     frame.index = pd.Index(rows)
     return frame
+
+
+# Control characters in UTF-8 bytes: C0 but tab and line breaks, DEL (one byte each), C1 (\xc2\x80-\xc2\x9f).
+_C0_DEL = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_C1 = re.compile(rb"\xc2[\x80-\x9f]")
+
+
+def _has_control(data: bytes) -> bool:
+    """Whether the file holds a control character anywhere (C-speed byte scans; the regex only on files with
+    the lead byte of a C1 control)."""
+    if len(data.translate(None, _C0_DEL)) != len(data):
+        return True
+    return b"\xc2" in data and _C1.search(data) is not None
+
+
+def _utf8_bytes(path: Path, dialect: CsvDialect) -> bytes:
+    """The file's bytes as UTF-8 (another encoding decoded and re-encoded; a BOM kept, it is no line)."""
+    data = path.read_bytes()
+    if dialect.encoding in ("utf-8", "utf-8-sig"):
+        return data
+    return data.decode(dialect.encoding, errors="replace").encode("utf-8")
+
+
+def _nfc(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Text in Unicode NFC (ASCII columns, the usual case, as they are)."""
+    if pc.all(pc.string_is_ascii(column)).as_py() is not False:
+        return column
+    return pc.utf8_normalize(column, form="NFC")
 
 
 def _parse(path: Path, dialect: CsvDialect, names: list[str]) -> pa.Table:
@@ -238,13 +268,11 @@ def _parse(path: Path, dialect: CsvDialect, names: list[str]) -> pa.Table:
     return table
 
 
-def data_rows(path: Path, dialect: CsvDialect, n: int) -> np.ndarray:
-    """The file row of each of the ``n`` data rows: lines after the header, empty lines (which the parser
-    skips) counted. Vectorised over the file's bytes; the plain numbering when the file has no empty line."""
+def data_rows(data: bytes, dialect: CsvDialect, n: int) -> np.ndarray:
+    """The file row of each of the ``n`` data rows (``data``: the file as UTF-8): lines after the header,
+    empty lines (which the parser skips) counted. Vectorised over the bytes; the plain numbering when the file
+    has no empty line."""
     plain = np.arange(n, dtype=np.int64) + dialect.header_line + 1
-    data = path.read_bytes()
-    if dialect.encoding.startswith("utf-16"):
-        data = data.decode(dialect.encoding, errors="replace").encode("utf-8")
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if lines == dialect.header_line + n:
         return plain

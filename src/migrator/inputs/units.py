@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from migrator.errors import InputError
 
@@ -130,9 +132,11 @@ def parse_numbers(
     """
     rows = _rows(values, row_offset)
     numbers = _to_float(values, decimal_comma)
-    bad = numbers.isna() & ~_is_empty(values)
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
+    unread = numbers.isna().to_numpy().copy()
+    if unread.any():  # empty, or not a number: told apart on those cells only
+        unread[unread] = ~_is_empty(values[unread]).to_numpy()
+    if unread.any():
+        i = int(np.flatnonzero(unread)[0])
         raw = values.iloc[i]
         unit_in = " (a number with a unit in it)" if re.search(r"\d\s*[A-Za-z%]", str(raw)) else ""
         raise InputError(
@@ -167,6 +171,40 @@ def _is_empty(values: pd.Series) -> pd.Series:
 def _to_float(values: pd.Series, decimal_comma: bool) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype(float)
+    text = _as_arrow_text(values) if not decimal_comma else None
+    if text is None:
+        return _to_float_text(values, decimal_comma)
+    # Fast path (Arrow): plain numbers parse at once, empty cells are NaN; only the other cells (1,024,
+    # 1 024, 1,5, n/a) go through the slower cleaning.
+    empty = pc.fill_null(pc.equal(text, ""), True)
+    try:  # a column of plain numbers (the usual case) casts at once
+        parsed = pc.cast(pc.if_else(empty, pa.scalar(None, pa.string()), text), pa.float64())
+        plain = pc.invert(empty)
+    except pa.ArrowInvalid:
+        plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_NUMBER), False)
+        parsed = pc.cast(pc.if_else(plain, text, pa.scalar(None, pa.string())), pa.float64())
+    numbers = pd.Series(parsed.to_numpy(zero_copy_only=False), index=values.index, dtype=float)
+    retry = pc.and_(pc.invert(plain), pc.invert(empty))
+    other = np.asarray(retry.to_numpy(zero_copy_only=False), dtype=bool)
+    if other.any():
+        numbers[other] = _to_float_text(values[other], decimal_comma).to_numpy()
+    return numbers
+
+
+_PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+
+def _as_arrow_text(values: pd.Series) -> pa.Array | None:
+    """A column of text as an Arrow string array (None when it holds anything but text)."""
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+        return None
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+
+
+def _to_float_text(values: pd.Series, decimal_comma: bool) -> pd.Series:
     text = (
         values.astype(object)
         .where(values.notna(), "")
