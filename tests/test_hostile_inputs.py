@@ -271,3 +271,9 @@ def test_a_workbook_header_with_a_line_break_still_gives_one_line(tmp_path: Path
     rows: list[list[object]] = [["Machine Name", "Cores", "Memory\n(in MB)"], ["a", 2, "lots"]]
     path = _workbook(tmp_path / "report.xlsx", {"Discovery_Report": rows})
     assert "row 2, column 'Memory\\n(in MB)': not a number: 'lots'" in _refusal([path])
+
+
+def test_inspect_names_the_format_of_a_file_it_refuses(tmp_path: Path) -> None:
+    report = inspect_file(_file(tmp_path, "import.csv", AZMIG + "a,2,8192,Windows,150,100\n"))
+    assert report.format == "azure-migrate-csv"
+    assert "column 'CPU utilization percentage': out of range: '150'" in str(report.error)

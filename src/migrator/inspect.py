@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from migrator.errors import Finding, InputError, display_path
-from migrator.inputs import read_file
+from migrator.inputs import detect, read_file
 from migrator.validate import (
     in_file_terms,
     stack_tables,
@@ -46,11 +46,19 @@ class FileReport:
     error: InputError | None = None
 
 
+def _format_of(path: str | Path) -> str:
+    """The format detected for a file its reader refused (a bad cell), or 'unknown'."""
+    try:
+        return detect(Path(path)).name
+    except InputError:
+        return "unknown"
+
+
 def inspect_file(path: str | Path, fmt: str | None = None) -> FileReport:
     try:
         res = read_file(path, fmt)
     except InputError as exc:
-        return FileReport(display_path(path), fmt or "unknown", {}, {}, (), (), (), error=exc)
+        return FileReport(display_path(path), fmt or _format_of(path), {}, {}, (), (), (), error=exc)
     tables = {
         t: len(getattr(res, t)) for t in ("servers", "dependencies", "hosts") if getattr(res, t) is not None
     }
