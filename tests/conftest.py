@@ -21,7 +21,7 @@ from migrator.validate import Inventory, validate
 hypothesis_settings.register_profile(
     "default",
     derandomize=True,
-    max_examples=6,
+    max_examples=5,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

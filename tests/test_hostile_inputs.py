@@ -277,3 +277,17 @@ def test_inspect_names_the_format_of_a_file_it_refuses(tmp_path: Path) -> None:
     report = inspect_file(_file(tmp_path, "import.csv", AZMIG + "a,2,8192,Windows,150,100\n"))
     assert report.format == "azure-migrate-csv"
     assert "column 'CPU utilization percentage': out of range: '150'" in str(report.error)
+
+
+def test_a_plan_shows_bidi_controls_and_defuses_mentions_in_every_markdown_file(tmp_path: Path) -> None:
+    _register()
+    text = (
+        "name,cores,memory_gb,storage_gb,application\n@octocat,2,8,100,evil\u202egnp.exe\nweb01,2,8,100,app\n"
+    )
+    path = _file(tmp_path, "servers.csv", text)
+    result = CliRunner().invoke(app, ["plan", str(path), "--out", str(tmp_path / "plan"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    pages = [p.read_text(encoding="utf-8") for p in sorted((tmp_path / "plan").rglob("*.md"))]
+    assert pages and not any("\u202e" in page or "@octocat" in page for page in pages)
+    assert any("evil&lt;U+202E&gt;gnp.exe" in page for page in pages)
+    assert any("@\u200doctocat" in page for page in pages)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -97,14 +98,23 @@ def csv_bytes(draw: st.DrawFn, header: Sequence[str], columns: Sequence[st.Searc
 def planned_or_refused_in_one_line(
     tmp_path: Path, servers: Sequence[Path], deps: Sequence[Path] = (), hosts: Sequence[Path] = ()
 ) -> str:
+    previous = signal.signal(signal.SIGALRM, _hung)
+    signal.alarm(120)  # a hang fails the example instead of stopping the suite
     try:
         result = run_plan(PlanInputs(servers, deps, hosts), SETTINGS)
     except InputError as exc:
         message = str(exc)
         assert message and "\n" not in message and "\r" not in message, message
         return "refused"
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     assert len(result.servers) >= 1
     return "planned"
+
+
+def _hung(signum: int, frame: object) -> None:
+    raise TimeoutError("no plan and no refusal within 120 s")
 
 
 SERVERS_OK = "name,cores,memory_gb,storage_gb,host\nweb01,2,8,100,esx01\ndb01,4,16,200,esx01\n"
