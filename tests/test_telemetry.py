@@ -91,7 +91,9 @@ PORTS = st.sampled_from(["443", "1433", "", " 80 "])
 ROWS = st.lists(st.tuples(NAMES, IPS, PROCS, NAMES, IPS, PROCS, PORTS), min_size=1, max_size=30)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)  # examples: profile
 @given(rows=ROWS)
 def test_any_timeslot_export_gives_what_the_pandas_reader_gave(tmp_path: Path, rows: list[tuple]) -> None:
     p = tmp_path / "deps.csv"
