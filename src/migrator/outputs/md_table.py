@@ -20,6 +20,7 @@ import pandas as pd
 from migrator.outputs.escape import md_text
 
 _SEP = "\x00"
+SMALL = 1_000  # rows up to which a table is joined row by row
 _EDGE = re.compile(" ?\x00 ?")
 _NEGATIVE_ZERO = re.compile("(?:(?<=\x00)|^)-(?=0(?:\\.0*)?(?:\x00|$))")  # -0.00 reads as 0.00
 _THOUSANDS = re.compile(r"(?<=\d)(?=(?:\d{3})+(?!\d))")
@@ -80,6 +81,8 @@ def table_lines(headers: Sequence[str], columns: Sequence[Sequence[str]]) -> lis
     ]
     if not columns or not len(columns[0]):
         return head
+    if len(columns[0]) <= SMALL:  # a few rows: plain joins beat pandas' per-operation overhead
+        return [*head, *("| " + " | ".join(row) + " |" for row in zip(*columns, strict=True))]
     body = pd.Series(["| "] * len(columns[0]), dtype=object)
     for i, col in enumerate(columns):
         body = body + (" | " if i else "") + pd.Series(list(col), dtype=object)
