@@ -339,3 +339,14 @@ def test_planning_reads_compressed_and_parquet_exports_too(tmp_path: Path) -> No
         res = read_file(path)
         assert res.format == "azure-migrate-dependencies"
         pd.testing.assert_frame_equal(res.dependencies, expected, check_dtype=False)
+
+
+@pytest.mark.parametrize(
+    "times",
+    [("10/01/2026 6:00:00 AM", "10/02/2026 12:00:00 AM"), ("01.10.2026 06:00", "02.10.2026 00:00")],
+)
+def test_times_as_exports_write_them_besides_iso(tmp_path: Path, times: tuple[str, str]) -> None:
+    p = tmp_path / "deps.csv"
+    p.write_text(TIMESLOT + f"\n{times[0]},a,,,,b,,,,1\n{times[1]},a,,,,b,,,,2\n")
+    since = pd.Timestamp("2026-10-02").to_pydatetime()
+    assert list(aggregate_frame([p], Filters(since=since))["port"]) == [2]  # 1 October left out

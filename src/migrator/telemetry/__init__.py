@@ -31,7 +31,15 @@ from migrator.telemetry.engine import (
     statement,
     value_errors,
 )
-from migrator.telemetry.sources import CHECK, Source, file_header, literal, source_of, to_utf8
+from migrator.telemetry.sources import (
+    CHECK,
+    Source,
+    file_header,
+    literal,
+    source_of,
+    to_utf8,
+    with_time_format,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -109,6 +117,8 @@ def _aggregate(
     import duckdb
 
     sources = [to_utf8(src, folder) for src in sources]
+    if filters.windowed:
+        sources = [with_time_format(con, src) for src in sources]
     rejects = define_views(con, sources, filters, with_rows)
     try:
         con.execute("CREATE TEMP TABLE flows AS " + statement())

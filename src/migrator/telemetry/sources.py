@@ -16,11 +16,15 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from migrator.errors import Finding, InputError
 from migrator.inputs.base import check_exists
 from migrator.inputs.dependency_export import ALIASES as EXPORT_ALIASES
 from migrator.inputs.mapping import find_columns, norm
+
+if TYPE_CHECKING:
+    import duckdb
 
 TEXT = ("source", "source_ip", "source_process", "target", "target_ip", "target_process")
 NATIVE_ALIASES = {"connections": "weight", "bytes": "weight"}
@@ -46,12 +50,13 @@ class Source:
     header_line: int = 1  # the file row of the header (blank lines above it counted)
     findings: tuple[Finding, ...] = ()
     scan_path: Path | None = None  # the file DuckDB reads when it is not ``path`` (a UTF-8 copy)
+    time_format: str = ""  # a strptime format when the times are not ISO (2026-10-01 06:00)
 
     @property
     def scan_key(self) -> tuple[object, ...]:
         """Files with the same key are read by one scan."""
         cols = tuple(sorted(self.columns.items()))
-        return (self.kind, self.layout, cols, self.delimiter, self.header_line)
+        return (self.kind, self.layout, cols, self.delimiter, self.header_line, self.time_format)
 
     @property
     def scanned(self) -> Path:
@@ -225,9 +230,10 @@ def scan_sql(sources: Sequence[Source], rejects: str, with_time: bool) -> str:
     if first.kind == "parquet":
         return f"read_parquet({files})"
     types = ", ".join(f"{literal(k)}: {literal(v)}" for k, v in _types(first, with_time).items())
+    times = f"timestampformat = {literal(first.time_format)}, " if first.time_format and with_time else ""
     return (
         f"read_csv({files}, header = true, all_varchar = true, delim = {literal(first.delimiter)}, "
-        f"quote = '\"', escape = '\"', skip = {first.header_line - 1}, types = {{{types}}}, "
+        f"quote = '\"', escape = '\"', skip = {first.header_line - 1}, types = {{{types}}}, {times}"
         f"store_rejects = true, rejects_table = {literal(rejects)}, "
         f"rejects_scan = {literal(rejects + '_scan')}, rejects_limit = 1000)"
     )
@@ -270,3 +276,40 @@ def select_sql(sources: Sequence[Source], rejects: str, with_time: bool, with_ro
         f"{line} AS line",
     ]
     return "SELECT " + ", ".join(out) + " FROM " + scan_sql(sources, rejects, with_time)
+
+
+# Times as exports write them besides ISO (which DuckDB reads by itself): month first, as the Azure portal
+# writes them in US English, then day first. The first format that reads every sampled time is used.
+TIME_FORMATS = (
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+)
+
+
+def with_time_format(con: duckdb.DuckDBPyConnection, src: Source) -> Source:
+    """The source with the format of its times when they are not ISO, judged on its first 500 times (a time
+    no format reads is then named with its row by the scan)."""
+    if src.kind != "csv" or "slot" not in src.columns:
+        return src
+    col = ident(src.columns["slot"])
+    scan = (
+        f"read_csv({literal(src.scanned)}, header = true, all_varchar = true, "
+        f"delim = {literal(src.delimiter)}, quote = '\"', escape = '\"', skip = {src.header_line - 1})"
+    )
+    sample = f"(SELECT TRIM({col}) AS t FROM {scan} WHERE {col} IS NOT NULL LIMIT 500)"
+    tests = ["COUNT(TRY_CAST(t AS TIMESTAMP))"]
+    tests += [f"COUNT(try_strptime(t, {literal(f)}))" for f in TIME_FORMATS]
+    row = con.execute(f"SELECT COUNT(*), {', '.join(tests)} FROM {sample}").fetchone()
+    if row is None or not row[0] or row[1] == row[0]:
+        return src
+    fmt = next((f for f, n in zip(TIME_FORMATS, row[2:], strict=True) if n == row[0]), "")
+    return replace(src, time_format=fmt)
