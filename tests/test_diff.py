@@ -21,6 +21,7 @@ from migrator.generate import generate_estate
 from migrator.inputs.base import ReadResult
 from migrator.outputs.diff_markdown import COMMENT_LIMIT, MARKER, diff_markdown
 from migrator.pipeline import PlanInputs, load_inventory
+from migrator.planfile import as_records
 from migrator.schedule import WavePlan
 from migrator.settings import load_settings
 from migrator.validate import validate
@@ -190,7 +191,7 @@ def test_damaged_plans_exit_2_with_one_line(tmp_path: Path) -> None:
         "list.json": "[]",
         "text.json": "not json at all",
         "nowaves.json": json.dumps({"schema_version": "1.0"}),
-        "v2.json": json.dumps({**good, "schema_version": "2.0"}),
+        "v9.json": json.dumps({**good, "schema_version": "9.0"}),
         "wavekeys.json": json.dumps({**good, "waves": [{"number": 1, "start": "2027-01-04"}]}),
         "wavedate.json": json.dumps({**good, "waves": [{**good["waves"][0], "start": "next monday"}]}),
         "servers.json": json.dumps({**good, "servers": {"a": 1}}),
@@ -292,7 +293,7 @@ def _sample_plan(pins: pd.DataFrame, renumber: bool) -> dict[str, Any]:
         if renumber:
             mp.setattr(pipeline, "plan_waves", lambda *a, **k: _renumbered(real(*a, **k), 6, 3))
         result = pipeline.plan_inventory(inventory, settings, pins)
-    return result.document.model_dump(mode="json")
+    return as_records(result.document.model_dump(mode="json"))  # as load_plan gives it
 
 
 def test_a_renumbering_alone_breaks_and_resolves_no_condition() -> None:
@@ -396,7 +397,7 @@ def two_10k_plans() -> tuple[dict[str, Any], dict[str, Any], int]:
                 ReadResult("hosts.csv", "native", hosts=estate.hosts.astype(str)),
             ]
         )
-        return pipeline.plan_inventory(inventory, settings).document.model_dump(mode="json")
+        return as_records(pipeline.plan_inventory(inventory, settings).document.model_dump(mode="json"))
 
     return planned(estate.servers, deps), planned(estate.servers[~drop], kept_deps), len(gone)
 

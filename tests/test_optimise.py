@@ -19,6 +19,7 @@ from migrator import optimise as opt
 from migrator.generate import generate_estate, write_estate
 from migrator.optimise import GroupLinks, OptimisationStats, optimise
 from migrator.pipeline import PlanInputs, load_inventory, plan_inventory
+from migrator.planfile import as_records
 from migrator.settings import Settings, load_settings
 from migrator.waves import WaveAssignment, group_edges
 
@@ -174,7 +175,7 @@ def plan(estate: tuple[Any, pd.DataFrame], optimise_on: bool) -> dict[str, Any]:
         "capacity": {"max_servers": 25, "max_vcpus": 120, "max_storage_gb": 6000},
         "planning": {"optimise": optimise_on},
     }
-    return plan_inventory(inventory, load_settings(None, overrides), pins).document.to_dict()
+    return as_records(plan_inventory(inventory, load_settings(None, overrides), pins).document.to_dict())
 
 
 def test_on_a_generated_estate_no_condition_is_broken_more_and_pins_and_capacity_hold(estate: Any) -> None:

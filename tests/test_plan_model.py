@@ -16,12 +16,13 @@ from migrator.conditions import RULES
 from migrator.outputs.json_plan import dumps, schema, validate_document
 from migrator.pipeline import plan_inventory
 from migrator.plan_model import PlanDocument
+from migrator.planfile import as_records, load_plan
 from tests.conftest import ROOT, inventory, server, settings
 
 SCHEMA_FILE = ROOT / "src" / "migrator" / "schemas" / "plan.schema.json"
-REAL_PLANS = [
-    ROOT / "plans" / "sample" / "plan.json",
-    ROOT / "tests" / "data" / "diff" / "old.json",  # written by migrator plan, sizing off
+REAL_PLANS = [ROOT / "plans" / "sample" / "plan.json"]
+V1_PLANS = [  # written by migrator plan 1.x (tables as lists of records), sizing off
+    ROOT / "tests" / "data" / "diff" / "old.json",
     ROOT / "tests" / "data" / "diff" / "new.json",
 ]
 
@@ -48,13 +49,14 @@ def test_schema_bounds_come_from_the_registries() -> None:
 
     condition = items("violations")["properties"]["condition"]
     assert (condition["minimum"], condition["maximum"]) == (min(RULES), max(RULES))
-    assert top["properties"]["schema_version"]["const"] == pm.SCHEMA_VERSION == "1.0"
-    group = items("move_groups")
-    assert group["properties"]["criticality"]["enum"] == ["low", "medium", "high", "critical"]
-    split = group["properties"]["split"]["anyOf"][0]
+    assert top["properties"]["schema_version"]["const"] == pm.SCHEMA_VERSION == "2.0"
+    group = top["properties"]["move_groups"]  # a table: one array per field
+    assert group["properties"]["criticality"]["items"]["enum"] == ["low", "medium", "high", "critical"]
+    split = group["properties"]["split"]["items"]["anyOf"][0]
     assert "class" in group["required"] and "from" in split["required"]
-    server = items("servers")
+    server = top["properties"]["servers"]
     assert set(pm.SIZING_FIELDS) <= set(server["required"]) and "monthly_cost_1y" not in server["required"]
+    assert server["properties"]["readiness"]["items"]["anyOf"][0]["enum"][0] == "Ready"
 
 
 @pytest.mark.parametrize("path", REAL_PLANS, ids=lambda p: p.name)
@@ -83,14 +85,14 @@ def _sample() -> dict[str, Any]:
     [
         lambda d: d.update(unknown=1),
         lambda d: d["summary"].update(servers_total=1),
-        lambda d: d["servers"][0].update(colour="blue"),
+        lambda d: d["servers"].update(colour=["blue"] * len(d["servers"]["name"])),
         lambda d: d["waves"][0]["risk"].update(weight=1),
-        lambda d: d["move_groups"][0].pop("class"),
+        lambda d: d["move_groups"].pop("class"),
         lambda d: d["violations"][0].update(condition=max(RULES) + 1),
-        lambda d: d["servers"][0].update(readiness="Maybe"),
+        lambda d: d["servers"]["readiness"].__setitem__(0, "Maybe"),
         lambda d: d["waves"][0].update(kind="pilot"),
         lambda d: d["footprint"]["timeline"][0].update(month="2027-2"),
-        lambda d: d.update(schema_version="2.0"),
+        lambda d: d.update(schema_version="1.0"),
     ],
     ids=[
         "unknown key",
@@ -121,7 +123,7 @@ def test_models_are_frozen() -> None:
 
 
 def test_rows_from_columns_equal_constructed_ones() -> None:
-    records = _sample()["servers"][:3]
+    records = as_records(_sample())["servers"][:3]
     columns = {k: [r[k] for r in records] for k in records[0]}
     rows = pm.ServerRecord.from_columns(columns)
     for row, values in zip(rows, records, strict=True):
@@ -134,13 +136,86 @@ def test_rows_from_columns_equal_constructed_ones() -> None:
     assert PlanDocument.model_fields["servers"].is_required() and pm.Row.from_columns({}) == []
 
 
-def test_rows_are_flat() -> None:
-    """Row.plain skips pydantic's serializer: a row may have no alias and no nested model."""
-    for name in pm.ROWS:
-        model = PlanDocument.model_fields[name].annotation.__args__[0]  # type: ignore[union-attr]
-        assert issubclass(model, pm.Row)
-        for field in model.model_fields.values():
-            assert field.alias is None and not isinstance(field.annotation, type(pm.PlanModel))
+def test_tables_are_flat_when_they_say_so() -> None:
+    """A flat table's columns go to plan.json as they are (no serializer); only move groups hold models."""
+    for name in pm.TABLES:
+        table = PlanDocument.model_fields[name].annotation
+        assert issubclass(table, pm.Table)  # type: ignore[arg-type]
+        assert table.FLAT is issubclass(table.RECORD, pm.Row) is (name != "move_groups")  # type: ignore[union-attr]
+        for field in table.RECORD.model_fields.values():  # type: ignore[union-attr]
+            assert not table.FLAT or (
+                field.alias is None and not isinstance(field.annotation, type(pm.PlanModel))
+            )
+
+
+def test_a_table_reads_as_its_records() -> None:
+    """plan.json 2.x keeps columns; in Python a table still iterates, counts and indexes as records."""
+    doc = PlanDocument.model_validate(_sample())
+    records = as_records(_sample())
+    assert len(doc.servers) == len(records["servers"]) == doc.summary.servers
+    assert [s.plain() for s in doc.servers] == records["servers"]
+    assert (
+        doc.servers[0].name == records["servers"][0]["name"]
+        and doc.servers.column("name")[0] == doc.servers[0].name
+    )
+    assert [g.model_dump(by_alias=True) for g in doc.move_groups] == records["move_groups"]
+    assert doc == PlanDocument.model_validate(_sample())  # records built (and kept) do not change equality
+
+
+def test_a_table_refuses_columns_of_different_lengths() -> None:
+    doc = _sample()
+    doc["servers"]["name"].append("one-too-many")
+    with pytest.raises(pydantic.ValidationError, match="columns of different lengths"):
+        PlanDocument.model_validate(doc)
+
+
+def test_plan_json_writes_one_column_a_line() -> None:
+    text = dumps(PlanDocument.model_validate(_sample())).decode()
+    lines = text.splitlines()
+    start = lines.index('  "servers": {')
+    assert lines[start + 1].startswith('    "application": ["') and lines[start + 1].endswith("],")
+    assert len(lines) < 5_000  # 296 servers, 104 move groups: one line per column, not per value
+
+
+def _as_2x(path: Path, folder: Path) -> Path:
+    """The 1.x plan at ``path`` written by 2.x (tables as columns) into ``folder``."""
+    old = json.loads(path.read_text(encoding="utf-8"))
+    new = {**old, "schema_version": pm.SCHEMA_VERSION}
+    for name in pm.TABLES:
+        table = PlanDocument.model_fields[name].annotation
+        rows, fields = old[name], table.model_fields.items()  # type: ignore[union-attr]
+        columns = [
+            f.alias or k for k, f in fields if f.is_required() or any((f.alias or k) in r for r in rows)
+        ]
+        new[name] = {c: [r[c] for r in rows] for c in columns}
+    folder.mkdir()
+    written = folder / "plan.json"
+    written.write_bytes(dumps(PlanDocument.model_validate(new)))
+    return written
+
+
+@pytest.mark.parametrize("path", V1_PLANS, ids=lambda p: p.name)
+def test_a_1x_plan_loads_as_the_same_plan_written_in_2x(path: Path, tmp_path: Path) -> None:
+    """Readers of plans (migrator diff, azure check) go through load_plan: both versions load alike."""
+    written = _as_2x(path, tmp_path / "v2")
+    assert written.stat().st_size < path.stat().st_size
+    assert {**load_plan(written), "schema_version": "1.0"} == load_plan(path)
+
+
+def test_diff_reads_1x_and_2x_plans_alike(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from migrator.cli import _register, app
+
+    _register()
+    old, new = V1_PLANS
+    v2 = [str(_as_2x(p, tmp_path / p.stem)) for p in (old, new)]
+    runner = CliRunner()
+    as_1x = runner.invoke(app, ["diff", str(old), str(new), "--format", "json"])
+    as_2x = runner.invoke(app, ["diff", *v2, "--format", "json"])
+    mixed = runner.invoke(app, ["diff", str(old), v2[1], "--format", "json"])
+    assert as_1x.exit_code == as_2x.exit_code == mixed.exit_code == 0
+    assert as_1x.output == as_2x.output == mixed.output and '"moved"' in as_1x.output
 
 
 def _plan(sizing: bool) -> PlanDocument:
@@ -167,7 +242,7 @@ def test_a_built_plan_validates(sizing: bool) -> None:
     assert PlanDocument.model_validate(data).to_dict() == data  # no value of a wrong type slipped through
     assert PlanDocument.model_validate_json(dumps(doc)) == doc
     validate_document(doc)
-    record = data["servers"][0]
-    assert set(pm.SIZING_FIELDS) <= set(record)
-    assert ("monthly_cost_1y" in record) is sizing and (doc.cost is None) is not sizing
+    columns = data["servers"]
+    assert set(pm.SIZING_FIELDS) <= set(columns) and len(columns["name"]) == 5
+    assert ("monthly_cost_1y" in columns) is sizing and (doc.cost is None) is not sizing
     assert doc.external_endpoints[0].kind == "internet" and doc.summary.servers == 5

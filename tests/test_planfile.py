@@ -43,8 +43,8 @@ def test_a_minor_version_is_accepted(tmp_path: Path) -> None:
         (json.dumps({"schema_version": "1.0"}), "not a plan.json (no schema_version or waves)"),
         (json.dumps({"waves": []}), "not a plan.json (no schema_version or waves)"),
         (
-            json.dumps({**GOOD, "schema_version": "2.0"}),
-            "plan schema_version 2.0 is not supported (expected 1.x)",
+            json.dumps({**GOOD, "schema_version": "3.0"}),
+            "plan schema_version 3.0 is not supported (expected 1.x or 2.x)",
         ),
     ],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from migrator.pipeline import plan_inventory
+from migrator.planfile import as_records
 from tests.conftest import inventory, server, settings
 
 
@@ -15,7 +16,9 @@ def _plan(
     **sections: dict[str, Any],
 ) -> dict[str, Any]:
     sections.setdefault("planning", {"protected_waves": 0})
-    return plan_inventory(inventory(servers, deps, hosts), settings(**sections)).document.to_dict()
+    return as_records(
+        plan_inventory(inventory(servers, deps, hosts), settings(**sections)).document.to_dict()
+    )
 
 
 def _waves(doc: dict[str, Any]) -> dict[str, int | None]:

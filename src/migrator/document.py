@@ -16,7 +16,7 @@ import pandas as pd
 
 from migrator import __version__
 from migrator import plan_model as pm
-from migrator.azure.confidence import CONFIDENCE_COLUMNS, rating
+from migrator.azure.confidence import CONFIDENCE_COLUMNS, Rating, rating, ratings_by
 from migrator.conditions import CRITICAL_CONDITIONS, Violation
 from migrator.dates import freezes_skipped
 from migrator.errors import Finding
@@ -25,7 +25,7 @@ from migrator.graph import DependencyGraph
 from migrator.optimise import OptimisationStats
 from migrator.plan_model import SCHEMA_VERSION, SIZING_FIELDS, PlanDocument
 from migrator.plantable import SHARED_SERVICES_GROUP
-from migrator.risk import Score, wave_confidence, wave_risk
+from migrator.risk import Score, confidence_score, facts_by_wave, risk_score
 from migrator.schema import COMPLEXITY_LEVELS, CRITICALITY_LEVELS, MIGRATING_DISPOSITIONS
 from migrator.settings import Settings
 from migrator.systems import Systems, system_waves
@@ -202,22 +202,35 @@ GROUP_COLUMNS = ("wave", "id", "complexity", "pinned")  # what a wave's entry an
 
 
 def build_waves(parts: DocumentInputs, groups: pd.DataFrame) -> list[pm.Wave]:
-    """One entry per wave that has servers: its size, risk, confidence and (when sizing ran) cost."""
+    """One entry per wave that has servers: its size, risk, confidence and (when sizing ran) cost. Every
+    per-wave figure comes from one group-by over all waves, then one model per wave (thousands of waves at
+    enterprise scale: the time does not grow with waves x servers)."""
     currency = _currency(parts) if _priced(parts) else None
-    columns = WAVE_COLUMNS + ((*PRICE_COLUMNS, "monthly_storage_cost") if currency is not None else ())
-    columns += CONFIDENCE_COLUMNS
-    table = parts.table[[c for c in columns if c in parts.table.columns]]
-    attrs = _risk_attributes(parts)
-    rows_by_wave, attrs_by_wave = _split_by_wave(table), _split_by_wave(attrs)
-    groups_by_wave = _split_by_wave(groups[list(GROUP_COLUMNS)]) if len(groups) else {}
-    no_groups, no_members = groups.iloc[:0], attrs.iloc[:0]
+    table = _placed_rows(parts, currency)
+    if not len(table):
+        return []
+    by_wave = table.groupby("wave", sort=True)
+    sizes = by_wave[["cores", "memory_gb", "storage_gb"]].sum().assign(servers=by_wave.size())
+    placed = groups[groups["wave"].notna()][list(GROUP_COLUMNS)] if len(groups) else groups
+    facts = facts_by_wave(_risk_attributes(parts), placed)
+    ids = _distinct_by_wave(placed, "id") if len(placed) else {}
+    shared = set(table.loc[table["move_group"].eq(SHARED_SERVICES_GROUP), "wave"].astype(int).tolist())
+    lists = {c: _distinct_by_wave(table, c) for c in ("application", "environment")}
+    costs = wave_costs(table, currency) if currency is not None else {}
+    ratings = ratings_by(table, "wave")
     violations = _violations_per_wave(parts.violations)
+    cap = parts.settings.capacity
     waves = []
-    for w, rows in rows_by_wave.items():
-        groups_in = groups_by_wave.get(w, no_groups)
-        members = attrs_by_wave.get(w, no_members)
+    for w, n, cores, memory, storage in zip(
+        sizes.index.astype(int).tolist(),
+        sizes["servers"].tolist(),
+        sizes["cores"].tolist(),
+        sizes["memory_gb"].tolist(),
+        sizes["storage_gb"].tolist(),
+        strict=True,
+    ):
         kind = parts.wave_kind.get(w, "prod")
-        fill = _fill(rows, parts.settings)
+        fill = float(max(n / cap.max_servers, cores / cap.max_vcpus, storage / cap.max_storage_gb))
         start, end = parts.dates[w - 1]
         waves.append(
             pm.Wave(
@@ -226,64 +239,54 @@ def build_waves(parts: DocumentInputs, groups: pd.DataFrame) -> list[pm.Wave]:
                 kind=kind,
                 start=start.isoformat(),
                 end=end.isoformat(),
-                servers=len(rows),
-                vcpus=_num(rows["cores"].sum()),
-                memory_gb=_num(rows["memory_gb"].sum()),
-                storage_gb=_num(rows["storage_gb"].sum()),
-                move_groups=_wave_move_groups(rows, groups_in),
-                applications=sorted({a for a in rows["application"] if a}),
-                environments=sorted({e for e in rows["environment"] if e}),
+                servers=n,
+                vcpus=_num(cores),
+                memory_gb=_num(memory),
+                storage_gb=_num(storage),
+                move_groups=ids.get(w, []) + ([SHARED_SERVICES_GROUP] if w in shared else []),
+                applications=lists["application"].get(w, []),
+                environments=lists["environment"].get(w, []),
                 utilisation=_num(fill),
-                risk=_score(wave_risk(w, kind, members, groups_in, fill, violations.get(w, 0))),
-                confidence=_score(wave_confidence(members)),
-                cost=None if currency is None else wave_cost(rows, currency),
-                confidence_rating=confidence_rating(rows),
+                risk=_score(risk_score(kind, facts[w], fill, violations.get(w, 0))),
+                confidence=_score(confidence_score(facts[w])),
+                cost=costs.get(w),
+                confidence_rating=_rating_model(ratings.get(w)),
             )
         )
     return waves
 
 
+def _placed_rows(parts: DocumentInputs, currency: str | None) -> pd.DataFrame:
+    """The plan table's rows with a wave, in the columns a wave's figures read."""
+    columns = WAVE_COLUMNS + ((*PRICE_COLUMNS, "monthly_storage_cost") if currency is not None else ())
+    columns += CONFIDENCE_COLUMNS
+    table = parts.table[[c for c in columns if c in parts.table.columns]]
+    return table[table["wave"].notna()]
+
+
 def confidence_rating(rows: pd.DataFrame) -> pm.ConfidenceRating | None:
     """Azure Migrate's confidence rating of the rows' sizing data; None when none of them was sized."""
-    r = rating(rows)
+    return _rating_model(rating(rows))
+
+
+def _rating_model(r: Rating | None) -> pm.ConfidenceRating | None:
     return None if r is None else pm.ConfidenceRating.model_validate(dataclasses.asdict(r))
 
 
-def _split_by_wave(frame: pd.DataFrame) -> dict[int, pd.DataFrame]:
-    """Each wave's rows in frame order, by wave number (rows without a wave left out): one take of the whole
-    frame, then a slice per wave, not a take per wave (2,000 waves at enterprise scale)."""
-    positions = _positions_by_wave(frame)
-    if not positions:
-        return {}
-    ordered = frame.iloc[np.concatenate(list(positions.values()))]
-    out, start = {}, 0
-    for w, idx in positions.items():
-        out[w] = ordered.iloc[start : start + len(idx)]
-        start += len(idx)
-    return out
-
-
-def _positions_by_wave(frame: pd.DataFrame) -> dict[int, np.ndarray]:
-    """Row positions of each wave's rows, by wave number (rows without a wave left out)."""
-    indices: dict[Any, Any] = frame.groupby("wave", sort=True).indices
-    return {int(w): np.asarray(indices[w]) for w in sorted(indices)}
-
-
-def _fill(rows: pd.DataFrame, settings: Settings) -> float:
-    """The largest share of a wave's capacity limits its servers use."""
-    cap = settings.capacity
-    return float(
-        max(
-            len(rows) / cap.max_servers,
-            rows["cores"].sum() / cap.max_vcpus,
-            rows["storage_gb"].sum() / cap.max_storage_gb,
-        )
+def _distinct_by_wave(frame: pd.DataFrame, column: str) -> dict[int, list[str]]:
+    """Per wave, the sorted distinct non-empty values of ``column`` (one sort of the whole frame)."""
+    values = pd.DataFrame(
+        {"wave": frame["wave"].astype("int64").to_numpy(), column: frame[column].to_numpy()}
     )
-
-
-def _wave_move_groups(rows: pd.DataFrame, groups_in: pd.DataFrame) -> list[str]:
-    shared = (rows["move_group"] == SHARED_SERVICES_GROUP).any()
-    return sorted(groups_in["id"].tolist()) + ([SHARED_SERVICES_GROUP] if shared else [])
+    values = values[values[column].notna() & values[column].astype(bool)]
+    values = values.drop_duplicates().sort_values(["wave", column], kind="mergesort")
+    wave, text = values["wave"].to_numpy(), values[column].to_numpy(dtype=object)
+    cuts = np.flatnonzero(np.diff(wave)) + 1
+    return {
+        int(part[0]): names.tolist()
+        for part, names in zip(np.split(wave, cuts), np.split(text, cuts), strict=True)
+        if len(part)
+    }
 
 
 def _score(score: Score) -> pm.Score:
@@ -352,6 +355,41 @@ def wave_cost(rows: pd.DataFrame, currency: str) -> pm.Cost:
     )
 
 
+def wave_costs(table: pd.DataFrame, currency: str) -> dict[int, pm.Cost]:
+    """:func:`wave_cost` of every wave of ``table`` (rows with a wave) in one group-by."""
+    moving = table[table["readiness"].ne("Not applicable")]
+    frame = pd.DataFrame({"wave": moving["wave"].astype("int64").to_numpy(), "n": 1})
+    for col in (*COST_COLUMNS, "monthly_storage_cost"):
+        values = pd.to_numeric(moving[col], errors="coerce").to_numpy(dtype=float)
+        frame[col] = np.nan_to_num(values)
+        frame[col + ":known"] = (~np.isnan(values)).astype(np.int64)
+    waves = sorted(set(table["wave"].astype("int64").tolist()))
+    per = frame.groupby("wave", sort=True).sum().reindex(waves, fill_value=0)
+    total = {c: per[c].to_numpy(dtype=float) for c in per.columns if ":" not in c and c != "n"}
+    known = {c: per[c + ":known"].to_numpy(dtype=np.int64) for c in total}
+    n = per["n"].to_numpy(dtype=np.int64)
+
+    def priced(col: str, i: int) -> float | None:
+        return _num(total[col][i]) if known[col][i] > 0 else None
+
+    def all_known(col: str, i: int) -> float | None:
+        return _num(total[col][i]) if n[i] and known[col][i] == n[i] else None
+
+    return {
+        w: pm.Cost(
+            currency=currency,
+            monthly_payg=priced("monthly_cost", i),
+            monthly_ahb=priced("monthly_cost_ahb", i),
+            monthly_1y=all_known("monthly_cost_1y", i),
+            monthly_3y=all_known("monthly_cost_3y", i),
+            monthly_storage=all_known("monthly_storage_cost", i),
+            priced_servers=int(known["monthly_cost"][i]),
+            unpriced_servers=int(n[i] - known["monthly_cost"][i]),
+        )
+        for i, w in enumerate(waves)
+    }
+
+
 # Move groups, splits and the dependencies between move groups
 
 
@@ -365,39 +403,49 @@ def _placed_groups(parts: DocumentInputs) -> pd.DataFrame:
     )
 
 
-def build_move_groups(table: pd.DataFrame, groups: pd.DataFrame) -> list[pm.MoveGroup]:
+def build_move_groups(table: pd.DataFrame, groups: pd.DataFrame) -> pm.MoveGroupTable:
+    """plan.json ``move_groups``, by id, built column-wise (tens of thousands at enterprise scale)."""
     names = table["server"].to_numpy(dtype=object)
     members = {gid: sorted(names[idx].tolist()) for gid, idx in table.groupby("move_group").indices.items()}
-    out = [_move_group(g, members.get(g.id, [])) for g in groups.itertuples(index=False)]
-    return sorted(out, key=lambda m: m.id)
+    g = groups.sort_values("id", kind="mergesort")
+    pin, wave = g["pin"], g["wave"]
+    crit, complexity = np.asarray(CRITICALITY_LEVELS), np.asarray(COMPLEXITY_LEVELS)
+    columns = {
+        "id": g["id"].tolist(),
+        "name": g["name"].tolist(),
+        "wave": [None if pd.isna(w) else int(w) for w in wave.tolist()],
+        "klass": g["klass"].tolist(),
+        "servers": [members.get(i, []) for i in g["id"].tolist()],
+        "servers_count": g["servers_count"].astype(int).tolist(),
+        "applications": [list(a) for a in g["applications"].tolist()],
+        "environments": [list(e) for e in g["environments"].tolist()],
+        "vcpus": _nums(g["cores"]),
+        "memory_gb": _nums(g["memory_gb"]),
+        "storage_gb": _nums(g["storage_gb"]),
+        "criticality": crit[g["crit"].to_numpy(dtype=int)].tolist(),
+        "complexity": complexity[g["complexity"].to_numpy(dtype=int)].tolist(),
+        "complexity_source": g["complexity_source"].tolist(),
+        "pinned_wave": [None if pd.isna(p) else int(p) for p in pin.tolist()],
+        "split": [_split(r) if r.split_from else None for r in g[SPLIT_COLUMNS].itertuples(index=False)],
+    }
+    return pm.MoveGroupTable.from_columns(columns)
 
 
-def _move_group(g: Any, members: list[str]) -> pm.MoveGroup:
-    return pm.MoveGroup(
-        id=g.id,
-        name=g.name,
-        wave=None if pd.isna(g.wave) else int(g.wave),
-        klass=g.klass,
-        servers=sorted(members),
-        servers_count=int(g.servers_count),
-        applications=list(g.applications),
-        environments=list(g.environments),
-        vcpus=_num(g.cores),
-        memory_gb=_num(g.memory_gb),
-        storage_gb=_num(g.storage_gb),
-        criticality=CRITICALITY_LEVELS[int(g.crit)],
-        complexity=COMPLEXITY_LEVELS[int(g.complexity)],
-        complexity_source=g.complexity_source,
-        pinned_wave=None if pd.isna(g.pin) else int(g.pin),
-        split=None
-        if not g.split_from
-        else pm.GroupSplit(
-            from_=g.split_from,
-            part=int(g.split_part),
-            of=int(g.split_of),
-            cut_weight=_num(g.split_cut_weight),
-            cut_edges=int(g.split_cut_edges),
-        ),
+SPLIT_COLUMNS = ["split_from", "split_part", "split_of", "split_cut_weight", "split_cut_edges"]
+
+
+def _nums(values: pd.Series) -> list[float]:
+    """:func:`_num` of each value (Python's rounding, as plan.json has always rounded)."""
+    return [float(round(x, 3)) for x in values.to_numpy(dtype=float).tolist()]
+
+
+def _split(r: Any) -> pm.GroupSplit:
+    return pm.GroupSplit(
+        from_=r.split_from,
+        part=int(r.split_part),
+        of=int(r.split_of),
+        cut_weight=_num(r.split_cut_weight),
+        cut_edges=int(r.split_cut_edges),
     )
 
 
@@ -430,10 +478,10 @@ def build_systems(parts: DocumentInputs) -> list[pm.System]:
     ]
 
 
-def build_move_group_dependencies(gedges: pd.DataFrame, groups: pd.DataFrame) -> list[pm.MoveGroupDependency]:
+def build_move_group_dependencies(gedges: pd.DataFrame, groups: pd.DataFrame) -> pm.MoveGroupDependencyTable:
     """Dependencies between move groups (shared services left out): source group depends on target group."""
     if not len(gedges):
-        return []
+        return _empty(pm.MoveGroupDependencyTable)
     ids = groups["id"].to_numpy()
     frame = pd.DataFrame(
         {
@@ -442,14 +490,19 @@ def build_move_group_dependencies(gedges: pd.DataFrame, groups: pd.DataFrame) ->
             "connections": gedges["weight"].astype(float).round(3),
         }
     ).sort_values(["source", "target"], kind="mergesort")
-    return pm.MoveGroupDependency.from_columns(_plain_columns(frame))
+    return pm.MoveGroupDependencyTable.from_columns(_plain_columns(frame))
+
+
+def _empty(table: type[pm.Table]) -> Any:
+    """A table without records: every required column empty."""
+    return table.from_columns({k: [] for k, f in table.model_fields.items() if f.is_required()})
 
 
 # Servers
 
 
-def build_servers(table: pd.DataFrame, sizing: pd.DataFrame | None) -> list[pm.ServerRecord]:
-    """plan.json ``servers``: built column-wise, then turned into records once (100,000s at enterprise scale).
+def build_servers(table: pd.DataFrame, sizing: pd.DataFrame | None) -> pm.ServerTable:
+    """plan.json ``servers``: built column-wise, kept as columns (100,000s at enterprise scale).
     The sizing fields are null without sizing; the other per-server sizing columns are there only with it."""
     frame = pd.DataFrame(
         {
@@ -474,16 +527,16 @@ def build_servers(table: pd.DataFrame, sizing: pd.DataFrame | None) -> list[pm.S
     extra = list(sizing.columns) if sizing is not None else []
     for col in dict.fromkeys(list(SIZING_FIELDS) + extra):
         frame[col] = table[col] if col in table.columns else None
-    return pm.ServerRecord.from_columns(_plain_columns(frame))
+    return pm.ServerTable.from_columns(_plain_columns(frame))
 
 
 # Dependencies: across waves, to endpoints outside the inventory
 
 
-def build_cross_wave_dependencies(cross: pd.DataFrame) -> list[pm.CrossWaveDependency]:
+def build_cross_wave_dependencies(cross: pd.DataFrame) -> pm.CrossWaveDependencyTable:
     """Server pairs whose dependency crosses waves (temporary) or joins a server that stays (permanent)."""
     if not len(cross):
-        return []
+        return _empty(pm.CrossWaveDependencyTable)
     hybrid_days = cross["hybrid_days"]
     frame = pd.DataFrame(
         {
@@ -497,7 +550,7 @@ def build_cross_wave_dependencies(cross: pd.DataFrame) -> list[pm.CrossWaveDepen
             "kind": cross["kind"],
         }
     )
-    return pm.CrossWaveDependency.from_columns(_plain_columns(frame))
+    return pm.CrossWaveDependencyTable.from_columns(_plain_columns(frame))
 
 
 def build_shared_services(rows: list[dict[str, Any]]) -> list[pm.SharedService]:

@@ -17,11 +17,20 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self, TypeAlias, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    PrivateAttr,
+    create_model,
+    model_validator,
+)
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import CoreSchema, core_schema
 
@@ -30,7 +39,7 @@ from migrator.footprint import UNITS
 from migrator.schema import COMPLEXITY_LEVELS, CRITICALITY_LEVELS, DISPOSITIONS
 from migrator.waves import CLASSES
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 SCHEMA_ID = "https://github.com/migrator/migrator/schemas/plan.schema.json"
 
 WAVE_KINDS = ("foundation", *CLASSES, "shared-services")
@@ -113,6 +122,100 @@ def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
         found = {n: f.default for n, f in cls.model_fields.items() if not f.is_required()}
         _DEFAULTS[cls] = found
     return found
+
+
+class Table(PlanModel):
+    """A list of records written as columns: one array per field, all equally long, position i of every
+    array making record i (plan.json 2.x writes its long lists so, keys once instead of once a record).
+
+    Each table is made from its record model by :func:`table_of`. In Python it still reads as the list of
+    records it holds: iterating, ``len`` and indexing give record models (built once, on first use), so a view
+    that loops over ``doc.servers`` needs no change; :meth:`column` gives a column without building records.
+    """
+
+    RECORD: ClassVar[type[PlanModel]]
+    FLAT: ClassVar[bool] = True  # no column holds models (their values are JSON as they are)
+    _records: list[Any] | None = PrivateAttr(default=None)
+
+    @classmethod
+    def from_columns(cls, columns: dict[str, list[Any]]) -> Self:
+        """A table of the given columns (by field name, plain values of the fields' types), unvalidated: the
+        pipeline made the values. Optional columns not given stay unset (left out of plan.json)."""
+        return cls.model_construct(None, **columns)  # type: ignore[return-value]
+
+    @model_validator(mode="after")
+    def _equally_long(self) -> Self:
+        lengths = {len(v) for v in self.columns().values()}
+        if len(lengths) > 1:
+            raise ValueError(f"columns of different lengths: {sorted(lengths)}")
+        return self
+
+    def columns(self) -> dict[str, list[Any]]:
+        """The columns set, by field name."""
+        return {k: v for k, v in self.__dict__.items() if k in self.model_fields_set and v is not None}
+
+    def plain(self) -> dict[str, list[Any]]:
+        """The columns set, by JSON name, as plain JSON data (the lists themselves when flat)."""
+        if not self.FLAT:
+            return self.model_dump(by_alias=True, exclude_unset=True)
+        aliases = {k: f.alias or k for k, f in type(self).model_fields.items()}
+        return {aliases[k]: v for k, v in self.columns().items()}
+
+    def column(self, name: str) -> list[Any]:
+        """One column (by field name)."""
+        return list(getattr(self, name))
+
+    def records(self) -> list[Any]:
+        """The records, as :attr:`RECORD` models (built on first use, then kept)."""
+        if self._records is None:
+            self._records = _records_of(self.RECORD, self.columns())
+        return self._records
+
+    def __iter__(self) -> Iterator[Any]:  # type: ignore[override]
+        return iter(self.records())
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns().values()), []))
+
+    def __getitem__(self, i: int) -> Any:
+        return self.records()[i]
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.columns() == other.columns()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _records_of(record: type[PlanModel], columns: dict[str, list[Any]]) -> list[Any]:
+    if issubclass(record, Row):
+        return record.from_columns(columns)
+    names = list(columns)
+    return [
+        record.model_construct(**dict(zip(names, v, strict=True)))
+        for v in zip(*columns.values(), strict=True)
+    ]
+
+
+def table_of(record: type[PlanModel], doc: str) -> type[Table]:
+    """The :class:`Table` of ``record``: per field, an array of the field's type (same JSON name, same
+    description); an optional field an optional array."""
+    fields: dict[str, Any] = {}
+    for name, f in record.model_fields.items():
+        item: Any = Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation
+        if f.is_required():
+            fields[name] = (list[item], Field(description=f.description, alias=f.alias))
+        else:
+            fields[name] = (list[item] | None, Field(None, description=f.description, alias=f.alias))
+    table = create_model(record.__name__ + "Table", __base__=Table, __doc__=doc, **fields)
+    table.RECORD = record
+    table.FLAT = not any(_holds_model(f.annotation) for f in record.model_fields.values())
+    return table
+
+
+def _holds_model(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_holds_model(a) for a in get_args(annotation))
 
 
 class Generator(PlanModel):
@@ -569,8 +672,20 @@ class DependencyStats(PlanModel):
     unresolved_rows: Count
 
 
-ROWS = ("servers", "cross_wave_dependencies", "move_group_dependencies")
-"""PlanDocument's lists of :class:`Row` (the long ones)."""
+_TABLE = "One array per field, all equally long: position i of each array is {} i."
+if TYPE_CHECKING:  # mypy sees the base class; at run time each is its own model
+    ServerTable: TypeAlias = Table
+    MoveGroupTable: TypeAlias = Table
+    CrossWaveDependencyTable: TypeAlias = Table
+    MoveGroupDependencyTable: TypeAlias = Table
+else:
+    ServerTable = table_of(ServerRecord, _TABLE.format("server"))
+    MoveGroupTable = table_of(MoveGroup, _TABLE.format("move group"))
+    CrossWaveDependencyTable = table_of(CrossWaveDependency, _TABLE.format("cross-wave dependency"))
+    MoveGroupDependencyTable = table_of(MoveGroupDependency, _TABLE.format("move-group dependency"))
+
+TABLES = ("servers", "move_groups", "cross_wave_dependencies", "move_group_dependencies")
+"""PlanDocument's :class:`Table` sections (the long ones: per server, per move group, per dependency)."""
 
 SETTINGS_SECTIONS = ("calendar", "capacity", "target", "planning", "shared_services", "footprint")
 
@@ -588,13 +703,13 @@ class PlanDocument(PlanModel):
     assumptions: list[str]
     summary: Summary
     waves: list[Wave]
-    move_groups: list[MoveGroup]
-    servers: list[ServerRecord]
-    cross_wave_dependencies: list[CrossWaveDependency]
+    move_groups: MoveGroupTable
+    servers: ServerTable
+    cross_wave_dependencies: CrossWaveDependencyTable
     external_endpoints: list[ExternalEndpoint]
     shared_services: list[SharedService]
     violations: list[Violation]
-    move_group_dependencies: list[MoveGroupDependency]
+    move_group_dependencies: MoveGroupDependencyTable
     splits: list[Split]
     systems: list[System] = Field(
         default_factory=list, description="Coupled systems and the waves they span."
@@ -607,10 +722,10 @@ class PlanDocument(PlanModel):
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data, keys by their JSON name; optional fields never set (a server's sizing columns when
-        sizing did not run) are left out. Rows (servers, dependencies) are dumped by :meth:`Row.plain`."""
-        out = self.model_dump(by_alias=True, exclude_unset=True, exclude=set(ROWS))
-        for name in ROWS:
-            out[name] = [row.plain() for row in getattr(self, name)]
+        sizing did not run) are left out. Tables (servers, move groups, dependencies) as their columns."""
+        out = self.model_dump(by_alias=True, exclude_unset=True, exclude=set(TABLES))
+        for name in TABLES:
+            out[name] = getattr(self, name).plain()
         return out
 
 

@@ -18,6 +18,7 @@ from migrator.outputs.csv_waves import waves_frame
 from migrator.outputs.markdown import render_markdown
 from migrator.outputs.wave_pages import render_wave_pages
 from migrator.pipeline import plan_inventory
+from migrator.planfile import as_records
 from tests.conftest import inventory, server, settings
 
 
@@ -169,7 +170,7 @@ def test_plan_json_rates_each_wave_and_the_plan() -> None:
         "data_available": 0.625,
         "stars": 4,
     }
-    srv = {s["name"]: s for s in doc["servers"]}
+    srv = {s["name"]: s for s in as_records(doc)["servers"]}  # plan.json 2.x: servers are columns
     assert (srv["w2-cpu"]["sized_on_cpu_memory"], srv["w2-cpu"]["sized_on_disks"]) == (
         "partial",
         "performance",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from migrator.cli import _register, app
+from migrator.planfile import as_records
 
 _register()
 runner = CliRunner()
@@ -69,7 +70,7 @@ def test_plan_from_rvtools_workbook_and_dependency_export(tmp_path: Path) -> Non
         ],
     )
     assert result.exit_code == 0, result.output
-    doc = json.loads((out / "plan.json").read_text())
+    doc = as_records(json.loads((out / "plan.json").read_text()))
     waves = {s["name"]: s["wave"] for s in doc["servers"]}
     assert waves["sample-db-01"] < waves["sample-web-01"]  # matched by IP: the database moves first
     assert (
@@ -90,7 +91,7 @@ def test_several_inventories_with_duplicates_are_reported(tmp_path: Path) -> Non
         app, ["plan", str(DATA / "rvtools-small-complete.xlsx"), str(extra), "--out", str(out), "--quiet"]
     )
     assert result.exit_code == 0, result.output
-    doc = json.loads((out / "plan.json").read_text())
+    doc = as_records(json.loads((out / "plan.json").read_text()))
     codes = {f["code"] for f in doc["findings"]}
     assert {"duplicate-server", "duplicate-ip"} & codes
     assert doc["summary"]["servers"] == 4

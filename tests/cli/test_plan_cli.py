@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from migrator.cli import _register, app
 from migrator.outputs.json_plan import validate_document
+from migrator.planfile import as_records
 from tests.conftest import SAMPLE, server, write_csv
 
 _register()
@@ -46,7 +47,7 @@ def test_writes_the_plan_files_and_a_summary(sample_plan: Path) -> None:
 def test_plan_json_follows_its_schema(sample_plan: Path) -> None:
     doc = json.loads((sample_plan / "plan.json").read_text())
     validate_document(doc)
-    assert doc["schema_version"] == "1.0"
+    assert doc["schema_version"] == "2.0"
     assert doc["footprint"]["target"]["reduction"] == 0.6
 
 
@@ -132,10 +133,11 @@ def test_pins_from_an_edited_waves_csv_are_kept(sample_plan: Path, tmp_path: Pat
         _plan(*SAMPLE_ARGS, "--out", str(out), "--pins", str(tmp_path / "waves.csv"), "--quiet").exit_code
         == 0
     )
-    doc = json.loads((out / "plan.json").read_text())
+    doc = as_records(json.loads((out / "plan.json").read_text()))
     assert {s["name"]: s["wave"] for s in doc["servers"]}[target] == 18
     # Everything else keeps its wave too.
-    old = {s["name"]: s["wave"] for s in json.loads((sample_plan / "plan.json").read_text())["servers"]}
+    before = as_records(json.loads((sample_plan / "plan.json").read_text()))
+    old = {s["name"]: s["wave"] for s in before["servers"]}
     new = {s["name"]: s["wave"] for s in doc["servers"]}
     assert sum(old[k] != new[k] for k in old) == 1
 
@@ -162,7 +164,7 @@ def test_pins_survive_formula_escaping(tmp_path: Path) -> None:
         _plan(str(servers), "--out", str(out), "--pins", str(tmp_path / "edited.csv"), "--quiet").exit_code
         == 0
     )
-    doc = json.loads((out / "plan.json").read_text())
+    doc = as_records(json.loads((out / "plan.json").read_text()))
     assert {s["name"]: s["wave"] for s in doc["servers"]}["=calc01"] == 7
 
 

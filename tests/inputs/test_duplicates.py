@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from migrator.cli import _register, app
 from migrator.errors import InputError
 from migrator.inputs import read_file
+from migrator.planfile import as_records
 from migrator.validate import validate
 
 _register()
@@ -166,7 +167,7 @@ def _plan(tmp_path: Path, *extra: str, out: str = "plan") -> dict[str, Any]:
     )
     result = CliRunner().invoke(app, ["plan", str(p), "--out", str(tmp_path / out), "--quiet", *extra])
     assert result.exit_code == 0, result.output
-    return json.loads((tmp_path / out / "plan.json").read_text())
+    return as_records(json.loads((tmp_path / out / "plan.json").read_text()))
 
 
 def test_plan_on_an_export_with_one_name_twice_exits_0_and_reports_it(tmp_path: Path) -> None:

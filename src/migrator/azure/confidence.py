@@ -110,6 +110,40 @@ def rating(rows: pd.DataFrame) -> Rating | None:
     )
 
 
+def ratings_by(rows: pd.DataFrame, key: str) -> dict[int, Rating]:
+    """:func:`rating` of every group of ``rows`` by the integer column ``key`` (rows without one left out),
+    in one group-by instead of one call per wave; groups without a sized server are left out."""
+    if "sized_on_cpu_memory" not in rows.columns or not len(rows):
+        return {}
+    cpu_memory = rows["sized_on_cpu_memory"].to_numpy()
+    sized = ~pd.isna(cpu_memory)
+    frame = pd.DataFrame(
+        {
+            "key": rows[key].to_numpy(),
+            "n": sized.astype(np.int64),
+            "available": np.where(sized, rows["sizing_data_available"].to_numpy(dtype=float), 0.0),
+            "utilisation": (sized & (cpu_memory == "utilisation")).astype(np.int64),
+            "performance": (sized & (rows["sized_on_disks"].to_numpy() == "performance")).astype(np.int64),
+            "rated": sized & ~np.isnan(rows["confidence_stars"].to_numpy(dtype=float, na_value=np.nan)),
+        }
+    )
+    per = frame.groupby("key", sort=True).sum()
+    per = per[per["n"] > 0]
+    available = per["available"].to_numpy() / per["n"].to_numpy()
+    return {
+        int(k): Rating(
+            servers=int(n),
+            sized_on_utilisation=round(float(u / n), 4),
+            disks_on_performance=round(float(p / n), 4),
+            data_available=round(float(a), 4),
+            stars=int(stars(a)) if r else None,
+        )
+        for k, n, u, p, a, r in zip(
+            per.index, per["n"], per["utilisation"], per["performance"], available, per["rated"], strict=True
+        )
+    }
+
+
 def star_text(n: int | None) -> str:
     """Five stars, ``n`` of them filled ("★★★☆☆"); "n/a" without a rating."""
     return "n/a" if n is None else "★" * n + "☆" * (5 - n)

@@ -6,21 +6,45 @@ import json
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from migrator.plan_model import PlanDocument
+import orjson
+
+from migrator.plan_model import TABLES, PlanDocument
 
 if TYPE_CHECKING:
     from migrator.document import PlanResult
 
+OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+
 
 def dumps(document: PlanDocument | dict[str, Any]) -> bytes:
-    """plan.json's bytes: sorted keys, two-space indent, UTF-8, newline at the end (orjson: a 100,000-server
-    plan in well under a second). A :class:`PlanDocument` is written as :meth:`PlanDocument.to_dict` gives
-    it."""
-    import orjson
+    """plan.json's bytes: sorted keys, two-space indent, UTF-8, newline at the end (orjson). A
+    :class:`PlanDocument` is written as :meth:`PlanDocument.to_dict` gives it.
 
+    The tables (``servers``, ``move_groups``, ``cross_wave_dependencies``, ``move_group_dependencies``: see
+    :class:`migrator.plan_model.Table`) are written one column a line, ``"name": [...]`` without indent inside
+    the array: a 100,000-server plan is tens of megabytes instead of the 150 of one indented record per
+    server, and orjson writes each column from its list in one call."""
     data = document.to_dict() if isinstance(document, PlanDocument) else document
-    options = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
-    return orjson.dumps(data, option=options) + b"\n"
+    if not isinstance(data, dict) or not data:
+        return orjson.dumps(data, option=OPTIONS) + b"\n"
+    parts = []
+    for key in sorted(data):
+        value = data[key]
+        if key in TABLES and isinstance(value, dict) and value:
+            body = _columns(value)
+        else:
+            body = orjson.dumps(value, option=OPTIONS).replace(b"\n", b"\n  ")
+        parts.append(b"  " + orjson.dumps(key) + b": " + body)
+    return b"{\n" + b",\n".join(parts) + b"\n}\n"
+
+
+def _columns(table: dict[str, list[Any]]) -> bytes:
+    """A table's columns, one a line, each array on that line."""
+    compact = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+    lines = [
+        b"    " + orjson.dumps(k) + b": " + orjson.dumps(table[k], option=compact) for k in sorted(table)
+    ]
+    return b"{\n" + b",\n".join(lines) + b"\n  }"
 
 
 def schema() -> dict[str, Any]:
