@@ -10,9 +10,12 @@ from typer.testing import CliRunner
 
 from migrator.cli import _register, app
 from migrator.errors import InputError
+from migrator.plan_model import SCHEMA_VERSION
 from migrator.planfile import load_plan, plan_path
+from tests.conftest import SAMPLE
 
 _register()
+# A minimal 1.x plan: only what readers use is checked in 1.x plans (planfile.WHOLE_SCHEMA_FROM).
 GOOD = {"schema_version": "1.0", "waves": [], "servers": []}
 
 
@@ -43,9 +46,26 @@ def test_a_minor_version_is_accepted(tmp_path: Path) -> None:
         (json.dumps({"schema_version": "1.0"}), "not a plan.json (no schema_version or waves)"),
         (json.dumps({"waves": []}), "not a plan.json (no schema_version or waves)"),
         (
-            json.dumps({**GOOD, "schema_version": "3.0"}),
-            "plan schema_version 3.0 is not supported (expected 1.x or 2.x)",
+            json.dumps({**GOOD, "schema_version": "99.0"}),
+            "plan schema_version 99.0 is not supported (expected 1.x",
         ),
+        ("[" * 100_000 + "]" * 100_000, "not a plan.json: nested too deeply"),
+        (
+            json.dumps({**GOOD, "waves": [{"number": "x", "start": "2027-01-04", "end": "2027-01-31"}]}),
+            "plan.json is damaged: waves[0].number: Input should be a valid integer",
+        ),
+        (
+            json.dumps(
+                {**GOOD, "waves": [{"number": 1, "start": "soon", "end": "2027-01-31", "servers": 3}]}
+            ),
+            "plan.json is damaged: waves[0].start: Input should be a valid date",
+        ),
+        (json.dumps({**GOOD, "waves": {}}), "plan.json is damaged: waves: Input should be a valid list"),
+        (
+            json.dumps({**GOOD, "servers": [{"wave": 2}]}),
+            "plan.json is damaged: servers[0].name: Field required",
+        ),
+        (json.dumps({**GOOD, "summary": []}), "plan.json is damaged: summary: Input should be a valid dict"),
     ],
 )
 def test_damaged_plans_raise_one_line_naming_the_file(tmp_path: Path, body: str, message: str) -> None:
@@ -54,6 +74,38 @@ def test_damaged_plans_raise_one_line_naming_the_file(tmp_path: Path, body: str,
         load_plan(path)
     text = str(err.value)
     assert message in text and "damaged.json" in text and "\n" not in text
+
+
+def test_a_folder_named_plan_json_is_not_a_plan(tmp_path: Path) -> None:
+    (tmp_path / "plan" / "plan.json").mkdir(parents=True)
+    with pytest.raises(InputError, match=r"plan/plan.json: not a plan.json: a folder"):
+        load_plan(tmp_path / "plan")
+
+
+@pytest.fixture(scope="module")
+def written_plan(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """A plan of the version migrator writes now (the sample estate)."""
+    out = tmp_path_factory.mktemp("plan")
+    result = CliRunner().invoke(app, ["plan", str(SAMPLE / "servers.csv"), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return dict(json.loads((out / "plan.json").read_text(encoding="utf-8")))
+
+
+@pytest.mark.skipif(SCHEMA_VERSION.startswith("1."), reason="the whole schema is checked from 2.0 on")
+def test_a_plan_of_the_current_version_is_checked_against_its_whole_schema(
+    tmp_path: Path, written_plan: dict[str, object]
+) -> None:
+    """Beyond what readers use: any value off the schema (here the summary's server count) is named."""
+    assert load_plan(_write(tmp_path, json.dumps(written_plan)))["schema_version"] == SCHEMA_VERSION
+    summary = dict(written_plan["summary"])  # type: ignore[call-overload]
+    damaged = {**written_plan, "summary": {**summary, "servers": "many"}}
+    with pytest.raises(InputError) as err:
+        load_plan(_write(tmp_path, json.dumps(damaged), "damaged.json"))
+    assert f"damaged.json: plan.json does not follow its schema {SCHEMA_VERSION}: summary.servers: " in str(
+        err.value
+    )
+    assert "got 'many'" in str(err.value)
+    assert load_plan(tmp_path / "damaged.json", validate=False)["summary"]["servers"] == "many"
 
 
 def test_non_utf8_bytes_are_not_a_plan(tmp_path: Path) -> None:

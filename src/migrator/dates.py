@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from migrator.errors import ConfigError
 from migrator.settings import CalendarSettings, FreezeWindow
+
+LAST_WAVE_DAY = dt.date(2261, 12, 31)  # pandas' timestamps end in April 2262
 
 
 def wave_dates(count: int, calendar: CalendarSettings) -> list[tuple[dt.date, dt.date]]:
@@ -16,10 +19,20 @@ def wave_dates(count: int, calendar: CalendarSettings) -> list[tuple[dt.date, dt
     freezes = sorted(calendar.freeze, key=lambda f: (f.start, f.end))
     out: list[tuple[dt.date, dt.date]] = []
     start = calendar.start
-    for _ in range(count):
-        start = _clear_of_freezes(start, length, freezes)
-        out.append((start, start + length))
-        start = start + cadence
+    try:
+        for _ in range(count):
+            start = _clear_of_freezes(start, length, freezes)
+            out.append((start, start + length))
+            start = start + cadence
+        if out and out[-1][1] > LAST_WAVE_DAY:
+            raise OverflowError
+    except OverflowError:
+        raise ConfigError(
+            f"setting 'calendar': {count} waves from {calendar.start} every {calendar.cadence_weeks} weeks"
+            + (" around the freeze windows" if freezes else "")
+            + f" run past {LAST_WAVE_DAY}, the latest day a plan's calendar holds",
+            expected="an earlier calendar.start or freeze window, or a lower pinned wave",
+        ) from None
     return out
 
 

@@ -11,6 +11,8 @@ from migrator.errors import Finding, InputError, display_path
 from migrator.inputs.csvio import read_csv_text
 from migrator.shared_services import Scope
 
+MAX_WAVE = 10_000  # as the inventory's pinned_wave column (inputs/units.py)
+
 
 def read_pins(path: str | Path) -> pd.DataFrame:
     """Pins from an edited ``waves.csv`` (columns ``server`` and ``wave``): one row per pinned server."""
@@ -27,7 +29,12 @@ def read_pins(path: str | Path) -> pd.DataFrame:
         )
     wave_text = frame[cols["wave"]].astype(str).str.strip()
     wave = pd.to_numeric(wave_text.where(wave_text.ne(""), None), errors="coerce")
-    bad = (wave.isna() & wave_text.ne("")) | (wave < 1) | (wave.notna() & (wave != np.floor(wave)))
+    bad = (
+        (wave.isna() & wave_text.ne(""))
+        | (wave < 1)
+        | (wave > MAX_WAVE)
+        | (wave.notna() & (wave != np.floor(wave)))
+    )
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
@@ -35,13 +42,43 @@ def read_pins(path: str | Path) -> pd.DataFrame:
             file=p,
             row=i + 2,
             column=cols["wave"],
-            expected="a whole number >= 1 or empty",
+            expected=f"a whole number from 1 to {MAX_WAVE:,} or empty",
         )
     # waves.csv defuses spreadsheet formulas with a leading apostrophe ('=cmd); read the name back without it.
     names = frame[name_col].astype(str).str.strip().str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
-    pins = pd.DataFrame({"server": names, "wave": wave.astype("Int64")})
+    pins = pd.DataFrame({"server": names, "wave": wave.astype("Int64"), "row": np.arange(len(frame)) + 2})
     pins = pins[pins["server"].ne("") & pins["wave"].notna()]
-    return pins.drop_duplicates("server", keep="last").reset_index(drop=True)
+    # Every row is kept: apply_pins reports a server pinned twice to different waves, then keeps the last.
+    return pins.drop_duplicates(["server", "wave"], keep="last").reset_index(drop=True)
+
+
+def _twice_pinned(pins: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Finding]]:
+    """One pin per server (names compared without case, the last row wins); a finding for each server
+    pinned to different waves by different rows, naming the rows and the wave kept."""
+    key = pins["server"].str.lower()
+    waves = pins.groupby(key, sort=True)["wave"].nunique()
+    twice = pins[key.isin(waves.index[waves > 1])]
+    findings: list[Finding] = []
+    if len(twice):
+        rows = twice.assign(
+            text=twice["server"].map(repr)
+            + " row "
+            + twice["row"].astype(str)
+            + ": wave "
+            + twice["wave"].astype(str)
+        ).groupby(twice["server"].str.lower(), sort=True)
+        listed = rows["text"].agg("; ".join)
+        kept, name = rows["wave"].last(), rows["server"].last()
+        findings = [
+            Finding(
+                "pin-conflict",
+                f"{name[k]!r} is pinned twice to different waves ({listed[k]}): "
+                f"the last row counts, wave {kept[k]}",
+                file=file,
+            )
+            for k in listed.index
+        ]
+    return pins[~key.duplicated(keep="last")].reset_index(drop=True), findings
 
 
 def _unknown_pins(servers: pd.DataFrame, unknown: pd.Series, file: str) -> list[Finding]:
@@ -84,6 +121,7 @@ def apply_pins(
     findings: list[Finding] = []
     pinned = servers["pinned_wave"].copy()
     if pins is not None:
+        pins, findings = _twice_pinned(pins, display_path(pins_file or ""))
         at = pd.Index(servers["name"].str.lower()).get_indexer(pd.Index(pins["server"].str.lower()))
         findings.extend(_unknown_pins(servers, pins["server"][at < 0], display_path(pins_file or "")))
         pinned.iloc[at[at >= 0]] = pins["wave"].to_numpy()[at >= 0]

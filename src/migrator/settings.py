@@ -26,6 +26,9 @@ from migrator.errors import ConfigError
 from migrator.inputs.config import InputSettings
 
 ENV_PREFIX = "MIGRATOR_"
+# Dates a setting may hold: a plan's calendar stays within what its date arithmetic (and pandas) can hold.
+EARLIEST_DATE = dt.date(1970, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
 
 
 class _Section(BaseModel):
@@ -34,8 +37,10 @@ class _Section(BaseModel):
 
 class FreezeWindow(_Section):
     name: str = Field("freeze", description="What the freeze is for (shown in the plan).")
-    start: dt.date = Field(description="First day of the freeze (inclusive).")
-    end: dt.date = Field(description="Last day of the freeze (inclusive).")
+    start: dt.date = Field(
+        description="First day of the freeze (inclusive).", ge=EARLIEST_DATE, le=LATEST_DATE
+    )
+    end: dt.date = Field(description="Last day of the freeze (inclusive).", ge=EARLIEST_DATE, le=LATEST_DATE)
 
     @model_validator(mode="after")
     def _ordered(self) -> FreezeWindow:
@@ -45,7 +50,9 @@ class FreezeWindow(_Section):
 
 
 class CalendarSettings(_Section):
-    start: dt.date = Field(dt.date(2027, 1, 4), description="First day of the first wave.")
+    start: dt.date = Field(
+        dt.date(2027, 1, 4), ge=EARLIEST_DATE, le=LATEST_DATE, description="First day of the first wave."
+    )
     wave_weeks: int = Field(4, ge=1, le=52, description="Length of a wave, in weeks (cut-over window).")
     cadence_weeks: int = Field(4, ge=1, le=104, description="Weeks from one wave's start to the next one's.")
     freeze: tuple[FreezeWindow, ...] = Field((), description="Windows no wave may overlap (change freezes).")
@@ -74,7 +81,12 @@ class CapacitySettings(_Section):
 
 class TargetSettings(_Section):
     reduction: float = Field(0.60, gt=0, le=1, description="Share of the footprint to remove.")
-    by: dt.date = Field(dt.date(2029, 12, 31), description="Date by which the reduction must be reached.")
+    by: dt.date = Field(
+        dt.date(2029, 12, 31),
+        ge=EARLIEST_DATE,
+        le=LATEST_DATE,
+        description="Date by which the reduction must be reached.",
+    )
     metric: Literal["auto", "hosts", "racks", "kw", "servers", "datacenters"] = Field(
         "auto",
         description=(
@@ -285,6 +297,8 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
 def read_toml(path: Path) -> dict[str, Any]:
     if not path.exists():
         raise ConfigError("config file not found", file=path)
+    if path.is_dir():
+        raise ConfigError("config file is a folder", file=path, expected="a migrator.toml file")
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -292,6 +306,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"not valid TOML: {exc}", file=path) from None
     except UnicodeDecodeError:
         raise ConfigError("not valid TOML: the file is not UTF-8 text", file=path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file: {exc.strerror or exc}", file=path) from None
 
 
 def _describe(error: ValidationError, source: str) -> ConfigError:

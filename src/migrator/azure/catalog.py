@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -85,15 +86,32 @@ def read_catalog_file(path: str | Path) -> Catalog:
     p = Path(path)
     if not p.exists():
         raise InputError("catalog file not found", file=p)
-    raw = p.read_bytes()
+    if p.is_dir():
+        raise InputError(
+            "catalog file is a folder", file=p, expected="a file from 'migrator catalog refresh'"
+        )
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the catalog file: {exc.strerror or exc}", file=p) from None
     try:
         text = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+    except (OSError, EOFError, zlib.error) as exc:  # truncated: EOFError, damaged: zlib.error
+        raise InputError(f"not a catalog file: damaged gzip ({exc})", file=p) from None
+    try:
         doc = json.loads(text)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"not a catalog file: {exc}", file=p) from None
-    if "sizes" not in doc or "region" not in doc:
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"not a catalog file: {_short(exc)}", file=p) from None
+    if not isinstance(doc, dict) or "sizes" not in doc or "region" not in doc:
         raise InputError("not a catalog file (no 'sizes' or 'region')", file=p)
-    return _from_document(doc, p.name)
+    try:
+        return _from_document(doc, p.name)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"not a catalog file: {type(exc).__name__}: {exc}", file=p) from None
+
+
+def _short(exc: BaseException) -> str:
+    return "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
 
 
 @lru_cache(maxsize=8)

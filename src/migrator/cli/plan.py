@@ -51,7 +51,7 @@ TargetByOpt = Annotated[
     dt.datetime | None, typer.Option("--target-by", formats=["%Y-%m-%d"], help="Date to reach it by.")
 ]
 MetricOpt = Annotated[
-    str | None, typer.Option("--metric", help="Footprint metric: auto, hosts, racks, kw, servers.")
+    str | None, typer.Option("--metric", help="Footprint: auto, hosts, racks, kw, datacenters, servers.")
 ]
 FailOnOpt = Annotated[
     list[Gate] | None,
@@ -130,13 +130,27 @@ def plan_command(
 
 
 def _stale_files(files: dict[str, bytes], out: Path) -> list[tuple[str, str]]:
+    """Each plan file in ``out`` that is not what ``files`` holds, and why: missing, differing (a damaged
+    plan.json says where it breaks the schema) or left over from an earlier plan (``waves/wave-019.md``)."""
+    from migrator.outputs.folder import plan_files_in
+
     stale = []
     for name, data in sorted(files.items()):
         path = out / name
         if not path.exists():
             stale.append((name, "missing"))
-        elif path.read_bytes() != data:
-            stale.append((name, _why(name, path.read_bytes(), data)))
+        elif not path.is_file():
+            stale.append((name, "not a file"))
+        else:
+            try:
+                old = path.read_bytes()
+            except OSError as exc:
+                stale.append((name, f"cannot be read: {exc.strerror or exc}"))
+                continue
+            if old != data:
+                stale.append((name, _why(name, old, data)))
+    extra = sorted(set(plan_files_in(out, files)) - files.keys())
+    stale.extend((name, "left over from an earlier plan (this plan has no such file)") for name in extra)
     return stale
 
 
@@ -144,14 +158,7 @@ def _why(name: str, old: bytes, new: bytes) -> str:
     if not name.endswith((".json", ".md", ".csv")):
         return f"binary content differs ({len(old):,} bytes committed, {len(new):,} now)"
     if name.endswith(".json"):
-        import json
-
-        try:
-            a, b = json.loads(old), json.loads(new)
-        except ValueError:
-            return "content differs"
-        keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
-        return "differs in " + ", ".join(keys) if keys else "formatting differs"
+        return _why_json(name, old, new)
     old_lines, new_lines = (
         old.decode("utf-8", "replace").splitlines(),
         new.decode("utf-8", "replace").splitlines(),
@@ -160,6 +167,29 @@ def _why(name: str, old: bytes, new: bytes) -> str:
         if x != y:
             return f"first difference at line {i}"
     return f"{len(old_lines)} lines committed, {len(new_lines)} now"
+
+
+def _why_json(name: str, old: bytes, new: bytes) -> str:
+    """Which top-level keys differ; for a damaged file (not JSON, not an object, off its schema), what is
+    wrong with it."""
+    import json
+
+    from migrator.errors import InputError
+    from migrator.planfile import PLAN_FILE, check_schema
+
+    try:
+        a, b = json.loads(old), json.loads(new)
+    except (ValueError, RecursionError) as exc:
+        return f"damaged: not JSON ({type(exc).__name__})"
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        return "damaged: not a JSON object"
+    if name == PLAN_FILE:
+        try:
+            check_schema(a, name)
+        except InputError as exc:
+            return "damaged: " + exc.message
+    keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    return "differs in " + ", ".join(keys) if keys else "formatting differs"
 
 
 def _overrides(
@@ -217,11 +247,14 @@ def _check_files(files: dict[str, bytes], out: Path, quiet: bool) -> None:
 
 
 def _write(files: dict[str, bytes], out: Path, quiet: bool) -> None:
-    from migrator.outputs import write_files
+    """Replace the plan in ``out`` whole (a fresh folder swapped in, under a lock); exit 2 naming the path
+    when it cannot be written."""
+    from migrator.outputs import write_plan
 
     try:
-        write_files(files, out)
-    except OSError as exc:
-        fail(f"cannot write to {out}: {exc.strerror or exc}")
+        write_plan(files, out)
+    except MigratorError as exc:
+        fail(str(exc))
     if not quiet:
-        err_console().print(f"wrote {', '.join(sorted(files))} to {out}", markup=False)
+        top = sorted({name.split("/", 1)[0] + ("/" if "/" in name else "") for name in files})
+        err_console().print(f"wrote {', '.join(top)} to {out}", markup=False)

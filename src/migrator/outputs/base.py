@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from migrator.outputs.folder import PlanFolderError, _umask, write_plan_folder
+
 if TYPE_CHECKING:
     from migrator.document import PlanResult
 
@@ -39,31 +41,35 @@ def render_plan(result: PlanResult) -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_files(files: Mapping[str, bytes], out_dir: str | Path) -> list[Path]:
-    """Write each file to a temporary name beside it, then rename it into place (mode as the umask says)."""
+    """Write single files (a report, a diff) into ``out_dir``, each to a temporary name beside it, then
+    renamed into place (mode as the umask says). A whole plan is written by :func:`write_plan` instead.
+
+    Raises :class:`~migrator.outputs.folder.PlanFolderError` (an ``InputError``) naming the path that cannot
+    be written: a folder in the way, a missing or read-only place.
+    """
     out = Path(out_dir)
     mode = 0o666 & ~_umask()
-    out.mkdir(parents=True, exist_ok=True)
     written = []
     temps: list[tuple[str, Path]] = []
+    final = out
     try:
+        out.mkdir(parents=True, exist_ok=True)
         for name, data in files.items():
             final = out / name
+            if final.is_dir():
+                raise PlanFolderError("cannot write a file: a folder is in the way", file=final)
             final.parent.mkdir(parents=True, exist_ok=True)  # nested names: waves/wave-007.md
             fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+            temps.append((tmp, final))
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.chmod(tmp, mode)
-            temps.append((tmp, final))
         for tmp, final in temps:
             os.replace(tmp, final)
             written.append(final)
+    except OSError as exc:
+        raise PlanFolderError(f"cannot write: {exc.strerror or exc}", file=final) from None
     finally:
         for tmp, _ in temps:
             if os.path.exists(tmp):
@@ -71,5 +77,7 @@ def write_files(files: Mapping[str, bytes], out_dir: str | Path) -> list[Path]:
     return written
 
 
-def write_plan(result: PlanResult, out_dir: str | Path) -> list[Path]:
-    return write_files(render_plan(result), out_dir)
+def write_plan(files: Mapping[str, bytes] | PlanResult, out_dir: str | Path) -> list[Path]:
+    """Replace the plan in ``out_dir``: whole or not at all, one run at a time (see ``outputs/folder.py``)."""
+    rendered = files if isinstance(files, Mapping) else render_plan(files)
+    return write_plan_folder(rendered, out_dir)
