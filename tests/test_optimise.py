@@ -162,7 +162,8 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, pd.DataFrame]
     write_estate(generate_estate(600, seed=7), folder)
     inputs = PlanInputs([folder / "servers.csv"], [folder / "dependencies.csv"], [folder / "hosts.csv"])
     inventory = load_inventory(inputs, load_settings(None, {}))
-    names = inventory.servers["name"].sort_values(kind="mergesort").to_numpy()
+    movable = inventory.servers[inventory.servers["disposition"].ne("retain")]  # retained: never pinned
+    names = movable["name"].sort_values(kind="mergesort").to_numpy()
     pins = pd.DataFrame(
         {"server": names[::40], "wave": pd.array((np.arange(len(names[::40])) % 6) + 2, dtype="Int64")}
     )

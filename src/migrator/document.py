@@ -25,6 +25,7 @@ from migrator.graph import DependencyGraph
 from migrator.optimise import OptimisationStats
 from migrator.plan_model import SCHEMA_VERSION, SIZING_FIELDS, PlanDocument
 from migrator.plantable import SHARED_SERVICES_GROUP
+from migrator.reach import Reach
 from migrator.risk import Score, confidence_score, facts_by_wave, risk_score
 from migrator.schema import COMPLEXITY_LEVELS, CRITICALITY_LEVELS, MIGRATING_DISPOSITIONS
 from migrator.settings import Settings
@@ -62,6 +63,7 @@ class DocumentInputs:
     optimisation: OptimisationStats | None = None  # the dependency weight crossing waves, before and after
     systems: Systems | None = None  # coupled systems (migrator.systems)
     server_wave: np.ndarray | None = None  # wave per server (float, NaN when it moves in none)
+    reach: Reach | None = None  # what it takes to meet the footprint target (migrator.reach)
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ class PlanResult:
 def build_document(parts: DocumentInputs) -> PlanDocument:
     groups = _placed_groups(parts)
     waves = build_waves(parts, groups)
-    footprint = build_footprint(parts.footprint)
+    footprint = build_footprint(parts.footprint, parts.reach)
     return PlanDocument(
         schema_version=SCHEMA_VERSION,
         generator=pm.Generator(name="migrator", version=__version__),
@@ -615,7 +617,7 @@ def build_inputs(inventory: Inventory) -> list[pm.InputFile]:
 # Footprint and cost
 
 
-def build_footprint(footprint: Footprint) -> pm.Footprint:
+def build_footprint(footprint: Footprint, reach: Reach | None = None) -> pm.Footprint:
     """The footprint projection, rounded as plan.json publishes it."""
     return pm.Footprint(
         metric=footprint.metric,
@@ -635,6 +637,7 @@ def build_footprint(footprint: Footprint) -> pm.Footprint:
             remaining_at_target_date=round(footprint.value_at_target, 3),
             max_achievable=round(footprint.max_achievable, 4),
             minimum_remaining=round(footprint.minimum_remaining, 3),
+            **build_reach(reach),
         ),
         consolidation=footprint.consolidation,
         consolidation_moves=build_consolidation_moves(footprint),

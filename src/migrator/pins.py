@@ -111,6 +111,37 @@ def _unknown_pins(servers: pd.DataFrame, unknown: pd.Series, file: str) -> list[
     return findings
 
 
+def refuse_retained(servers: pd.DataFrame, pins: pd.DataFrame | None, pins_file: str | Path | None) -> None:
+    """A retained server never moves: a pin on one (in the pins file or the inventory's ``pinned_wave``) is
+    refused, naming the row."""
+    retained = servers["disposition"].eq("retain").to_numpy()
+    why = "is retained (disposition retain): it never moves, so it cannot be pinned to a wave"
+    expected = "no wave for a retained server, or another disposition"
+    if pins is not None and len(pins):
+        at = pd.Index(servers["name"].str.lower()).get_indexer(pd.Index(pins["server"].str.lower()))
+        hit = np.flatnonzero((at >= 0) & retained[np.maximum(at, 0)])
+        if len(hit):
+            i = int(hit[0])
+            row = int(pins["row"].to_numpy()[i]) if "row" in pins.columns else None
+            raise InputError(
+                f"server {pins['server'].iat[i]!r} {why}",
+                file=pins_file,
+                row=row,
+                column="wave",
+                expected=expected,
+            )
+    pinned = np.flatnonzero(servers["pinned_wave"].notna().to_numpy() & retained)
+    if len(pinned):
+        i = int(pinned[0])
+        raise InputError(
+            f"server {servers['name'].iat[i]!r} {why}",
+            file=str(servers["_file"].iat[i]) if "_file" in servers.columns else None,
+            row=int(servers["_row"].to_numpy()[i]) if "_row" in servers.columns else None,
+            column="pinned_wave",
+            expected=expected,
+        )
+
+
 def apply_pins(
     servers: pd.DataFrame, pins: pd.DataFrame | None, pins_file: str | Path | None, scope: Scope
 ) -> tuple[pd.Series, list[Finding]]:
@@ -118,6 +149,7 @@ def apply_pins(
 
     A pin into the foundation wave (which holds only shared services) becomes the first migration wave.
     """
+    refuse_retained(servers, pins, pins_file)
     findings: list[Finding] = []
     pinned = servers["pinned_wave"].copy()
     if pins is not None:

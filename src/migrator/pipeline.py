@@ -3,7 +3,8 @@
     read, validate (validate)  ->  graph (graph)  ->  shared services (shared_services, pins)
     ->  move groups (groups)  ->  coupled systems (systems)  ->  waves (schedule, waves, optimise, dates)
     ->  conditions (conditions)  ->  decommission (decommission, crossing)  ->  sizing (azure.sizing)
-    ->  footprint (footprint)  ->  document (plantable, document)
+    ->  footprint (baseline, footprint)  ->  what it takes to meet the target (reach)
+    ->  document (plantable, document)
 
 :func:`run_plan` reads the files and returns a :class:`PlanResult` whose ``document`` is the plan (the
 content of ``plan.json``); every other output is a view of it. Nothing here prints or writes files.
@@ -16,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from migrator.azure.sizing import SizingResult, size_servers
+from migrator.baseline import footprint_servers
 from migrator.conditions import Violation, WaveContext, check_conditions
 from migrator.crossing import Crossing, cross_wave_dependencies
 from migrator.decommission import Decommission, plan_decommission
@@ -37,6 +40,7 @@ from migrator.inputs.derive import derive_fields
 from migrator.optimise import GroupLinks, group_links
 from migrator.pins import apply_pins, read_pins
 from migrator.plantable import server_table
+from migrator.reach import Reach, Stages, what_it_takes
 from migrator.schedule import WavePlan, plan_waves
 from migrator.settings import Settings
 from migrator.shared_services import Scope, plan_scope
@@ -55,6 +59,7 @@ STAGES = (
     "decommission",
     "sizing",
     "footprint",
+    "reach",
     "document",
 )
 
@@ -153,6 +158,7 @@ def plan_inventory(
     stage = _Stages({} if timings is None else timings, progress)
     servers, planning = inventory.servers, settings.planning
     with stage("graph"):
+        fp_servers, host_findings = footprint_servers(inventory, settings.target.metric)
         graph = build_graph(servers, inventory.dependencies, settings.shared_services)
     with stage("shared services"):
         scope = plan_scope(servers, graph, settings.shared_services)
@@ -175,14 +181,21 @@ def plan_inventory(
         sizing = size_servers(servers, settings.sizing) if settings.sizing.enabled else None
     with stage("footprint"):
         footprint, fp_findings = project_plan(
-            servers, inventory.hosts, decommission.leave, waves.dates, settings
+            fp_servers, inventory.hosts, decommission.leave, waves.dates, settings
+        )
+    with stage("reach"):
+        fixed = (graph, scope, pinned, moves, systems, partial(_group_links, servers, instance, klass), links)
+        reach = what_it_takes(
+            Stages(fp_servers, inventory.hosts, *fixed, waves, decommission.leave, footprint), settings
         )
     with stage("document"):
         per_server = sizing.per_server if sizing is not None else None
         table = server_table(servers, klass, moves, waves, decommission.leave, scope, per_server)
         findings = [*inventory.findings, *graph.findings, *pin_findings, *waves.findings]
-        findings += [*decommission.findings, *fp_findings]
-        parts = _Parts(graph, moves, waves, violations, decommission, crossing, sizing, footprint, systems)
+        findings += [*decommission.findings, *host_findings, *fp_findings]
+        parts = _Parts(
+            graph, moves, waves, violations, decommission, crossing, sizing, footprint, systems, reach
+        )
         document = build_document(parts.document_inputs(inventory, settings, table, findings))
     return PlanResult(document=document, servers=table, timings=stage.timings)
 
@@ -200,6 +213,7 @@ class _Parts:
     sizing: SizingResult | None
     footprint: Footprint
     systems: Systems | None = None
+    reach: Reach | None = None
 
     def document_inputs(
         self, inventory: Inventory, settings: Settings, table: pd.DataFrame, findings: list[Finding]
@@ -229,6 +243,7 @@ class _Parts:
             optimisation=waves.optimisation,
             systems=self.systems,
             server_wave=waves.server_wave,
+            reach=self.reach,
         )
 
 

@@ -530,6 +530,22 @@ class TimelinePoint(PlanModel):
     reduction: Share
 
 
+class ToMeet(PlanModel):
+    """One knob changed alone: the smallest change that meets a missed target, found by re-planning."""
+
+    setting: str = Field(
+        description="The knob: capacity.max_servers, calendar.cadence_weeks or calendar.start."
+    )
+    value: int | str | None = Field(
+        description="Its new value (a date for calendar.start); null when no value within bounds meets it."
+    )
+    settings: dict[str, int | float | str] = Field(
+        description="Every setting changed with it (vCPU and storage limits scale with the server limit)."
+    )
+    reached_on: Month | None = Field(description="The month the target is reached with these settings.")
+    reason: str = Field(description="Why no value meets it (empty when one does).")
+
+
 class FootprintTarget(PlanModel):
     """The reduction asked for, and whether and when the plan reaches it."""
 
@@ -542,6 +558,16 @@ class FootprintTarget(PlanModel):
         description="The best reduction any schedule reaches with what is retained."
     )
     minimum_remaining: float
+    to_meet: list[ToMeet] = Field(
+        default_factory=list,
+        description="Missed: for one knob at a time, the smallest change that meets the target.",
+    )
+    slack_months: int | None = Field(
+        None, description="Met: months from the month the target is reached to the target date's month."
+    )
+    latest_start: Day | None = Field(
+        None, description="Met: the latest calendar.start (whole weeks later) that still meets the target."
+    )
 
 
 class FootprintUnits(PlanModel):

@@ -67,6 +67,31 @@ def _verdict(t: FootprintTarget) -> str:
     return verdict + (f", reached in {t.reached_on}" if t.reached_on else "")
 
 
+def _what_it_takes(t: FootprintTarget) -> str:
+    """One sentence: the room a met target leaves, or the changes (one knob at a time) that meet a missed one
+    (plan.json ``footprint.target.to_meet``)."""
+    if t.met:
+        if t.slack_months is None or t.latest_start is None:
+            return ""
+        months = f"{t.slack_months} month{'s' if t.slack_months != 1 else ''}"
+        return f" It is met {months} early: the waves could start as late as {t.latest_start}."
+    found = [_change(c.setting, c.value) for c in t.to_meet if c.value is not None]
+    if not found:
+        return " No change of wave size, cadence or start alone meets it." if t.to_meet else ""
+    listed = found[0] if len(found) == 1 else ", ".join(found[:-1]) + " or " + found[-1]
+    return f" Any one of these meets it: {listed}."
+
+
+def _change(setting: str, value: int | str | None) -> str:
+    if setting == "capacity.max_servers" and isinstance(value, int):
+        return f"{value:,} servers a wave (vCPU and storage limits in proportion)"
+    if setting == "calendar.cadence_weeks":
+        return "a wave every week" if value == 1 else f"a wave every {value} weeks"
+    if setting == "calendar.start":
+        return f"a start on {value}"
+    return f"{setting} = {value}"
+
+
 def _currency(doc: PlanDocument) -> str:
     return doc.sizing.catalog.currency if doc.sizing is not None else "USD"
 
@@ -108,7 +133,8 @@ def _title(doc: PlanDocument) -> list[str]:
         "edit the inputs, not this file -->\n",
         f"> **Target**: reduce the footprint ({fp.unit}) by {t.reduction:.0%} by {t.by} — {_verdict(t)}. "
         f"Projected reduction on {t.by}: {projected:.1%}; "
-        f"the best any schedule can reach with what is retained: {t.max_achievable:.1%}.\n>",
+        f"the best any schedule can reach with what is retained: {t.max_achievable:.1%}."
+        f"{_what_it_takes(t)}\n>",
     ]
     if doc.sizing is not None:
         out.append(
