@@ -4,7 +4,8 @@ One loader for every reader of a written plan (``migrator diff``, ``migrator azu
 a folder without ``plan.json``, a file that is not JSON, not an object, lacks ``schema_version`` or ``waves``,
 or has an unsupported major version raises one :class:`InputError` naming the file; so does a plan of the
 current version that breaks its schema (the first place named: ``waves[3].number: Input should be a valid
-integer``), so a damaged plan is never read as a plan with unknown values.
+integer``), so a damaged plan is never read as a plan with unknown values. A 2.x plan's tables (columns) are
+returned as 1.x's lists of records (:func:`as_records`): readers handle both versions alike.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from migrator.errors import InputError
 
 PLAN_FILE = "plan.json"
-SUPPORTED_MAJOR = "1"
+SUPPORTED_MAJORS = ("1", "2")  # 2.x writes the long lists as tables (columns); read as 1.x's records
 # 1.x plans were written by many versions of migrator under one schema_version ("1.0"), with fields added over
 # time: only what readers use is checked in them. From 2.0 on a plan of the current version must follow its
 # whole schema.
 WHOLE_SCHEMA_FROM = "2"
+TABLES = ("servers", "move_groups", "cross_wave_dependencies", "move_group_dependencies")
 
 
 def plan_path(path: str | Path) -> Path:
@@ -52,15 +54,35 @@ def load_plan(path: str | Path, validate: bool = True) -> dict[str, Any]:
         raise InputError(f"cannot read the plan: {exc.strerror or exc}", file=p) from None
     if not isinstance(doc, dict) or "schema_version" not in doc or "waves" not in doc:
         raise InputError("not a plan.json (no schema_version or waves)", file=p)
-    if str(doc["schema_version"]).split(".")[0] != SUPPORTED_MAJOR:
+    if str(doc["schema_version"]).split(".")[0] not in SUPPORTED_MAJORS:
         raise InputError(
             f"plan schema_version {doc['schema_version']} is not supported",
             file=p,
-            expected=f"{SUPPORTED_MAJOR}.x",
+            expected=" or ".join(f"{m}.x" for m in SUPPORTED_MAJORS),
         )
     if validate:
         check_schema(doc, p)
+    doc = as_records(doc, p)
+    if validate:
         _check(_PlanCore, doc, p, "plan.json is damaged")
+    return doc
+
+
+def as_records(doc: dict[str, Any], file: str | Path = PLAN_FILE) -> dict[str, Any]:
+    """A 2.x plan with its tables (``{"name": [...], "wave": [...]}``) as lists of records (1.x:
+    ``[{"name": ..., "wave": ...}]``, keys sorted), so a reader of plans handles both versions alike; a 1.x
+    plan as it is."""
+    if str(doc.get("schema_version")).split(".")[0] == "1":
+        return doc
+    for name in TABLES:
+        table = doc.get(name)
+        if not isinstance(table, dict):
+            continue
+        keys = sorted(k for k, v in table.items() if v is not None)  # a null column is an absent one
+        columns = [table[k] for k in keys]
+        if not all(isinstance(c, list) for c in columns) or len({len(c) for c in columns}) > 1:
+            raise InputError(f"not a plan.json: {name} is not a table of equally long columns", file=file)
+        doc[name] = [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
     return doc
 
 

@@ -13,6 +13,7 @@ from typer.testing import CliRunner, Result
 
 from migrator.cli import _register, app
 from migrator.plan_model import SCHEMA_VERSION
+from migrator.planfile import as_records
 from tests.conftest import server, write_csv
 
 _register()
@@ -133,7 +134,7 @@ def test_the_same_server_pinned_twice_under_different_case_is_a_warning(
         "the last row counts, wave 5"
     )
     assert f"warning: {expected}" in result.output
-    doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    doc = as_records(json.loads((out / "plan.json").read_text(encoding="utf-8")))
     assert [f["message"] for f in doc["findings"] if f["code"] == "pin-conflict"] == [expected]
     waves_csv = (out / "waves.csv").read_text(encoding="utf-8").splitlines()
     header = waves_csv[0].split(",")
