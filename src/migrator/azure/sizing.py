@@ -47,11 +47,18 @@ class SizingResult:
 
 
 def os_type(os_text: pd.Series) -> pd.Series:
-    win = os_text.str.contains(_WINDOWS, na=False)
-    lin = os_text.str.contains(_LINUX, na=False) & ~win
-    return pd.Series(
-        np.where(win, "windows", np.where(lin, "linux", "unknown")), index=os_text.index, dtype=object
-    )
+    """windows, linux or unknown per server; each distinct text matched once (a few dozen in 100,000 VMs)."""
+    distinct, back = _distinct(os_text)
+    win = distinct.str.contains(_WINDOWS, na=False).to_numpy()
+    lin = distinct.str.contains(_LINUX, na=False).to_numpy() & ~win
+    kind = np.where(win, "windows", np.where(lin, "linux", "unknown"))
+    return pd.Series(kind[back], index=os_text.index, dtype=object)
+
+
+def _distinct(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The distinct values of ``text`` and, per row, the position of its value among them."""
+    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    return pd.Series(np.asarray(uniques, dtype=object)), codes
 
 
 def requirements(servers: pd.DataFrame, settings: SizingSettings) -> pd.DataFrame:
@@ -150,9 +157,11 @@ def disk_tiers(disks: pd.DataFrame, catalog: Catalog, settings: SizingSettings) 
 
 
 def readiness(servers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Readiness of each server's operating system by Azure Migrate's published rules (azure/readiness.py)."""
-    state, reason, _ = os_readiness(servers["os"])
-    return state, reason
+    """Readiness of each server's operating system by Azure Migrate's published rules (azure/readiness.py),
+    the rules run once per distinct operating system text."""
+    distinct, back = _distinct(servers["os"])
+    state, reason, _ = os_readiness(distinct)
+    return state[back], reason[back]
 
 
 def _choose(req: pd.DataFrame, cands: pd.DataFrame, price_col: str) -> tuple[np.ndarray, np.ndarray]:
