@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -35,6 +36,15 @@ class HostTable:
     cap_cores: np.ndarray
     cap_mem: np.ndarray
     reserve: np.ndarray  # HA reserve hosts per cluster code
+
+    @cached_property
+    def means(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean vCPU and memory capacity of a host, per cluster code (the size of a reserve host)."""
+        n = np.maximum(np.bincount(self.cluster), 1)
+        return (
+            np.bincount(self.cluster, weights=self.cap_cores) / n,
+            np.bincount(self.cluster, weights=self.cap_mem) / n,
+        )
 
 
 @dataclass(frozen=True)
@@ -173,7 +183,8 @@ def _prefix(order: np.ndarray, hosts: HostTable, load: tuple[float, float]) -> t
     """The fewest first hosts of ``order`` holding ``load`` once every cluster they touch keeps its HA reserve
     (reserve hosts at the cluster's mean capacity); a cluster contributing no more than its reserve is dropped
     and the hosts after it tried. Returns the order (possibly rearranged) and the count kept."""
-    n = _covering(order, hosts, load)
+    means = hosts.means
+    n = _covering(order, hosts, load, means)
     if n is None:
         return None
     for _ in range(3):
@@ -184,32 +195,26 @@ def _prefix(order: np.ndarray, hosts: HostTable, load: tuple[float, float]) -> t
             return order, n
         drop = np.isin(hosts.cluster[order], useless) & (np.arange(len(order)) < n)
         trial = np.concatenate([order[~drop], order[drop]])
-        m = _covering(trial, hosts, load)
+        m = _covering(trial, hosts, load, means)
         if m is None or m > n:
             return order, n
         order, n = trial, m
     return order, n
 
 
-def _covering(order: np.ndarray, hosts: HostTable, load: tuple[float, float]) -> int | None:
+def _covering(
+    order: np.ndarray, hosts: HostTable, load: tuple[float, float], means: tuple[np.ndarray, np.ndarray]
+) -> int | None:
     cl = hosts.cluster[order]
     first = np.zeros(len(order), dtype=bool)
     _, first_pos = np.unique(cl, return_index=True)
     first[first_pos] = True
-    mean_c, mean_m = _cluster_means(hosts)
+    mean_c, mean_m = means
     res = hosts.reserve[cl] * first
     eff_c = np.cumsum(hosts.cap_cores[order]) - np.cumsum(res * mean_c[cl])
     eff_m = np.cumsum(hosts.cap_mem[order]) - np.cumsum(res * mean_m[cl])
     ok = np.flatnonzero((eff_c >= load[0] - EPS) & (eff_m >= load[1] - EPS))
     return int(ok[0]) + 1 if len(ok) else None
-
-
-def _cluster_means(hosts: HostTable) -> tuple[np.ndarray, np.ndarray]:
-    n = np.maximum(np.bincount(hosts.cluster), 1)
-    return (
-        np.bincount(hosts.cluster, weights=hosts.cap_cores) / n,
-        np.bincount(hosts.cluster, weights=hosts.cap_mem) / n,
-    )
 
 
 def _assign(

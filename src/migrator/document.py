@@ -28,7 +28,7 @@ from migrator.plantable import SHARED_SERVICES_GROUP
 from migrator.reach import Reach
 from migrator.risk import Score, confidence_score, facts_by_wave, risk_score
 from migrator.schema import COMPLEXITY_LEVELS, CRITICALITY_LEVELS, MIGRATING_DISPOSITIONS
-from migrator.settings import Settings
+from migrator.settings import FootprintSettings, Settings
 from migrator.systems import Systems, system_waves
 from migrator.validate import Inventory
 from migrator.waves import WaveAssignment
@@ -649,7 +649,11 @@ def build_consolidation_moves(footprint: Footprint) -> list[pm.ConsolidationMove
     """The retained VMs moved onto the hosts kept for what stays, by date then server."""
     if footprint.moves is None or not len(footprint.moves):
         return []
-    return [pm.ConsolidationMove.model_construct(**row) for row in footprint.moves.to_dict("records")]
+    cols = [str(c) for c in footprint.moves.columns]
+    return [
+        pm.ConsolidationMove.model_construct(**dict(zip(cols, values, strict=True)))
+        for values in footprint.moves.itertuples(index=False, name=None)
+    ]
 
 
 def build_datacenters(footprint: Footprint) -> list[pm.DataCenter]:
@@ -724,6 +728,27 @@ def build_assumptions(parts: DocumentInputs) -> list[str]:
     )
 
 
+def _consolidation_assumption(fp: FootprintSettings) -> str:
+    """How what stays is consolidated, in one sentence."""
+    if fp.mode == "none":
+        return (
+            "Consolidation is off: a host is freed when its last VM leaves, retained VMs stay on their hosts."
+        )
+    scope = "their data center (across its clusters)" if fp.mode == "datacenter" else "their cluster"
+    capacity = (
+        f"hosts.csv cores x {fp.overcommit:g} vCPU and memory_gb (today's density where hosts.csv has none)"
+        if fp.overcommit is not None
+        else "today's density of its cluster"
+    )
+    return (
+        f"Retained VMs are moved onto the fewest hosts in the fewest racks of {scope}; a host holds "
+        f"{capacity}, and a cluster keeps {fp.ha_reserve_hosts} spare host(s) while it runs any VM. Moves "
+        f"are done in a {fp.consolidation_window_days}-day consolidation window after the waves that make "
+        "room, moved past freeze windows; other hosts are freed when their last VM leaves or, in the window "
+        "after, when their cluster's remaining VMs fit on fewer hosts."
+    )
+
+
 def _assumptions(
     settings: Settings, first_wave: int, dates: list[tuple[dt.date, dt.date]], footprint: Footprint
 ) -> list[str]:
@@ -745,12 +770,8 @@ def _assumptions(
         + ", ".join(sorted(set(plan.nonprod_environments)))
         + " are dev/test; every other environment, and an empty one, is production.",
         "Retired servers are decommissioned without migration once the last migrating server that uses them "
-        "(or shares their application) has moved; retained servers never move and keep their hosts.",
-        "A cluster keeps today's consolidation ratio plus "
-        f"{settings.footprint.ha_reserve_hosts} spare host(s): it frees a host when its remaining VMs fit on "
-        "fewer hosts"
-        + ("" if settings.footprint.consolidate else " (consolidation disabled: only empty hosts are freed)")
-        + "; a standalone host is freed when its last VM leaves.",
+        "(or shares their application) has moved; retained servers never move to Azure.",
+        _consolidation_assumption(settings.footprint),
         "Servers leave the data center at the end of their wave (cut-over done).",
     ]
     if first_wave == 2:

@@ -107,7 +107,11 @@ class _Layout:
 
 
 def generate_estate(
-    servers: int, seed: int = 42, deps_per_server: float = 10.0, coupled_systems: bool = False
+    servers: int,
+    seed: int = 42,
+    deps_per_server: float = 10.0,
+    coupled_systems: bool = False,
+    sites: Sites | None = None,
 ) -> Estate:
     """An estate of ``servers`` servers. With ``coupled_systems``, applications are grouped 2 to 5 at a time
     into systems whose applications talk to each other about as much as they talk inside themselves (the
@@ -119,7 +123,7 @@ def generate_estate(
     work, physical = _workload_servers(rng, layout)
     frame = pd.concat([work, _shared_service_servers()], ignore_index=True)
     physical = np.concatenate([physical, np.array([h == "bkp01" for h, _ in SHARED_SERVICES])])
-    hosts = _place(rng, frame, physical)
+    hosts = _place(rng, frame, physical, sites or Sites(), seed)
     coupled = np.random.default_rng([seed, 1]) if coupled_systems else None
     deps = _dependencies(rng, frame, layout, deps_per_server, coupled)
     return Estate(servers=frame[SERVER_COLUMNS], dependencies=deps, hosts=hosts)
@@ -232,7 +236,19 @@ def _shared_service_servers() -> pd.DataFrame:
     )
 
 
-def _place(rng: np.random.Generator, frame: pd.DataFrame, physical: np.ndarray) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Sites:
+    """Where the estate runs: ``datacenters`` data centers (clusters dealt out to them in blocks), and, with
+    ``spread``, VMs placed on hosts in a seeded random order instead of application by application, so
+    retained VMs sit in every rack (as in real estates). The default is the estate generated before."""
+
+    datacenters: int = 1
+    spread: bool = False
+
+
+def _place(
+    rng: np.random.Generator, frame: pd.DataFrame, physical: np.ndarray, sites: Sites, seed: int
+) -> pd.DataFrame:
     """Clusters of 16 hosts (prod and non-prod apart), about 40 vCPUs of VMs per host; physical servers in
     their own racks. Adds the placement columns (and power, IP, empty optional columns) to ``frame``."""
     m = len(frame)
@@ -242,13 +258,18 @@ def _place(rng: np.random.Generator, frame: pd.DataFrame, physical: np.ndarray) 
     n_hosts = 0
     for mask in (vm & is_prod, vm & ~is_prod):
         idx = np.flatnonzero(mask)
+        if sites.spread:
+            idx = np.random.default_rng([seed, 2]).permutation(idx)
         load = np.cumsum(frame["cores"].to_numpy()[idx])
         h = (load // 40).astype(np.int64)
         host[idx] = n_hosts + h
         n_hosts += int(h.max()) + 1 if len(h) else 0
     hosts = pd.DataFrame({"host": [f"esx{i:05d}" for i in range(n_hosts)]})
     hosts["cluster"] = [f"cl{i // 16:04d}" for i in range(n_hosts)]
-    hosts["datacenter"] = "dc1"
+    n_clusters = (n_hosts + 15) // 16
+    hosts["datacenter"] = [
+        f"dc{(i // 16) * sites.datacenters // max(n_clusters, 1) + 1}" for i in range(n_hosts)
+    ]
     hosts["rack"] = [f"r{i // 8:04d}" for i in range(n_hosts)]
     hosts["cores"] = 48
     hosts["memory_gb"] = 768
@@ -256,7 +277,7 @@ def _place(rng: np.random.Generator, frame: pd.DataFrame, physical: np.ndarray) 
     host_names = hosts["host"].to_numpy()
     frame["host"] = np.where(host >= 0, host_names[np.maximum(host, 0)], "")
     frame["cluster"] = np.where(host >= 0, hosts["cluster"].to_numpy()[np.maximum(host, 0)], "")
-    frame["datacenter"] = "dc1"
+    frame["datacenter"] = np.where(host >= 0, hosts["datacenter"].to_numpy()[np.maximum(host, 0)], "dc1")
     frame["rack"] = ""
     frame.loc[physical, "rack"] = [f"p{i // 10:04d}" for i in range(int(physical.sum()))]
     frame["power_w"] = np.where(physical, rng.integers(350, 900, m), np.nan)

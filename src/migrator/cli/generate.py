@@ -29,14 +29,29 @@ def generate_command(
             "they talk inside themselves.",
         ),
     ] = False,
+    datacenters: Annotated[
+        int, typer.Option("--datacenters", min=1, help="Data centers the clusters are dealt out to.")
+    ] = 1,
+    spread: Annotated[
+        bool,
+        typer.Option(
+            "--spread",
+            help="Place VMs on hosts in a random order, so retained VMs sit in every rack (default: "
+            "application by application).",
+        ),
+    ] = False,
 ) -> None:
     """Generate a seeded, realistic estate: applications, tiers, environments, clusters, hubs, heavy-tailed
     dependencies."""
-    from migrator.generate import generate_estate, write_estate
+    from migrator.generate import Sites, generate_estate, write_estate
 
     try:
         estate = generate_estate(
-            servers, seed=seed, deps_per_server=deps_per_server, coupled_systems=coupled_systems
+            servers,
+            seed=seed,
+            deps_per_server=deps_per_server,
+            coupled_systems=coupled_systems,
+            sites=Sites(datacenters, spread),
         )
     except ValueError as exc:
         fail(str(exc))

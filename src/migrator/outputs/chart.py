@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from migrator.plan_model import Footprint
 
@@ -31,6 +32,7 @@ def burndown_png_bytes(footprint: Footprint) -> bytes:
         xs = list(range(len(months)))
         ax.step(xs, remaining, where="post", color="#1f6feb", linewidth=2, label=f"remaining ({unit})")
         ax.fill_between(xs, remaining, step="post", color="#1f6feb", alpha=0.12)
+        _datacenter_lines(ax, footprint, xs)
         ax.axhline(
             target_level,
             color="#d1242f",
@@ -61,6 +63,23 @@ def burndown_png_bytes(footprint: Footprint) -> bytes:
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
     return buf.getvalue()
+
+
+MAX_DATACENTER_LINES = 8
+DATACENTER_COLOURS = ("#8250df", "#bf8700", "#1a7f37", "#cf222e", "#0969da", "#6e7781", "#e16f24", "#116329")
+
+
+def _datacenter_lines(ax: Any, footprint: Footprint, xs: list[int]) -> None:
+    """One thin step line per data center (its share of the metric), when there are two or more: the
+    largest today first, at most :data:`MAX_DATACENTER_LINES`."""
+    sites = [d for d in footprint.datacenters if len(d.remaining) == len(xs)]
+    if len(sites) < 2:
+        return
+    sites = sorted(sites, key=lambda d: (-(d.remaining[0] if d.remaining else 0.0), d.name))
+    for colour, site in zip(DATACENTER_COLOURS, sites[:MAX_DATACENTER_LINES], strict=False):
+        label = site.name or "(no data center named)"
+        label += f" (empties {site.empties_on})" if site.empties_on else ""
+        ax.step(xs, site.remaining, where="post", color=colour, linewidth=1, linestyle="-.", label=label)
 
 
 def burndown_png(footprint: Footprint, path: Path) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from migrator.azure.confidence import star_text, whole_percent
 from migrator.conditions import RULES
-from migrator.outputs import md_table, mermaid
+from migrator.outputs import footprint_md, md_table, mermaid
 from migrator.outputs.escape import md_text
 from migrator.outputs.text import kind_label, plural
 from migrator.outputs.wave_pages import WAVE_DIR, rating_text, wave_path
@@ -639,6 +639,8 @@ SECTIONS: tuple[Section, ...] = (
     _conditions,
     _gantt,
     _footprint,  # footprint and data-center exits: their sections follow it
+    footprint_md.datacenters,
+    footprint_md.consolidation_moves,
     _cost,
     _wave_table,
     _readiness,
