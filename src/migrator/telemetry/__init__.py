@@ -13,7 +13,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
 
@@ -117,19 +117,37 @@ def _aggregate(
     import duckdb
 
     sources = [to_utf8(src, folder) for src in sources]
-    if filters.windowed:
-        sources = [with_time_format(con, src) for src in sources]
-    rejects = define_views(con, sources, filters, with_rows)
+    rejects = [f"rejects_{i}" for i in range(len(sources))]
     try:
+        if filters.windowed:
+            sources = [with_time_format(con, src) for src in sources]
+        rejects = define_views(con, sources, filters, with_rows)
         con.execute("CREATE TEMP TABLE flows AS " + statement())
     except duckdb.Error as exc:
+        _explain(con, exc, rejects, sources, filters)
+    check_rejects(con, rejects, sources)
+    return sources
+
+
+def _explain(
+    con: duckdb.DuckDBPyConnection,
+    exc: Exception,
+    rejects: Sequence[str],
+    sources: Sequence[Source],
+    filters: Filters,
+) -> NoReturn:
+    """After DuckDB failed: the row, column and file to blame, found by targeted queries, else what DuckDB
+    said, in one line."""
+    import duckdb
+
+    try:
         check_rejects(con, rejects, sources)
         parquet_errors(con, sources, filters)
         if CHECK in str(exc):
             value_errors(con, sources, filters)
-        raise engine_error(exc, sources) from None
-    check_rejects(con, rejects, sources)
-    return sources
+    except duckdb.Error:
+        pass  # the targeted queries failed as the statement did: DuckDB's own message says most
+    raise engine_error(exc, sources) from None
 
 
 def aggregate_frame(
