@@ -148,9 +148,9 @@ def lower_bound(groups: pd.DataFrame, gedges: pd.DataFrame, capacity: float = np
         {"g": np.concatenate([g, h]), "h": np.concatenate([h, g]), "w": np.concatenate([w, w])}
     )
     pair["ok"] = ~np.concatenate([apart, apart])
-    pair = pair[pair["g"] != pair["h"]].groupby(["g", "h", "ok"], as_index=False, sort=True)["w"].sum()
+    pair = pair[pair["g"] != pair["h"]]
     incident = float(pair["w"].sum())
-    kept = pair[pair["ok"]].copy()
+    kept = pair[pair["ok"]].groupby(["g", "h"], as_index=False, sort=True).agg(w=("w", "sum"))
     kept["size"] = size[kept["h"].to_numpy()]
     kept["room"] = capacity - size[kept["g"].to_numpy()]
     kept = kept[kept["size"] <= kept["room"]]  # a neighbour larger than the room never fits beside g
