@@ -27,7 +27,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from migrator.footprint import NEVER, project
+from migrator.footprint import NEVER, prepare, project
 from migrator.settings import FootprintSettings, FreezeWindow, TargetSettings
 from tests.conftest import inventory, server
 
@@ -159,3 +159,37 @@ def test_hardware_capacity_with_overcommit_packs_tighter_than_todays_density() -
 def test_consolidate_false_is_the_same_as_none() -> None:
     fp, _ = _project("datacenter", "racks", consolidate=False)
     assert fp.consolidation == "none" and fp.minimum_remaining == 5
+
+
+def test_a_prepared_estate_reprojects_other_schedules_as_the_full_projection_does() -> None:
+    servers, hosts, leave = _estate()
+    inv = inventory(servers, None, hosts)
+    target = TargetSettings(metric="racks", reduction=0.5, by=dt.date(2027, 12, 31))
+    retained = np.array([d is None for d in leave])
+    prep = prepare(inv.servers, inv.hosts, retained, target, FootprintSettings())
+    for shift in (0, 40, 200):  # the same estate, its waves later and later
+        days = [np.datetime64(d) + np.timedelta64(shift, "D") if d else NEVER for d in leave]
+        dates = np.array(days, dtype="datetime64[D]")
+        full, _ = prep.project(dates, dt.date(2027, 1, 4), dt.date(2027, 12, 31), target, (FREEZE,))
+        quick = prep.reached_on(dates, dt.date(2027, 1, 4), dt.date(2027, 12, 31), target, (FREEZE,))
+        assert quick == full.reached_on
+    assert quick is not None and quick > "2027-04"
+
+
+def test_more_consolidation_never_keeps_more_racks_on_a_generated_estate() -> None:
+    from migrator.generate import Sites, generate_estate
+
+    estate = generate_estate(600, seed=3, sites=Sites(datacenters=2, spread=True))
+    inv = inventory(estate.servers.astype(str).replace({"nan": ""}).to_dict("records"), None,
+                    estate.hosts.astype(str).to_dict("records"))  # fmt: skip
+    retained = inv.servers["disposition"].eq("retain").to_numpy()
+    leave = np.where(retained, NEVER, np.datetime64("2027-06-30")).astype("datetime64[D]")
+    target = TargetSettings(metric="racks", by=dt.date(2029, 12, 31))
+    kept = []
+    for mode in ("none", "cluster", "datacenter"):
+        fp, _ = project(inv.servers, inv.hosts, leave, dt.date(2027, 1, 4), target.by, target,
+                        FootprintSettings(consolidation=mode))  # fmt: skip
+        kept.append(fp.minimum_remaining)
+        moved = fp.moves
+        assert moved is not None and set(moved["server"]) <= set(inv.servers["name"][retained])
+    assert kept[0] >= kept[1] >= kept[2] and kept[0] > kept[2]
