@@ -27,6 +27,7 @@ import pandas as pd
 from migrator.azure.sizing import SizingResult, size_servers
 from migrator.baseline import footprint_servers
 from migrator.conditions import Violation, WaveContext, check_conditions
+from migrator.contradictions import calendar_findings, capacity_findings
 from migrator.crossing import Crossing, cross_wave_dependencies
 from migrator.decommission import Decommission, plan_decommission
 from migrator.document import DocumentInputs, PlanResult, build_document
@@ -163,6 +164,7 @@ def plan_inventory(
     with stage("shared services"):
         scope = plan_scope(servers, graph, settings.shared_services)
         pinned, pin_findings = apply_pins(servers, pins, pins_file, scope)
+        pin_findings = [*pin_findings, *calendar_findings(settings), *capacity_findings(pinned, settings)]
     with stage("move groups"):
         moves = build_groups(servers, graph.edges, scope.planned, pinned, planning, settings.capacity)
     with stage("systems"):

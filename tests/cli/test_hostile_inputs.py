@@ -306,3 +306,52 @@ def test_a_user_mistake_no_command_caught_is_still_exit_2(
 
     monkeypatch.setattr(diff_markdown, "diff_markdown", refuse)
     _one_line_error(_run("diff", str(a_plan), str(a_plan)), 2, "x.csv, row 3: something the user must fix")
+
+
+# --- contradictory settings and pins: warnings in the terminal and findings in the plan -----------------
+
+
+@pytest.mark.parametrize(
+    ("toml", "code", "words"),
+    [
+        (
+            "[calendar]\nstart = 2027-01-04\n[target]\nby = 2026-06-30\n",
+            "target-before-start",
+            "the target date (target.by 2026-06-30) is before the first wave starts "
+            "(calendar.start 2027-01-04)",
+        ),
+        (
+            "[calendar]\nstart = 2027-01-04\n[target]\nby = 2027-01-20\n",
+            "target-before-first-wave",
+            "the target date (target.by 2027-01-20) is before the first wave ends (2027-01-31)",
+        ),
+        (
+            "[calendar]\nstart = 2027-01-04\n[target]\nby = 2027-06-30\n"
+            '[[calendar.freeze]]\nname = "year end"\nstart = 2027-01-01\nend = 2027-06-15\n',
+            "freeze-no-room",
+            "the freeze windows leave no room for a 4-week wave between calendar.start 2027-01-04 and the "
+            "target date 2027-06-30: year end (2027-01-01 to 2027-06-15)",
+        ),
+    ],
+)
+def test_a_calendar_that_cannot_meet_its_target_is_a_warning(
+    servers: Path, tmp_path: Path, toml: str, code: str, words: str
+) -> None:
+    out = tmp_path / "out"
+    result = _run("plan", str(servers), "--config", str(_toml(tmp_path, toml)), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"warning: {words}" in result.output
+    doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert [f["code"] for f in doc["findings"] if words in f["message"]] == [code]
+
+
+def test_more_servers_pinned_to_a_wave_than_its_capacity_is_a_warning(servers: Path, tmp_path: Path) -> None:
+    pins = tmp_path / "pins.csv"
+    pins.write_text("server,wave\nweb01,1\nweb02,1\ndb01,1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = _run("plan", str(servers), "--pins", str(pins), "--max-servers", "2", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    words = "3 servers are pinned to wave 1, more than a wave may move (capacity.max_servers 2)"
+    assert f"warning: {words}" in result.output
+    doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert [f["code"] for f in doc["findings"] if words in f["message"]] == ["pins-over-capacity"]
