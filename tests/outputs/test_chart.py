@@ -117,6 +117,13 @@ def test_edge_cases_still_give_a_png(footprint: Footprint) -> None:
         assert img.size == (1000, 450)
 
 
+@pytest.mark.parametrize("odd", [float("inf"), float("nan")])
+def test_a_baseline_that_is_not_finite_still_gives_a_png(odd: float) -> None:
+    """Axis limits are taken from finite values only (an infinite baseline once ended in a traceback)."""
+    data = burndown_png_bytes(_footprint(months=12).model_copy(update={"baseline": odd}))
+    assert data.startswith(b"\x89PNG")
+
+
 def test_drawing_does_not_switch_the_pyplot_backend() -> None:
     import matplotlib
 

@@ -121,7 +121,6 @@ class Deadline:
         options["read_timeout"] = min(float(options.get("read_timeout", READ_TIMEOUT)), left)
 
 
-
 def deadline_policy(seconds: float) -> Any:
     """A :class:`Deadline` as an azure-core ``SansIOHTTPPolicy`` (the SDK is imported here, lazily)."""
     from azure.core.pipeline.policies import SansIOHTTPPolicy

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,8 @@ def burndown_png_bytes(footprint: Footprint) -> bytes:
         step = max(1, len(months) // 12)
         ax.set_xticks(xs[::step])
         ax.set_xticklabels(months[::step], rotation=45, ha="right", fontsize=8)
-        ax.set_ylim(bottom=0, top=max([baseline, target_level, *remaining, 1e-9]) * 1.08)
+        finite = [v for v in (baseline, target_level, floor, *remaining) if math.isfinite(v)]
+        ax.set_ylim(bottom=0, top=max([*finite, 1e-9]) * 1.08)  # NaN or inf never reach the axis limits
         ax.set_ylabel(unit)
         ax.set_title(f"Data-center footprint ({unit}): {'target met' if target.met else 'target NOT met'}")
         ax.grid(axis="y", alpha=0.3)
