@@ -49,7 +49,7 @@ def test_the_most_critical_servers_count_critical_25_high_15_medium_5() -> None:
 
 
 def test_high_complexity_groups_add_10_each_up_to_20() -> None:
-    assert risk(complexity=[2, 1]) == ("low", 10, ("1 high-complexity move groups",))
+    assert risk(complexity=[2, 1]) == ("low", 10, ("1 high-complexity move group",))
     assert risk(complexity=[2, 2, 2]) == ("low", 20, ("3 high-complexity move groups",))
 
 
@@ -64,6 +64,7 @@ def test_a_wave_over_90_percent_full_adds_10() -> None:
 
 
 def test_broken_conditions_add_5_each_up_to_20() -> None:
+    assert risk(violations=1) == ("low", 5, ("1 planning condition broken in this wave",))
     assert risk(violations=2) == ("low", 10, ("2 planning conditions broken in this wave",))
     assert risk(violations=7) == ("low", 20, ("7 planning conditions broken in this wave",))
 
@@ -82,7 +83,7 @@ def test_levels_and_the_cap_at_100() -> None:
         100,
         (
             "production workloads",
-            "1 business-critical servers",
+            "1 business-critical server",
             "2 high-complexity move groups",
             "100% of its servers keep dependencies across waves (hybrid traffic)",
             "uses 100% of a capacity limit",

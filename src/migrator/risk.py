@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from migrator.outputs.text import plural
+
 
 @dataclass(frozen=True)
 class Score:
@@ -132,14 +134,16 @@ def _kind_points(kind: str) -> Points:
 def _criticality_points(facts: WaveFacts) -> Points:
     """The most critical servers count: critical 25, else high 15, else medium 5 (no reason given)."""
     if facts.critical:
-        return 25, f"{facts.critical} business-critical servers"
+        return 25, plural(facts.critical, "business-critical server")
     if facts.high:
-        return 15, f"{facts.high} high-criticality servers"
+        return 15, plural(facts.high, "high-criticality server")
     return (5, "") if facts.medium else (0, "")
 
 
 def _complexity_points(n_complex: int) -> Points:
-    return (min(20, 10 * n_complex), f"{n_complex} high-complexity move groups") if n_complex else (0, "")
+    return (
+        (min(20, 10 * n_complex), plural(n_complex, "high-complexity move group")) if n_complex else (0, "")
+    )
 
 
 def _cross_wave_points(facts: WaveFacts) -> Points:
@@ -160,7 +164,7 @@ def _fill_points(fill: float) -> Points:
 def _violation_points(violations: int) -> Points:
     if not violations:
         return 0, ""
-    return min(20, 5 * violations), f"{violations} planning conditions broken in this wave"
+    return min(20, 5 * violations), f"{plural(violations, 'planning condition')} broken in this wave"
 
 
 def _pin_note(pinned: int) -> Points:
