@@ -16,13 +16,13 @@ import migrator.groups
 import migrator.waves
 from migrator.cli import _register, app
 from migrator.generate import generate_estate, write_estate
-from migrator.inputs.base import ReadResult
 from migrator.outputs.json_plan import dumps
 from migrator.pipeline import plan_inventory
 from migrator.schema import column_names
 from migrator.settings import load_settings
 from migrator.validate import validate
 from tests import reference
+from tests.estates import native_results
 
 _register()
 
@@ -68,20 +68,7 @@ def test_generated_estate_plans_and_fast_paths_match_reference(
     estate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_estate(estate, tmp_path)
-    results = [
-        ReadResult(
-            path=str(tmp_path / "servers.csv"),
-            format="native",
-            servers=estate.servers.astype(str).replace({"nan": ""}),
-        ),
-        ReadResult(
-            path=str(tmp_path / "dependencies.csv"),
-            format="native",
-            dependencies=estate.dependencies.astype(str),
-        ),
-        ReadResult(path=str(tmp_path / "hosts.csv"), format="native", hosts=estate.hosts.astype(str)),
-    ]
-    inv = validate(results)
+    inv = validate(native_results(estate, tmp_path))
     settings = load_settings(None, {"capacity": {"max_servers": 40, "max_vcpus": 300}}, environ={})
     fast = plan_inventory(inv, settings)
     # The same plan with every fast path replaced by its plain networkx / loop version (tests/reference.py).

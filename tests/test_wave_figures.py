@@ -9,24 +9,18 @@ import pytest
 from migrator.azure.confidence import rating, ratings_by
 from migrator.document import PlanResult, wave_cost, wave_costs
 from migrator.generate import generate_estate
-from migrator.inputs.base import ReadResult
 from migrator.pipeline import plan_inventory
 from migrator.risk import facts_by_wave, facts_of, server_flags
 from migrator.settings import load_settings
 from migrator.validate import validate
+from tests.estates import native_results
 
 
 @pytest.fixture(scope="module")
 def planned() -> PlanResult:
     """600 generated servers at 20 a wave (retire and retain among them, sizing on): about 40 waves."""
     estate = generate_estate(600, seed=7)
-    inventory = validate(
-        [
-            ReadResult("servers.csv", "native", servers=estate.servers.astype(str).replace({"nan": ""})),
-            ReadResult("dependencies.csv", "native", dependencies=estate.dependencies.astype(str)),
-            ReadResult("hosts.csv", "native", hosts=estate.hosts.astype(str)),
-        ]
-    )
+    inventory = validate(native_results(estate))
     settings = load_settings(None, {"capacity": {"max_servers": 20}, "planning": {"optimise": False}})
     return plan_inventory(inventory, settings)
 

@@ -25,12 +25,12 @@ import pytest
 
 from migrator.document import PlanResult
 from migrator.generate import generate_estate
-from migrator.inputs.base import ReadResult
 from migrator.outputs.base import render_plan
 from migrator.pipeline import PlanInputs, plan_inventory, run_plan
 from migrator.settings import load_settings
 from migrator.validate import validate
 from tests.conftest import SAMPLE
+from tests.estates import native_results
 
 BLOCK = re.compile(r"```mermaid\n.*?```", flags=re.S)
 
@@ -89,13 +89,7 @@ def test_every_mermaid_block_of_the_sample_plan_renders(tmp_path: Path) -> None:
 def test_every_mermaid_block_of_a_10000_server_plan_renders(tmp_path: Path) -> None:
     _tools()
     estate = generate_estate(10_000, seed=11)
-    results = [
-        ReadResult(
-            path="servers.csv", format="native", servers=estate.servers.astype(str).replace({"nan": ""})
-        ),
-        ReadResult(path="dependencies.csv", format="native", dependencies=estate.dependencies.astype(str)),
-        ReadResult(path="hosts.csv", format="native", hosts=estate.hosts.astype(str)),
-    ]
+    results = native_results(estate)
     result = plan_inventory(validate(results), load_settings(None, {}, environ={}))
     blocks = _blocks(result)
     assert len(blocks) > 100  # the gantt chart and a diagram per wave

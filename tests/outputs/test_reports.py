@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from migrator.document import PlanResult
 from migrator.generate import generate_estate
-from migrator.inputs.base import ReadResult
 from migrator.outputs import md_table, wave_pages
 from migrator.outputs.base import render_plan
 from migrator.outputs.chart import burndown_png_bytes
@@ -35,6 +34,7 @@ from migrator.pipeline import plan_inventory
 from migrator.settings import load_settings
 from migrator.validate import validate
 from tests.conftest import inventory, server, settings
+from tests.estates import native_results
 from tests.outputs.test_mermaid_limits import wave
 
 
@@ -102,13 +102,7 @@ GITHUB_LIMIT = 500_000  # GitHub stops rendering a Markdown file at about 512 KB
 @pytest.fixture(scope="module")
 def big_plan() -> PlanResult:
     estate = generate_estate(10_000, seed=11)
-    results = [
-        ReadResult(
-            path="servers.csv", format="native", servers=estate.servers.astype(str).replace({"nan": ""})
-        ),
-        ReadResult(path="dependencies.csv", format="native", dependencies=estate.dependencies.astype(str)),
-        ReadResult(path="hosts.csv", format="native", hosts=estate.hosts.astype(str)),
-    ]
+    results = native_results(estate)
     result = plan_inventory(
         validate(results),
         load_settings(None, {"capacity": {"max_servers": 60, "max_vcpus": 600}}, environ={}),

@@ -12,8 +12,7 @@ Limit: 20,000 servers per file.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ from migrator.errors import Finding, InputError
 from migrator.inputs.base import ReadResult, register
 from migrator.inputs.csvio import encoding_findings, read_csv_text, sniff_dialect
 from migrator.inputs.mapping import find_columns, header_score, norm
-from migrator.inputs.units import join_numbers, looks_decimal_comma, parse_numbers
+from migrator.inputs.units import Cells, join_numbers, looks_decimal_comma
 
 REQUIRED = ("Server name", "Cores", "Memory (In MB)", "OS name")
 OPTIONAL = (
@@ -68,33 +67,6 @@ ASSUMPTION = (
 _DISK_PERF = (("readops", "iops"), ("writeop", "iops"), ("readthr", "mbps"), ("writeth", "mbps"))
 
 
-@dataclass(frozen=True)
-class _Template:
-    """One template file's cells, and how to read its numbers."""
-
-    frame: pd.DataFrame
-    cols: dict[str, str]  # canonical key -> column in the file
-    path: Path
-    decimal_comma: bool
-
-    def numbers(self, column: str, quantity: str, scale: float = 1.0, unit: str = "") -> pd.Series:
-        return parse_numbers(
-            self.frame[column],
-            file=self.path,
-            column=column,
-            decimal_comma=self.decimal_comma,
-            quantity=quantity,
-            scale=scale,
-            unit=unit,
-        )
-
-    def num(self, key: str) -> pd.Series:
-        if key not in self.cols:
-            return pd.Series(np.nan, index=self.frame.index)
-        quantity, scale, unit = _QUANTITY.get(key, (key, 1.0, ""))
-        return self.numbers(self.cols[key], quantity, scale, unit)
-
-
 # How each number of the template is checked: the quantity it is, and its unit in the file.
 _QUANTITY = {
     "memory_mb": ("memory_gb", 1 / 1024, "MB"),
@@ -113,7 +85,7 @@ def _check_columns(frame: pd.DataFrame, cols: dict[str, str], path: Path) -> Non
         raise InputError("file has a header but no data rows", file=path, row=2)
 
 
-def _os_text(frame: pd.DataFrame, cols: dict[str, str]) -> pd.Series:
+def _os_text(frame: pd.DataFrame, cols: Mapping[str, str]) -> pd.Series:
     """OS name and version joined, with the architecture in parentheses when given."""
     os_parts = [frame[cols[k]] for k in ("os_name", "os_version") if k in cols]
     os_text = os_parts[0] if os_parts else pd.Series("", index=frame.index)
@@ -136,7 +108,7 @@ def _disk_columns(columns: pd.Index) -> dict[int, dict[str, str]]:
     return disks
 
 
-def _add_disks(out: pd.DataFrame, t: _Template, disks: dict[int, dict[str, str]]) -> None:
+def _add_disks(out: pd.DataFrame, t: Cells, disks: dict[int, dict[str, str]]) -> None:
     """Storage (the sum of the disk sizes, else storage in use), per-disk sizes, IOPS and MB/s."""
     index = t.frame.index
     sizes = []
@@ -162,7 +134,7 @@ def _add_disks(out: pd.DataFrame, t: _Template, disks: dict[int, dict[str, str]]
     out["throughput_mbps"] = totals["mbps"].where(any_perf)
 
 
-def _servers(t: _Template, disks: dict[int, dict[str, str]]) -> pd.DataFrame:
+def _servers(t: Cells, disks: dict[int, dict[str, str]]) -> pd.DataFrame:
     frame, cols = t.frame, t.cols
     out = pd.DataFrame(index=frame.index)
     out["name"] = frame[cols["name"]]
@@ -203,7 +175,8 @@ class AzureMigrateCsvReader:
                 )
             )
         disks = _disk_columns(frame.columns)
-        out = _servers(_Template(frame, cols, path, looks_decimal_comma(frame, dialect.delimiter)), disks)
+        cells = Cells(frame, cols, path, looks_decimal_comma(frame, dialect.delimiter), _QUANTITY)
+        out = _servers(cells, disks)
         mapped = {cols[k]: k for k in cols}
         for n in disks:
             for col in disks[n].values():

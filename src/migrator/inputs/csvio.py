@@ -270,12 +270,17 @@ def _parse(path: Path, dialect: CsvDialect, names: list[str]) -> pa.Table:
 
 def data_rows(data: bytes, dialect: CsvDialect, n: int) -> np.ndarray:
     """The file row of each of the ``n`` data rows (``data``: the file as UTF-8): lines after the header,
-    empty lines (which the parser skips) counted. Vectorised over the bytes; the plain numbering when the file
-    has no empty line."""
-    plain = np.arange(n, dtype=np.int64) + dialect.header_line + 1
+    empty lines (which the parser skips) counted. The plain numbering when the file has no empty line."""
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if lines == dialect.header_line + n:
-        return plain
+        return np.arange(n, dtype=np.int64) + dialect.header_line + 1
+    return non_blank_rows(data, dialect.header_line, n)
+
+
+def non_blank_rows(data: bytes, header_line: int, n: int) -> np.ndarray:
+    """The file row of each of the ``n`` data rows of a UTF-8 file whose empty lines (``\n`` or ``\r\n``
+    alone) the parser skipped, vectorised over the bytes; the plain numbering when the count of non-empty
+    lines after the header is not ``n`` (a cell holds a line break)."""
     buf = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(buf == 10)
     if not data.endswith(b"\n"):
@@ -285,8 +290,10 @@ def data_rows(data: bytes, dialect: CsvDialect, n: int) -> np.ndarray:
     last = np.where(length > 0, buf[np.minimum(starts + np.maximum(length - 1, 0), len(buf) - 1)], 0)
     empty = (length == 0) | ((length == 1) & (last == 13))
     numbers = np.flatnonzero(~empty) + 1
-    numbers = numbers[numbers > dialect.header_line]
-    return numbers.astype(np.int64) if len(numbers) == n else plain
+    numbers = numbers[numbers > header_line]
+    if len(numbers) != n:
+        return np.arange(n, dtype=np.int64) + header_line + 1
+    return numbers.astype(np.int64)
 
 
 def _find_ragged_row(path: Path, dialect: CsvDialect, expected: int) -> int | None:

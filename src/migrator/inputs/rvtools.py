@@ -10,17 +10,15 @@ Hyper-V estates exported with RVTools headers read the same way.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from migrator.errors import Finding, InputError
 from migrator.inputs.base import ReadResult, register
 from migrator.inputs.csvio import encoding_findings, read_csv_text, sniff_dialect
 from migrator.inputs.mapping import find_columns, header_score
-from migrator.inputs.units import looks_decimal_comma, parse_numbers
+from migrator.inputs.units import Cells, looks_decimal_comma
 from migrator.inputs.xlsx import is_workbook, read_sheet, sheet_names
 
 VINFO_REQUIRED = ("VM", "CPUs", "Memory")
@@ -105,38 +103,7 @@ _QUANTITY = {
 }
 
 
-@dataclass(frozen=True)
-class _Cells:
-    """A vInfo tab's cells by canonical key: numbers (NaN when the column is absent) and text ('')."""
-
-    frame: pd.DataFrame
-    cols: dict[str, str]
-    path: Path
-    decimal_comma: bool
-
-    def num(self, key: str) -> pd.Series:
-        if key not in self.cols:
-            return pd.Series(np.nan, index=self.frame.index)
-        column = self.cols[key]
-        quantity, scale, unit = _QUANTITY.get(key, (key, 1.0, ""))
-        return parse_numbers(
-            self.frame[column],
-            file=self.path,
-            column=column,
-            decimal_comma=self.decimal_comma,
-            quantity=quantity,
-            scale=scale,
-            unit=unit,
-        )
-
-    def text(self, key: str) -> pd.Series:
-        if key not in self.cols:
-            return pd.Series("", index=self.frame.index, dtype=object)
-        values = self.frame[self.cols[key]]
-        return values.astype(object).where(values.notna(), "").astype(str).str.strip()
-
-
-def _vms(cells: _Cells) -> tuple[pd.DataFrame, pd.Series]:
+def _vms(cells: Cells) -> tuple[pd.DataFrame, pd.Series]:
     """One row per VM, and its storage in GiB from vInfo (NaN when vInfo has no disk total)."""
     out = pd.DataFrame(index=cells.frame.index)
     out["name"] = cells.text("name")
@@ -164,7 +131,7 @@ def _vinfo(
     for key, label in (("name", "VM"), ("cores", "CPUs"), ("memory_mib", "Memory")):
         if key not in cols:
             raise InputError("vInfo column missing", file=path, row=1, column=label)
-    cells = _Cells(frame, cols, path, decimal_comma)
+    cells = Cells(frame, cols, path, decimal_comma, _QUANTITY)
     out, storage = _vms(cells)
     out["disks_gb"] = ""
     findings: list[Finding] = []
@@ -219,7 +186,7 @@ def _vhost(frame: pd.DataFrame, path: Path, decimal_comma: bool) -> pd.DataFrame
     out = pd.DataFrame(index=frame.index)
     for key in ("host", "cluster", "datacenter"):
         out[key] = frame[cols[key]].astype(str).str.strip() if key in cols else ""
-    cells = _Cells(frame, cols, path, decimal_comma)
+    cells = Cells(frame, cols, path, decimal_comma, _QUANTITY)
     out["cores"] = cells.num("cores")
     out["memory_gb"] = cells.num("memory_mib") / 1024.0
     out["power_w"] = cells.num("power_w")
@@ -232,7 +199,7 @@ def _vdisk(frame: pd.DataFrame, path: Path) -> pd.DataFrame | None:
     cols = find_columns(frame.columns, VDISK)
     if "vm" not in cols or "capacity_mib" not in cols:
         return None
-    gib = _Cells(frame, cols, path, False).num("capacity_mib") / 1024.0
+    gib = Cells(frame, cols, path, False, _QUANTITY).num("capacity_mib") / 1024.0
     disks = pd.DataFrame({"vm": frame[cols["vm"]].astype(str).str.strip(), "gib": gib})
     uuid = frame[cols["uuid"]] if "uuid" in cols else pd.Series("", index=frame.index)
     disks["uuid"] = uuid.astype(object).where(uuid.notna(), "").astype(str).str.strip()

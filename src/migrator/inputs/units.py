@@ -9,6 +9,7 @@ each conversion in the plan's assumptions.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -245,3 +246,40 @@ def join_numbers(columns: list[pd.Series], sep: str = ";") -> pd.Series:
         text = col.round(3).astype(str).str.replace(r"\.0$", "", regex=True).where(col.notna(), "")
         acc = acc.str.cat(text.astype(object), sep=sep)
     return acc.str.replace(sep + "+", sep, regex=True).str.strip(sep).astype(object)
+
+
+@dataclass(frozen=True)
+class Cells:
+    """A sheet's cells by canonical key (``cols``: key -> the file's column): numbers parsed and checked as
+    ``quantities`` says (key -> quantity of :data:`LIMITS`, scale, unit in the file; NaN when the column is
+    absent), text stripped ('' when absent)."""
+
+    frame: pd.DataFrame
+    cols: Mapping[str, str]
+    path: Path
+    decimal_comma: bool
+    quantities: Mapping[str, tuple[str, float, str]]
+
+    def numbers(self, column: str, quantity: str, scale: float = 1.0, unit: str = "") -> pd.Series:
+        """The numbers of the file's ``column``, checked as ``quantity``."""
+        return parse_numbers(
+            self.frame[column],
+            file=self.path,
+            column=column,
+            decimal_comma=self.decimal_comma,
+            quantity=quantity,
+            scale=scale,
+            unit=unit,
+        )
+
+    def num(self, key: str) -> pd.Series:
+        if key not in self.cols:
+            return pd.Series(np.nan, index=self.frame.index)
+        quantity, scale, unit = self.quantities.get(key, (key, 1.0, ""))
+        return self.numbers(self.cols[key], quantity, scale, unit)
+
+    def text(self, key: str) -> pd.Series:
+        if key not in self.cols:
+            return pd.Series("", index=self.frame.index, dtype=object)
+        values = self.frame[self.cols[key]]
+        return values.astype(object).where(values.notna(), "").astype(str).str.strip()

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from migrator.errors import InputError
+from migrator.inputs.csvio import non_blank_rows
 from migrator.telemetry.sources import PORT_OK, WEIGHT_OK, Source, ident, literal, scan_sql, select_sql
 
 if TYPE_CHECKING:
@@ -240,25 +241,7 @@ def file_rows(src: Source, records: np.ndarray, n_records: int) -> np.ndarray:
     # Counted streaming: as many lines as rows means no blank line and no line break in a cell.
     if _line_count(src.scanned) == src.header_line + n_records:
         return plain
-    return _non_blank_rows(src.scanned.read_bytes(), src.header_line, n_records)[records - 1]
-
-
-def _non_blank_rows(data: bytes, header_line: int, n: int) -> np.ndarray:
-    """The file row of each of the ``n`` data rows of a UTF-8 file whose blank lines the parser skipped (as
-    ``migrator.inputs.csvio.data_rows`` numbers them); the plain numbering when a cell holds a line break."""
-    buf = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(buf == 10)
-    if not data.endswith(b"\n"):
-        ends = np.append(ends, len(buf))
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    length = ends - starts
-    last = np.where(length > 0, buf[np.minimum(starts + np.maximum(length - 1, 0), len(buf) - 1)], 0)
-    empty = (length == 0) | ((length == 1) & (last == 13))
-    numbers = np.flatnonzero(~empty) + 1
-    numbers = numbers[numbers > header_line]
-    if len(numbers) != n:
-        return np.arange(n, dtype=np.int64) + header_line + 1
-    return numbers.astype(np.int64)
+    return non_blank_rows(src.scanned.read_bytes(), src.header_line, n_records)[records - 1]
 
 
 def value_errors(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], filters: Filters) -> None:
