@@ -293,9 +293,6 @@ def test_a_plan_shows_bidi_controls_and_defuses_mentions_in_every_markdown_file(
     assert any("@\u200doctocat" in page for page in pages)
 
 
-@pytest.mark.xfail(
-    reason="found by the property tests: DuckDB's CSV sniffer (telemetry) fails on mixed line ends"
-)
 def test_a_dependency_export_with_mixed_line_ends_is_read(tmp_path: Path) -> None:
     row = "2024-01-01 00:00,web01,10.0.0.1,db01,10.0.0.2,443,1"
     text = (

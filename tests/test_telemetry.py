@@ -350,3 +350,30 @@ def test_times_as_exports_write_them_besides_iso(tmp_path: Path, times: tuple[st
     p.write_text(TIMESLOT + f"\n{times[0]},a,,,,b,,,,1\n{times[1]},a,,,,b,,,,2\n")
     since = pd.Timestamp("2026-10-02").to_pydatetime()
     assert list(aggregate_frame([p], Filters(since=since))["port"]) == [2]  # 1 October left out
+
+
+def test_a_file_mixing_crlf_and_lf_line_ends_gives_the_flows_of_the_lf_file(tmp_path: Path) -> None:
+    lines = [TIMESLOT, *(f"2026-10-01 0{i}:00,web01,,,nginx,db01,,,sql,1433" for i in range(4))]
+    lf = tmp_path / "lf.csv"
+    lf.write_bytes("\n".join(lines).encode() + b"\n")
+    mixed = tmp_path / "mixed.csv"  # as files appended to by two tools look
+    mixed.write_bytes(("\n".join(lines[:3]) + "\r\n" + "\r\n".join(lines[3:]) + "\r\n").encode())
+    gz = tmp_path / "mixed.csv.gz"
+    gz.write_bytes(gzip.compress(mixed.read_bytes()))
+    expected = aggregate_frame([lf])
+    assert _weights(expected)[("web01", "db01", 1433)] == 4.0
+    for other in (mixed, gz):
+        pd.testing.assert_frame_equal(aggregate_frame([other]), expected, check_dtype=False)
+
+
+def test_a_bad_row_in_a_file_mixing_line_ends_keeps_its_row_number(tmp_path: Path) -> None:
+    p = tmp_path / "deps.csv"
+    p.write_bytes(
+        (
+            TIMESLOT + "\n2026-10-01 00:00,web01,,,,db01,,,,1433\r\n"
+            "\n2026-10-01 00:00,web01,,,,db01,,,,14x3\n"  # row 3 blank, row 4 bad
+        ).encode()
+    )
+    with pytest.raises(InputError) as err:
+        aggregate_frame([p])
+    assert (err.value.row, err.value.column) == (4, "Destination port")

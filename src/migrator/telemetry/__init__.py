@@ -36,8 +36,10 @@ from migrator.telemetry.sources import (
     Source,
     file_header,
     literal,
+    mixes_line_ends,
     source_of,
     to_utf8,
+    with_lf_line_ends,
     with_time_format,
 )
 
@@ -119,14 +121,29 @@ def _aggregate(
     sources = [to_utf8(src, folder) for src in sources]
     rejects = [f"rejects_{i}" for i in range(len(sources))]
     try:
-        if filters.windowed:
-            sources = [with_time_format(con, src) for src in sources]
-        rejects = define_views(con, sources, filters, with_rows)
-        con.execute("CREATE TEMP TABLE flows AS " + statement())
+        rejects = _run(con, sources, filters, with_rows)
     except duckdb.Error as exc:
-        _explain(con, exc, rejects, sources, filters)
+        if not any(mixes_line_ends(src) for src in sources):
+            _explain(con, exc, rejects, sources, filters)
+        # a file ending some lines with CR LF and others with LF: DuckDB refuses it; read an LF copy
+        sources = [with_lf_line_ends(s, folder) if mixes_line_ends(s) else s for s in sources]
+        try:
+            rejects = _run(con, sources, filters, with_rows)
+        except duckdb.Error as again:
+            _explain(con, again, rejects, sources, filters)
     check_rejects(con, rejects, sources)
     return sources
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection, sources: list[Source], filters: Filters, with_rows: bool
+) -> list[str]:
+    """Define the views over these sources and aggregate them into ``flows``; the rejects tables' names."""
+    if filters.windowed:
+        sources[:] = [with_time_format(con, src) for src in sources]
+    rejects = define_views(con, sources, filters, with_rows)
+    con.execute("CREATE OR REPLACE TEMP TABLE flows AS " + statement())
+    return rejects
 
 
 def _explain(

@@ -112,18 +112,18 @@ def define_views(
         parts.append(select_sql(group, name, filters.windowed, with_rows))
         if group[0].kind == "csv":
             rejects.append(name)
-    con.execute("CREATE TEMP VIEW dependency_rows AS " + " UNION ALL ".join(parts))
+    con.execute("CREATE OR REPLACE TEMP VIEW dependency_rows AS " + " UNION ALL ".join(parts))
     con.execute(
-        "CREATE TEMP TABLE time_window AS SELECT CAST(? AS TIMESTAMP) AS window_start, "
+        "CREATE OR REPLACE TEMP TABLE time_window AS SELECT CAST(? AS TIMESTAMP) AS window_start, "
         "CAST(? AS TIMESTAMP) AS window_end",
         [filters.since, filters.until],
     )
-    con.execute("CREATE TEMP TABLE excluded_ports (port INTEGER)")
+    con.execute("CREATE OR REPLACE TEMP TABLE excluded_ports (port INTEGER)")
     if filters.exclude_ports:
         con.executemany(
             "INSERT INTO excluded_ports VALUES (?)", [[p] for p in sorted(set(filters.exclude_ports))]
         )
-    con.execute("CREATE TEMP TABLE excluded_processes (process VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE excluded_processes (process VARCHAR)")
     if filters.exclude_processes:
         procs = sorted({p.strip().lower() for p in filters.exclude_processes})
         con.executemany("INSERT INTO excluded_processes VALUES (?)", [[p] for p in procs])

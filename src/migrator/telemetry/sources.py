@@ -16,7 +16,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from migrator.errors import Finding, InputError
 from migrator.inputs.base import check_exists
@@ -199,6 +199,44 @@ def to_utf8(src: Source, folder: Path) -> Source:
         text = io.TextIOWrapper(raw, encoding=src.encoding, newline="")
         while chunk := text.read(1 << 22):
             out.write(chunk.encode("utf-8"))
+    return replace(src, scan_path=copy)
+
+
+def _open_bytes(path: Path) -> BinaryIO:
+    """The file's bytes, decompressed when it is gzip (judged by its magic number, not its name)."""
+    with path.open("rb") as fh:
+        magic = fh.read(2)
+    if magic == b"\x1f\x8b":
+        return cast(BinaryIO, gzip.open(path, "rb"))
+    return path.open("rb")
+
+
+def mixes_line_ends(src: Source) -> bool:
+    """Whether a CSV ends some lines with CR LF and others with LF alone (DuckDB's reader refuses such a
+    file; read only after it has failed, so the common path never pays for the scan)."""
+    if src.kind != "csv":
+        return False
+    crlf = lf = 0
+    last = b""
+    with _open_bytes(src.scanned) as raw:
+        while chunk := raw.read(1 << 22):
+            crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+            lf += chunk.count(b"\n")
+            last = chunk[-1:]
+    return 0 < crlf < lf
+
+
+def with_lf_line_ends(src: Source, folder: Path) -> Source:
+    """The source as a copy in ``folder`` whose lines all end with LF (CR LF -> LF; rows keep their
+    numbers)."""
+    copy = folder / f"lf-{abs(hash(str(src.scanned)))}-{src.path.name}".removesuffix(".gz")
+    with _open_bytes(src.scanned) as raw, copy.open("wb") as out:
+        held = b""
+        while chunk := raw.read(1 << 22):
+            chunk = held + chunk
+            held = chunk[-1:] if chunk.endswith(b"\r") else b""
+            out.write(chunk[: len(chunk) - len(held)].replace(b"\r\n", b"\n"))
+        out.write(held)
     return replace(src, scan_path=copy)
 
 
