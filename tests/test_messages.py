@@ -36,3 +36,21 @@ def test_a_single_dependency_pointing_forward_is_one_server_dependency() -> None
     )
     (violation,) = check_conditions(ctx)
     assert violation.message.endswith("; 1 server dependency, for example shop-web → bill-db")
+
+
+def test_one_missing_host_and_one_pinned_server_read_as_one() -> None:
+    from migrator.baseline import match_hosts
+    from migrator.contradictions import capacity_findings
+    from tests.conftest import inventory, server
+
+    inv = inventory([server("a", host="esx01"), server("b", host="esx09")], hosts=[{"host": "esx01"}])
+    _, findings = match_hosts(inv.servers, inv.hosts)
+    words = {f.code: f.message for f in findings}
+    assert words["hosts-not-listed"].startswith("1 host named by VMs is not in the host list")
+    assert words["hosts-counted"].startswith("the footprint counts 2 hosts")
+    settings = load_settings(None, {"capacity": {"max_servers": 1}})
+    import pandas as pd
+
+    (over,) = capacity_findings(pd.Series([1.0, 1.0, 2.0]), settings)
+    assert over.message.startswith("2 servers are pinned to wave 1")
+    assert not [m for m in (*words.values(), over.message) if ONE_OF_MANY.search(m)]

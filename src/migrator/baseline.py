@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from migrator.errors import Finding, InputError
+from migrator.outputs.text import plural
 from migrator.validate import InputFile, Inventory
 
 LISTED = 20  # host names a finding lists at most
@@ -74,9 +75,8 @@ def match_hosts(servers: pd.DataFrame, hosts: pd.DataFrame) -> tuple[pd.DataFram
         findings.append(
             Finding(
                 "hosts-not-listed",
-                f"{missing_count} hosts named by VMs are not in the host list, counted from their VMs: "
-                + ", ".join(missing[:LISTED])
-                + more,
+                f"{plural(missing_count, 'host')} named by VMs {'is' if missing_count == 1 else 'are'} not "
+                "in the host list, counted from their VMs: " + ", ".join(missing[:LISTED]) + more,
             )
         )
     return out, findings
@@ -89,7 +89,7 @@ def _counted(total: int, listed: int, from_vms: int) -> Finding:
         source = f": {listed} from the host list and {from_vms} named only by VMs"
     else:
         source = ", all from the host list"
-    return Finding("hosts-counted", f"the footprint counts {total} hosts{source}", severity="info")
+    return Finding("hosts-counted", f"the footprint counts {plural(total, 'host')}{source}", severity="info")
 
 
 def check_metric(
@@ -134,9 +134,9 @@ def check_metric(
         )
     lacking = []
     if hosts_has < hosts_total:
-        lacking.append(f"{hosts_total - hosts_has} of {hosts_total} hosts")
+        lacking.append(f"{hosts_total - hosts_has} of {plural(hosts_total, 'host')}")
     if phys_has < len(physical):
-        lacking.append(f"{len(physical) - phys_has} of {len(physical)} physical servers")
+        lacking.append(f"{len(physical) - phys_has} of {plural(len(physical), 'physical server')}")
     if not lacking:
         return []
     effect = (

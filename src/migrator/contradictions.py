@@ -9,6 +9,7 @@ import pandas as pd
 
 from migrator.dates import _clear_of_freezes
 from migrator.errors import Finding
+from migrator.outputs.text import plural
 from migrator.settings import Settings
 
 
@@ -53,8 +54,8 @@ def capacity_findings(pinned: pd.Series, settings: Settings) -> list[Finding]:
     return [
         Finding(
             "pins-over-capacity",
-            f"{n} servers are pinned to wave {wave}, more than a wave may move "
-            f"(capacity.max_servers {limit}): the wave is planned over capacity",
+            f"{plural(n, 'server')} {'is' if n == 1 else 'are'} pinned to wave {wave}, more than a wave "
+            f"may move (capacity.max_servers {limit}): the wave is planned over capacity",
         )
         for wave, n in counts[counts > limit].items()
     ]

@@ -23,6 +23,7 @@ import pandas as pd
 
 from migrator.consolidation import Choice, HostTable, Retained, choose, window_starts
 from migrator.errors import Finding
+from migrator.outputs.text import plural
 from migrator.settings import FootprintSettings, FreezeWindow, Settings, TargetSettings
 
 UNITS = {"hosts": "hosts", "racks": "racks", "kw": "kW", "servers": "servers", "datacenters": "data centers"}
@@ -374,12 +375,14 @@ def _notes(prep: Prepared, rel: Releases) -> tuple[str, ...]:
     idle_standalone = int((est.idle_hosts & ~est.in_cluster).sum())
     if idle_standalone:
         notes.append(
-            f"{idle_standalone} standalone hosts run no inventoried VM; nothing in the plan frees them"
+            f"{plural(idle_standalone, 'standalone host')} {'runs' if idle_standalone == 1 else 'run'} no "
+            "inventoried VM; nothing in the plan frees them"
         )
     if prep.settings.mode != "none":
         notes.append(
-            f"consolidation ({prep.settings.mode}): {len(rel.movers)} retained VMs move onto "
-            f"{int(est.choice.kept.sum())} hosts kept for what stays "
+            f"consolidation ({prep.settings.mode}): {plural(len(rel.movers), 'retained VM')} "
+            f"{'moves' if len(rel.movers) == 1 else 'move'} onto "
+            f"{plural(int(est.choice.kept.sum()), 'host')} kept for what stays "
             "(plan.json footprint.consolidation_moves)"
         )
     return tuple(notes)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from migrator.errors import Finding, InputError, display_path
 from migrator.inputs.csvio import read_csv_text
+from migrator.outputs.text import plural
 from migrator.shared_services import Scope
 
 MAX_WAVE = 10_000  # as the inventory's pinned_wave column (inputs/units.py)
@@ -104,7 +105,8 @@ def _unknown_pins(servers: pd.DataFrame, unknown: pd.Series, file: str) -> list[
         findings.append(
             Finding(
                 "pin-unknown-server",
-                f"{len(unknown)} pinned servers are not in the inventory: " + ", ".join(sorted(unknown)[:20]),
+                f"{plural(len(unknown), 'pinned server')} {_are(len(unknown))} not in the inventory: "
+                + ", ".join(sorted(unknown)[:20]),
                 file=file,
             )
         )
@@ -163,9 +165,13 @@ def apply_pins(
             findings.append(
                 Finding(
                     "pin-foundation",
-                    f"{int(early.sum())} servers are pinned to the foundation wave, which holds only shared "
-                    f"services; they move in wave {scope.first_wave} instead",
+                    f"{plural(int(early.sum()), 'server')} {_are(int(early.sum()))} pinned to the foundation "
+                    f"wave, which holds only shared services: moved in wave {scope.first_wave} instead",
                 )
             )
             pinned[early] = scope.first_wave
     return pinned, findings
+
+
+def _are(n: int) -> str:
+    return "is" if n == 1 else "are"
