@@ -377,3 +377,10 @@ def test_a_bad_row_in_a_file_mixing_line_ends_keeps_its_row_number(tmp_path: Pat
     with pytest.raises(InputError) as err:
         aggregate_frame([p])
     assert (err.value.row, err.value.column) == (4, "Destination port")
+
+
+def test_a_compressed_export_in_windows_1252_is_read(tmp_path: Path) -> None:
+    text = TIMESLOT + "\n2026-10-01 00:00,münchen01,,,,db01,,,,1433\n"
+    gz = tmp_path / "deps.csv.gz"  # decoded into a plain UTF-8 copy, which must not keep the .gz name
+    gz.write_bytes(gzip.compress(text.encode("cp1252")))
+    assert _weights(aggregate_frame([gz])) == {("münchen01", "db01", 1433): 1.0}

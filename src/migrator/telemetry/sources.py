@@ -189,11 +189,17 @@ def source_of(path: Path) -> Source:
     )
 
 
+def _plain_name(path: Path) -> str:
+    """The file's name without a ``.gz`` suffix: the name of a decompressed copy (DuckDB judges compression
+    by the name)."""
+    return path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+
+
 def to_utf8(src: Source, folder: Path) -> Source:
     """A CSV DuckDB cannot decode (UTF-16, Windows-1252, Latin-1) as a UTF-8 copy in ``folder``."""
     if src.kind != "csv" or src.encoding in UTF8:
         return src
-    copy = folder / f"utf8-{abs(hash(str(src.path)))}-{src.path.name}"
+    copy = folder / f"utf8-{abs(hash(str(src.path)))}-{_plain_name(src.path)}"  # decompressed
     opener = gzip.open if src.path.suffix.lower() == ".gz" else open
     with opener(src.path, "rb") as raw, copy.open("wb") as out:
         text = io.TextIOWrapper(raw, encoding=src.encoding, newline="")
@@ -229,7 +235,7 @@ def mixes_line_ends(src: Source) -> bool:
 def with_lf_line_ends(src: Source, folder: Path) -> Source:
     """The source as a copy in ``folder`` whose lines all end with LF (CR LF -> LF; rows keep their
     numbers)."""
-    copy = folder / f"lf-{abs(hash(str(src.scanned)))}-{src.path.name}".removesuffix(".gz")
+    copy = folder / f"lf-{abs(hash(str(src.scanned)))}-{_plain_name(src.path)}"
     with _open_bytes(src.scanned) as raw, copy.open("wb") as out:
         held = b""
         while chunk := raw.read(1 << 22):
