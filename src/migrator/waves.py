@@ -72,7 +72,7 @@ def schedule(
     scheduler = _Scheduler.start(facts, dependencies, _soft_limits(facts, cap.balance))
     scheduler.run(first_wave, planning.protected_waves)
     return WaveAssignment(
-        group_wave=scheduler.bundle_wave[bundle],
+        group_wave=np.asarray(scheduler.bundle_wave, dtype=np.int64)[bundle],
         group_bundle=bundle,
         wave_kind=scheduler.wave_kind,
         bundles_split=tuple(splits),
@@ -88,9 +88,7 @@ def _bundles(
     """Bundle per move group: strongly connected sets of groups (they must share a wave), split by pin and
     by capacity; and the capacity splits made."""
     scc = strong_components(len(groups), gedges["src"].to_numpy(), gedges["dst"].to_numpy())
-    pin = groups["pin"].fillna(-1).to_numpy()
-    codes, _ = pd.factorize(pd.MultiIndex.from_arrays([scc, pin]), sort=True)
-    bundle = np.asarray(codes, dtype=np.int64)
+    bundle = _pair_codes(scc, groups["pin"].fillna(-1).to_numpy(float))
     sizes = np.bincount(bundle)
     multi = np.flatnonzero(sizes > 1)
     splits: list[Split] = []
@@ -110,6 +108,17 @@ def _bundles(
             next_id += 1
         splits.append((tuple(int(m) for m in members), part.k, part.cut_weight, part.cut_edges))
     return bundle, splits
+
+
+def _pair_codes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Code per row of the distinct (first, second) pairs, numbered in their sorted order."""
+    order = np.lexsort((second, first))
+    a, b = first[order], second[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    codes = np.empty(len(order), dtype=np.int64)
+    codes[order] = np.cumsum(new) - 1
+    return codes
 
 
 def _split_bundle(members: np.ndarray, gedges: pd.DataFrame, load: np.ndarray) -> Partition:
@@ -221,41 +230,59 @@ def _soft_limits(facts: _BundleFacts, balance: bool) -> dict[str, np.ndarray]:
 
 @dataclass
 class _Wave:
-    """The wave being filled."""
+    """The wave being filled (plain floats: the scheduler checks a wave's room once per bundle tried)."""
 
     number: int
     kind: str
     protected: bool  # one of the first ``protected_waves``: held bundles stay out
-    limit: np.ndarray
-    used: np.ndarray
+    top: tuple[float, ...]  # the limit plus the tolerance: a bundle fits while the load stays within it
+    floor: tuple[float, ...]  # the limit less the tolerance: the wave is full once a load reaches it
+    used: list[float]
     took_any: bool
 
-    def fits(self, load: np.ndarray) -> bool:
-        return bool(((self.used + load) <= self.limit + EPS).all())
+    def fits(self, load: list[float]) -> bool:
+        used, top = self.used, self.top
+        return used[0] + load[0] <= top[0] and used[1] + load[1] <= top[1] and used[2] + load[2] <= top[2]
 
     def full(self) -> bool:
-        return bool((self.used >= self.limit - EPS).any())
+        used, floor = self.used, self.floor
+        return used[0] >= floor[0] or used[1] >= floor[1] or used[2] >= floor[2]
+
+    def add(self, load: list[float]) -> None:
+        used = self.used
+        used[0] += load[0]
+        used[1] += load[1]
+        used[2] += load[2]
 
 
-def _new_heaps() -> dict[tuple[str, bool], list[tuple[int, int]]]:
+def _new_heaps() -> dict[tuple[str, bool], list[int]]:
     return {(klass, held): [] for klass in CLASSES for held in (False, True)}
 
 
 @dataclass
 class _Scheduler:
+    """The bundles' facts as plain lists (the scheduler visits bundles one at a time)."""
+
     facts: _BundleFacts
     soft: dict[str, np.ndarray]  # wave limit per class
-    waiting: np.ndarray  # per bundle: how many bundles it still waits for
+    waiting: list[int]  # per bundle: how many bundles it still waits for
     dependants: dict[int, list[int]]  # bundle -> bundles waiting for it
     pinned_by_wave: dict[int, list[int]]  # pinned bundles not yet placed
-    bundle_wave: np.ndarray  # -1 until placed
+    bundle_wave: list[int]  # -1 until placed
+    load: list[list[float]] = field(default_factory=list)
+    is_prod: list[bool] = field(default_factory=list)
+    held: list[bool] = field(default_factory=list)
+    pinned: list[bool] = field(default_factory=list)
+    rank: list[int] = field(default_factory=list)
     wave_kind: dict[int, str] = field(default_factory=dict)
     placed: int = 0
-    # Ready bundles by (class, held) as (rank, bundle); a placed bundle may linger and is skipped when popped.
-    heaps: dict[tuple[str, bool], list[tuple[int, int]]] = field(default_factory=_new_heaps)
+    by_rank: list[int] = field(default_factory=list)  # the bundle of each rank
+    # Ready bundles by (class, held), as their ranks (distinct: a heap of ints pops in rank order, and fast);
+    # a placed bundle may linger and is skipped when popped.
+    heaps: dict[tuple[str, bool], list[int]] = field(default_factory=_new_heaps)
     # Bundles made ready by a placement in the current wave: tried first, so that a group and the groups
     # depending on it land together when capacity allows (fewer dependencies crossing waves).
-    affine: list[tuple[int, int]] = field(default_factory=list)
+    affine: list[int] = field(default_factory=list)  # ranks
 
     @classmethod
     def start(
@@ -271,9 +298,24 @@ class _Scheduler:
         pinned_by_wave: dict[int, list[int]] = {}
         for b in np.flatnonzero(facts.pinned).tolist():
             pinned_by_wave.setdefault(int(facts.pin[b]), []).append(b)
-        scheduler = cls(facts, soft, waiting, dependants, pinned_by_wave, np.full(n, -1, dtype=np.int64))
+        scheduler = cls(
+            facts,
+            soft,
+            waiting.tolist(),
+            dependants,
+            pinned_by_wave,
+            [-1] * n,
+            load=facts.load.tolist(),
+            is_prod=facts.is_prod.astype(bool).tolist(),
+            held=facts.held.astype(bool).tolist(),
+            pinned=facts.pinned.astype(bool).tolist(),
+            rank=facts.rank.tolist(),
+            by_rank=np.argsort(facts.rank).tolist(),
+        )
         for b in np.flatnonzero((waiting == 0) & ~facts.pinned).tolist():
-            scheduler.push(b)
+            scheduler.heaps[scheduler.heap_key(b)].append(scheduler.rank[b])
+        for heap in scheduler.heaps.values():
+            heapq.heapify(heap)
         return scheduler
 
     def run(self, first_wave: int, protected_waves: int) -> None:
@@ -300,7 +342,7 @@ class _Scheduler:
         """A pinned wave takes its pins' majority class; otherwise dev/test while any is ready (condition 4),
         preferring bundles the wave may take; "" when nothing is ready."""
         if forced:
-            n_prod = sum(bool(self.facts.is_prod[b]) for b in forced)
+            n_prod = sum(self.is_prod[b] for b in forced)
             return "prod" if n_prod * 2 > len(forced) else "nonprod"
         for klass in CLASSES:
             if self.ready(klass, False) or (not protected and self.ready(klass, True)):
@@ -315,16 +357,17 @@ class _Scheduler:
         first, so that a wave is never opened for bundles already placed (it would stay empty: a gap in
         the wave numbers)."""
         heap = self.heaps[(klass, held)]
-        while heap and self.bundle_wave[heap[0][1]] >= 0:
+        while heap and self.bundle_wave[self.by_rank[heap[0]]] >= 0:
             heapq.heappop(heap)
         return bool(heap)
 
     def fill_wave(self, number: int, kind: str, protected: bool, forced: list[int]) -> None:
         """Place the wave's pins, then ready bundles of its class while they fit."""
-        used = np.zeros(3)
+        limit = self.soft[kind]
+        top, floor = tuple((limit + EPS).tolist()), tuple((limit - EPS).tolist())
+        wave = _Wave(number, kind, protected, top, floor, [0.0, 0.0, 0.0], took_any=bool(forced))
         for b in forced:
-            used += self.facts.load[b]
-        wave = _Wave(number, kind, protected, self.soft[kind], used, took_any=bool(forced))
+            wave.add(self.load[b])
         self.wave_kind[number] = kind
         for b in forced:
             self.place(b, number)
@@ -334,26 +377,27 @@ class _Scheduler:
         if not wave.took_any and protected and self.ready(kind, True):
             # Nothing but held bundles is ready: place the lowest-risk held one rather than leave the wave
             # empty.
-            self.place(heapq.heappop(self.heaps[(kind, True)])[1], number)
+            self.place(self.by_rank[heapq.heappop(self.heaps[(kind, True)])], number)
 
-    def _take_from(self, heap: list[tuple[int, int]], wave: _Wave) -> None:
+    def _take_from(self, heap: list[int], wave: _Wave) -> None:
         """Take bundles for the wave, affine ones first, then from ``heap``, until the wave is full or too
         many bundles were passed over for lack of room (a wave's first bundle is taken whatever its size)."""
-        skipped: list[tuple[int, int]] = []
+        skipped: list[int] = []
+        load, bundle_wave, by_rank = self.load, self.bundle_wave, self.by_rank
         while len(skipped) < MAX_SKIPPED:
-            b = self._next_affine(wave)
+            b = self._next_affine(wave) if self.affine else -1
             if b < 0:
                 if not heap:
                     break
                 item = heapq.heappop(heap)
-                b = item[1]
-                if self.bundle_wave[b] >= 0:
+                b = by_rank[item]
+                if bundle_wave[b] >= 0:
                     continue
-                if wave.took_any and not wave.fits(self.facts.load[b]):
+                if wave.took_any and not wave.fits(load[b]):
                     skipped.append(item)
                     continue
             self.place(b, wave.number)
-            wave.used += self.facts.load[b]
+            wave.add(load[b])
             wave.took_any = True
             if wave.full():
                 break
@@ -362,36 +406,39 @@ class _Scheduler:
 
     def _next_affine(self, wave: _Wave) -> int:
         """The best bundle made ready in this wave that the wave may take and has room for (-1 when none)."""
-        f = self.facts
+        prod = wave.kind == "prod"
         while self.affine:
-            _, b = heapq.heappop(self.affine)
+            b = self.by_rank[heapq.heappop(self.affine)]
             if (
                 self.bundle_wave[b] < 0
-                and bool(f.is_prod[b]) == (wave.kind == "prod")
-                and not (wave.protected and f.held[b])
-                and wave.fits(f.load[b])
+                and self.is_prod[b] == prod
+                and not (wave.protected and self.held[b])
+                and wave.fits(self.load[b])
             ):
                 return b
         return -1
 
     def place(self, b: int, number: int) -> None:
         """Put bundle ``b`` in wave ``number``; bundles it was the last wait of become ready (and affine)."""
-        self.bundle_wave[b] = number
+        bundle_wave, waiting, pinned = self.bundle_wave, self.waiting, self.pinned
+        bundle_wave[b] = number
         self.placed += 1
         for s in self.dependants.get(b, ()):
-            self.waiting[s] -= 1
-            if self.waiting[s] == 0 and not self.facts.pinned[s] and self.bundle_wave[s] < 0:
+            waiting[s] -= 1
+            if waiting[s] == 0 and not pinned[s] and bundle_wave[s] < 0:
                 self.push(s)
-                heapq.heappush(self.affine, (int(self.facts.rank[s]), s))
+                heapq.heappush(self.affine, self.rank[s])
+
+    def heap_key(self, b: int) -> tuple[str, bool]:
+        return ("prod" if self.is_prod[b] else "nonprod", self.held[b])
 
     def push(self, b: int) -> None:
-        klass = "prod" if self.facts.is_prod[b] else "nonprod"
-        heapq.heappush(self.heaps[(klass, bool(self.facts.held[b]))], (int(self.facts.rank[b]), b))
+        heapq.heappush(self.heaps[self.heap_key(b)], self.rank[b])
 
     def release_best(self) -> None:
         """Only bundles waiting on each other remain (cannot happen after cycle breaking): release the best
         one."""
-        rest = np.flatnonzero((self.bundle_wave < 0) & ~self.facts.pinned)
+        rest = np.flatnonzero((np.asarray(self.bundle_wave) < 0) & ~self.facts.pinned)
         best = int(rest[np.argmin(self.facts.rank[rest])])
         self.waiting[best] = 0
         self.push(best)
