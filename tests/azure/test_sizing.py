@@ -8,7 +8,7 @@ import pytest
 
 from migrator.azure.catalog import Catalog, _from_document, load_catalog, series_of
 from migrator.azure.config import SizingSettings
-from migrator.azure.sizing import resolve_families, size_servers
+from migrator.azure.sizing import disk_table, resolve_families, size_servers
 from tests.conftest import inventory, server
 
 
@@ -122,6 +122,37 @@ def test_disk_tiers_by_size_and_iops() -> None:
     assert rows.iloc[0]["disk_tiers"] == "P10;P20;P30"
     assert rows.iloc[1]["disk_tiers"] == "P20;P20"  # 2,000 IOPS per disk needs P20 although 100 GiB fits P10
     assert np.isnan(rows.iloc[0]["monthly_storage_cost"])  # no disk prices known: unknown, not zero
+
+
+def test_disks_without_a_list_are_an_os_disk_and_the_rest_as_printed() -> None:
+    # No disk list: the OS disk (os_disk_gb) and one data disk of the rest, rounded to 0.1 GiB and to six
+    # significant digits as %g prints it (1,234,440.6 -> 1.23444e+06).
+    big, listed = SETTINGS.os_disk_gb + 1_234_440.6, "100;300;1000"
+    servers = inventory(
+        [
+            server("small", storage=100),
+            server("listed", disks_gb=listed, iops=3000),
+            server("rest", storage=SETTINGS.os_disk_gb + 500.06),
+            server("big", storage=big),
+        ]
+    ).servers
+    disks = disk_table(servers, SETTINGS)
+    assert disks["server"].tolist() == [0, 1, 1, 1, 2, 2, 3, 3]
+    assert disks["position"].tolist() == [0, 0, 1, 2, 0, 1, 0, 1]
+    os_gb = SETTINGS.os_disk_gb
+    assert disks["size"].tolist() == [os_gb, 100, 300, 1000, os_gb, 500.1, os_gb, 1_234_440]
+    assert disks["iops"].tolist()[1:4] == [1000, 1000, 1000]  # a server's IOPS shared by its disks
+
+
+def test_disk_tiers_text_per_server_in_disk_order() -> None:
+    rows = _size(
+        server("a", cores=2, mem=4, os="Ubuntu", disks_gb="1000;100"),
+        server("b", cores=2, mem=4, os="Ubuntu", disks_gb="100;1000"),
+        server("c", cores=2, mem=4, os="Ubuntu", disks_gb="1000;100"),
+        server("d", cores=2, mem=4, os="Ubuntu", disks_gb="100;99999"),
+        server("e", cores=2, mem=4, os="Ubuntu", disks_gb="200"),
+    )
+    assert rows["disk_tiers"].tolist() == ["P30;P10", "P10;P30", "P30;P10", "P10;too large", "P15"]
 
 
 def test_readiness_reasons() -> None:

@@ -61,8 +61,11 @@ def _distinct(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return pd.Series(np.asarray(uniques, dtype=object)), codes
 
 
-def requirements(servers: pd.DataFrame, settings: SizingSettings) -> pd.DataFrame:
-    """Required vCPU, memory and data disks per server, and the basis used."""
+def requirements(
+    servers: pd.DataFrame, settings: SizingSettings, disks: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Required vCPU, memory and data disks per server, and the basis used (``disks``: the servers'
+    :func:`disk_table`, computed when not given)."""
     cores = servers["cores"].to_numpy(float)
     mem = servers["memory_gb"].to_numpy(float)
     cpu = servers["cpu_util_pct"].to_numpy(float)
@@ -87,13 +90,9 @@ def requirements(servers: pd.DataFrame, settings: SizingSettings) -> pd.DataFram
             "as on premises",
         ),
     )
-    disks = disk_table(servers, settings)
-    data_disks = (
-        disks[disks["position"] > 0]
-        .groupby("server")
-        .size()
-        .reindex(range(len(servers)), fill_value=0)
-        .to_numpy()
+    disks = disk_table(servers, settings) if disks is None else disks
+    data_disks = np.bincount(
+        disks["server"].to_numpy()[disks["position"].to_numpy() > 0], minlength=len(servers)
     )
     return pd.DataFrame(
         {"need_vcpus": need_cpu, "need_memory_gb": need_mem, "need_data_disks": data_disks, "basis": basis},
@@ -102,33 +101,51 @@ def requirements(servers: pd.DataFrame, settings: SizingSettings) -> pd.DataFram
 
 
 def disk_table(servers: pd.DataFrame, settings: SizingSettings) -> pd.DataFrame:
-    """One row per disk: server position, position (0 = OS disk), size; IOPS and MB/s shared evenly."""
+    """One row per disk: server position, position (0 = OS disk), size; IOPS and MB/s shared evenly.
+
+    A server without a disk list has an OS disk, plus one data disk holding the rest of the provisioned
+    storage (rounded to 0.1 GiB and to 6 significant digits, as ``%g`` prints it).
+    """
     listed = servers["disks_gb"].fillna("").astype(str)
+    given = listed.ne("").to_numpy()
     storage = servers["storage_gb"].to_numpy(float)
-    # No disk list: an OS disk, plus one data disk holding the rest of the provisioned storage.
     os_gb = settings.os_disk_gb
-    derived = np.where(
-        storage > os_gb,
-        np.char.add(f"{os_gb:g};", np.char.mod("%g", np.round(storage - os_gb, 1))),
-        f"{os_gb:g}",
+    derived = np.flatnonzero(~given)
+    rest = np.flatnonzero(~given & (storage > os_gb))
+    parts = listed[given].str.split(";")
+    server = np.concatenate(
+        (derived, rest, np.repeat(np.flatnonzero(given), parts.map(len).to_numpy(np.int64)))
+    ).astype(np.int64)
+    size = np.concatenate(
+        (
+            np.full(len(derived), float(f"{os_gb:g}")),
+            _as_printed(np.round(storage[rest] - os_gb, 1)),
+            pd.to_numeric(parts.explode().to_numpy(), errors="coerce").astype(float),
+        )
     )
-    text = listed.where(listed.ne(""), pd.Series(derived, index=servers.index, dtype=str))
-    parts = text.str.split(";")
-    exploded = parts.explode()
-    frame = pd.DataFrame(
+    keep = ~np.isnan(size) & (size > 0)
+    order = np.argsort(server[keep], kind="stable")  # per server: OS disk, then the data disks in order
+    server, size = server[keep][order], size[keep][order]
+    first = np.searchsorted(server, server, side="left")
+    counts = np.bincount(server, minlength=len(servers))[server]
+    return pd.DataFrame(
         {
-            "server": np.repeat(np.arange(len(servers)), parts.map(len).to_numpy(np.int64)),
-            "size": pd.to_numeric(exploded.to_numpy(), errors="coerce"),
+            "server": server,
+            "size": size,
+            "position": np.arange(len(server), dtype=np.int64) - first,
+            "iops": servers["iops"].to_numpy(float)[server] / counts,
+            "mbps": servers["throughput_mbps"].to_numpy(float)[server] / counts,
         }
     )
-    frame = frame[frame["size"].notna() & (frame["size"] > 0)].copy()
-    frame["position"] = frame.groupby("server").cumcount()
-    counts = frame.groupby("server")["size"].transform("size").to_numpy()
-    iops = servers["iops"].to_numpy(float)[frame["server"].to_numpy()]
-    mbps = servers["throughput_mbps"].to_numpy(float)[frame["server"].to_numpy()]
-    frame["iops"] = iops / counts
-    frame["mbps"] = mbps / counts
-    return frame.reset_index(drop=True)
+
+
+def _as_printed(values: np.ndarray) -> np.ndarray:
+    """Sizes rounded to 0.1 as ``%g`` prints them (six significant digits): unchanged below 100,000."""
+    out = values.copy()
+    large = np.abs(values) >= 1e5
+    if large.any():
+        out[large] = pd.to_numeric(np.char.mod("%g", values[large]), errors="coerce")
+    return out
 
 
 def disk_tiers(disks: pd.DataFrame, catalog: Catalog, settings: SizingSettings) -> pd.DataFrame:
@@ -199,15 +216,22 @@ def _choose(req: pd.DataFrame, cands: pd.DataFrame, price_col: str) -> tuple[np.
 
 
 def _join_positions(disks: pd.DataFrame, text: pd.Series) -> pd.Series:
-    """Per server, the disks' text joined with ';' in disk order, one pass per disk position."""
-    wide = pd.DataFrame(
-        {"server": disks["server"], "position": disks["position"], "t": text.astype(object)}
-    ).pivot(index="server", columns="position", values="t")
-    out = pd.Series("", index=wide.index, dtype=object)
-    for col in wide.columns:
-        part = wide[col].fillna("")
-        out = out.str.cat(part.astype(object), sep=";") if int(col) > 0 else part.astype(object)
-    return out.str.rstrip(";")
+    """Per server with disks, the disks' text joined with ';' in disk order (``disks`` sorted by server and
+    position, as :func:`disk_table` gives them). Each distinct sequence of texts is joined once: a server x
+    position matrix of text codes, its distinct rows joined in Python (a handful in 100,000 servers)."""
+    server, position = disks["server"].to_numpy(), disks["position"].to_numpy()
+    codes, names = pd.factorize(text.astype(object).to_numpy(), use_na_sentinel=False)
+    owners, row = np.unique(server, return_inverse=True)
+    wide = np.full((len(owners), int(position.max()) + 1 if len(position) else 0), -1, dtype=np.int64)
+    wide[row, position] = codes
+    key = np.zeros(len(owners), dtype=np.int64)
+    for column in wide.T:  # the row's sequence numbered, one position at a time
+        key = pd.factorize(key * (len(names) + 1) + column + 1)[0]
+    _, first, back = np.unique(key, return_index=True, return_inverse=True)
+    joined = np.array(
+        [";".join(str(names[c]) for c in wide[i][wide[i] >= 0]).rstrip(";") for i in first], dtype=object
+    )
+    return pd.Series(joined[back] if len(owners) else [], index=owners, dtype=object)
 
 
 def size_servers(
@@ -215,13 +239,14 @@ def size_servers(
 ) -> SizingResult:
     catalog = catalog or load_catalog(settings.region, settings.catalog)
     ostype = os_type(servers["os"].fillna("").astype(str))
-    req = requirements(servers, settings)
+    disk_rows = disk_table(servers, settings)
+    req = requirements(servers, settings, disk_rows)
     sizes, findings = _allowed_sizes(catalog, settings)
     moving = servers["disposition"].isin(MIGRATING_DISPOSITIONS).to_numpy()
     win = (ostype == "windows").to_numpy()
     picks = _pick(req, sizes, catalog, moving, win)
     rates = _Rates.of(picks, win, settings)
-    disks = _DiskCosts.of(servers, catalog, settings)
+    disks = _DiskCosts.of(disk_rows, catalog, settings)
     state, reason = _readiness_of(servers, req, sizes, moving & ~picks.ok, disks.too_big)
     state = np.where(moving, state, "Not applicable")
     reason = np.where(moving, reason, "not migrated (" + servers["disposition"].astype(str).to_numpy() + ")")
@@ -357,8 +382,8 @@ class _DiskCosts:
     too_big: pd.Series  # size of the largest disk no tier holds, for servers with one
 
     @classmethod
-    def of(cls, servers: pd.DataFrame, catalog: Catalog, settings: SizingSettings) -> _DiskCosts:
-        disks = disk_tiers(disk_table(servers, settings), catalog, settings)
+    def of(cls, disk_rows: pd.DataFrame, catalog: Catalog, settings: SizingSettings) -> _DiskCosts:
+        disks = disk_tiers(disk_rows, catalog, settings)
         return cls(
             tiers_text=_join_positions(disks, disks["tier"].where(disks["fits"], "too large")),
             price=disks.groupby("server")["tier_price"].sum(min_count=1),
