@@ -3,9 +3,10 @@ with its historians and label printers).
 
 The application graph has one node per application and, between two applications, the dependency weight
 between their planned servers summed over both directions (shared services and servers that do not move in a
-wave are left out: everyone talks to a domain controller). Louvain community detection (networkx, fixed seed)
-proposes communities, and splits again on its own any with more than ``MAX_APPLICATIONS``. An application
-whose traffic with the rest of its community is under ``MIN_MEMBER_SHARE`` of the heaviest member's leaves it.
+wave are left out: everyone talks to a domain controller). Louvain community detection (networkx's algorithm
+and fixed seed, run by :func:`migrator.fastpaths.louvain`) proposes communities, and splits again on its own
+any with more than ``MAX_APPLICATIONS``. An application whose traffic with the rest of its community is under
+``MIN_MEMBER_SHARE`` of the heaviest member's leaves it.
 A community then counts as a **system** when it holds at least two applications and the traffic between its
 applications is at least ``MIN_INTERNAL_SHARE`` of all the cross-application traffic its applications have
 (inside the system plus with applications outside it): most of what they exchange with other applications,
@@ -17,11 +18,13 @@ and spill into the next one when capacity runs out; PLAN.md names each system an
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 import pandas as pd
+
+from migrator import fastpaths
 
 SEED = 0
 MAX_APPLICATIONS = 8  # a larger community is split again on its own
@@ -88,22 +91,50 @@ def _application_pairs(app_of: np.ndarray, edges: pd.DataFrame) -> pd.DataFrame:
 
 def _communities(pairs: pd.DataFrame, n_apps: int) -> np.ndarray:
     """Louvain community per application (-1 for applications without cross-application traffic)."""
-    graph = nx.Graph()
-    nodes = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]))
-    graph.add_nodes_from(nodes.tolist())
-    graph.add_weighted_edges_from(
-        zip(pairs["a"].tolist(), pairs["b"].tolist(), pairs["weight"].tolist(), strict=True)
-    )
+    # The graph networkx would hold: nodes in ascending order, each node's neighbours in the order of the
+    # (sorted) pairs that name it, which is ascending too.
+    a, b, w = pairs["a"].to_numpy(), pairs["b"].to_numpy(), pairs["weight"].to_numpy(float)
+    nodes = np.unique(np.concatenate([a, b]))
+    pos_a, pos_b = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+    ends = np.concatenate([np.column_stack([pos_a, pos_b]), np.column_stack([pos_b, pos_a])])
+    weights = np.concatenate([w, w])
+    order = np.lexsort((np.tile(np.arange(len(a)), 2), ends[:, 0]))  # by node, then pair order
+    starts = np.searchsorted(ends[order, 0], np.arange(len(nodes) + 1))
+    nbr, wt = ends[order, 1].tolist(), weights[order].tolist()
+    adj = [list(zip(nbr[i:j], wt[i:j], strict=True)) for i, j in itertools.pairwise(starts.tolist())]
     label = np.full(n_apps, -1, dtype=np.int64)
-    for i, members in enumerate(sorted(_split(graph), key=min)):
+    root = _Graph(nodes.tolist(), adj, len(nodes))
+    for i, members in enumerate(sorted(_split(root), key=min)):
         label[sorted(members)] = i
     return label
 
 
-def _split(graph: nx.Graph) -> list[set[int]]:
+@dataclass(frozen=True)
+class _Graph:
+    """The application graph, or the view ``networkx.Graph.subgraph`` gives of part of it: node labels in
+    networkx's node order, adjacency (positions) in its order, and the number of nodes of the whole graph."""
+
+    labels: list[int]
+    adj: fastpaths.Adjacency
+    root_size: int
+
+    def subgraph(self, members: list[int]) -> _Graph:
+        """What networkx's subgraph view of ``members`` (sorted) iterates: the members in the order of the
+        Python set of them when they are fewer than half the whole graph's nodes (the whole graph's ascending
+        order otherwise), each node's neighbours among them in the whole graph's order."""
+        inside = set(members)
+        labels = list(inside) if 2 * len(inside) < self.root_size else members
+        pos = {label: i for i, label in enumerate(self.labels)}
+        new = {label: i for i, label in enumerate(labels)}
+        parent, old_labels = self.adj, self.labels
+        adj = [[(new[old_labels[q]], x) for q, x in parent[pos[u]] if old_labels[q] in new] for u in labels]
+        return _Graph(labels, adj, self.root_size)
+
+
+def _split(graph: _Graph) -> list[set[int]]:
     """Louvain communities; one larger than ``MAX_APPLICATIONS`` is split again on its own (modularity within
     it), which finds the small systems a large graph's modularity merges (its resolution limit)."""
-    found = nx.community.louvain_communities(graph, weight="weight", seed=SEED)
+    found = fastpaths.louvain(graph.labels, graph.adj, SEED)
     if len(found) == 1:
         return found
     out: list[set[int]] = []
