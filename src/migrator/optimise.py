@@ -29,14 +29,17 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from ortools.sat.python import cp_model
 
 from migrator.fastpaths import components
 from migrator.settings import CapacitySettings, Settings
 from migrator.waves import WaveAssignment
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model  # imported where a model is solved: start-up stays light
 
 EVALS_PER_SECOND = 150_000  # local-search work (neighbour visits) per second of ``optimise_seconds``
 SOLVER_SHARE = 0.7  # share of ``optimise_seconds`` given to CP-SAT (in deterministic time)
@@ -532,6 +535,8 @@ def _neighbourhood(state: _State, seed: int, busy: list[float]) -> list[int]:
 
 def _solve_part(state: _State, movable: list[int], dt: float) -> tuple[float, bool]:
     model = _PartModel(state, movable)
+    from ortools.sat.python import cp_model
+
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
@@ -557,6 +562,8 @@ class _PartModel:
     maximise the dependency weight inside waves."""
 
     def __init__(self, state: _State, movable: list[int]) -> None:
+        from ortools.sat.python import cp_model
+
         self.state, self.model = state, cp_model.CpModel()
         self.inside = set(movable)
         self.window = sorted({state.wave[u] for u in movable})

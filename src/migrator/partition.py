@@ -9,10 +9,12 @@ thousands of vertices.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pymetis
-import scipy.sparse as sp
+
+if TYPE_CHECKING:  # scipy and pymetis are imported where a graph is split: start-up stays light
+    import scipy.sparse as sp
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ def partition(
 
 def _adjacency(n: int, u: np.ndarray, v: np.ndarray, weight: np.ndarray) -> sp.csr_matrix:
     """Symmetric weighted adjacency matrix, self-loops dropped and duplicates summed."""
+    import scipy.sparse as sp
+
     mask = u != v
     u, v, weight = u[mask], v[mask], weight[mask]
     adj = sp.coo_matrix(
@@ -75,6 +79,8 @@ def _adjacency(n: int, u: np.ndarray, v: np.ndarray, weight: np.ndarray) -> sp.c
 def _over_partition(adj: sp.csr_matrix, load: np.ndarray) -> np.ndarray:
     """METIS parts, numbered 0..k-1, each within capacity (or a lone oversize vertex), ``k`` growing from two
     parts a wave until they fit (at most 64 tries)."""
+    import pymetis
+
     n = adj.shape[0]
     w = adj.data
     scaled = np.maximum(1, np.round(w / w.max() * 10_000)).astype(np.int64) if len(w) else None
@@ -108,6 +114,8 @@ def _over_partition(adj: sp.csr_matrix, load: np.ndarray) -> np.ndarray:
 def _merge(parts: np.ndarray, adj: sp.csr_matrix, load: np.ndarray) -> np.ndarray:
     """Merge parts along the heaviest inter-part weight while the merged load fits (Kruskal with a
     capacity)."""
+    import scipy.sparse as sp
+
     k = int(parts.max()) + 1
     sums = np.zeros((k, load.shape[1]))
     np.add.at(sums, parts, load)

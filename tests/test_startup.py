@@ -1,0 +1,33 @@
+"""Start-up stays light: the heavy libraries are imported where they are first needed, not when migrator is.
+
+``migrator --help`` imports no data library at all; the planning modules import pandas but no solver, graph
+or charting library until a stage uses one (issue 15: start-up was 0.83 s, matplotlib included on every run).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+SOLVERS_GRAPHS_CHARTS = {"scipy", "ortools", "pymetis", "networkx", "matplotlib"}
+
+
+def _top_level_modules_after(code: str) -> set[str]:
+    """The top-level packages a fresh interpreter holds after running ``code``."""
+    listing = "import sys; print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    result = subprocess.run(
+        [sys.executable, "-c", f"{code}; {listing}"], capture_output=True, text=True, check=True
+    )
+    return set(result.stdout.split())
+
+
+def test_the_planning_modules_import_no_solver_graph_or_chart_library() -> None:
+    loaded = _top_level_modules_after("import migrator.pipeline, migrator.outputs, migrator.settings")
+    assert "pandas" in loaded  # the check sees what is imported
+    assert not loaded & SOLVERS_GRAPHS_CHARTS
+
+
+def test_the_command_line_imports_no_data_library_before_a_command_runs() -> None:
+    loaded = _top_level_modules_after("from migrator.cli import _register; _register()")
+    assert "typer" in loaded
+    assert not loaded & {"pandas", "numpy", "pyarrow", "pydantic", *SOLVERS_GRAPHS_CHARTS}
