@@ -68,26 +68,19 @@ class _ServerLookup:
         lower = servers["name"].str.lower()
         short = lower.str.split(".", n=1).str[0]
         short_unique = ~short.duplicated(keep=False)
-        ip_rows = servers.loc[servers["ip"].ne(""), "ip"].str.split(r"[;,\s]+").explode()
-        ip_rows = ip_rows[ip_rows.ne("")]
-        ip_rows = ip_rows[~ip_rows.duplicated(keep=False)]
         return cls(
             names=pd.Index(lower),
             # a short name two servers share matches neither (one placeholder each: the index stays unique)
             short_names=pd.Index(
                 short.where(short_unique, "\x00dup" + pd.Series(range(len(short)), short.index).astype(str))
             ),
-            ips=pd.Series(ip_rows.index.to_numpy(), index=ip_rows.to_numpy()),
+            ips=_unique_ips(servers["ip"]),
         )
 
     def resolve(self, names: pd.Series, ips: pd.Series) -> np.ndarray:
-        """Server position for each endpoint, or -1."""
-        lower = names.str.lower()
-        pos = self.names.get_indexer(pd.Index(lower))
-        missing = (pos < 0) & lower.ne("").to_numpy()
-        if missing.any():
-            short = lower[missing].str.split(".", n=1).str[0]
-            pos[missing] = self.short_names.get_indexer(pd.Index(short))
+        """Server position for each endpoint, or -1. Names are looked up once per distinct spelling."""
+        codes, spellings = pd.factorize(names, use_na_sentinel=False)
+        pos = self._by_name(pd.Series(spellings))[codes]
         missing = pos < 0
         if missing.any() and len(self.ips):
             by_ip = self.ips.reindex(ips[missing].to_numpy()).to_numpy()
@@ -95,6 +88,31 @@ class _ServerLookup:
             idx = np.flatnonzero(missing)
             pos[idx[found]] = by_ip[found].astype(np.int64)
         return pos
+
+    def _by_name(self, names: pd.Series) -> np.ndarray:
+        """Server position for each name (full name, then unique short name), or -1."""
+        lower = names.str.lower()
+        pos = self.names.get_indexer(pd.Index(lower))
+        missing = (pos < 0) & lower.ne("").to_numpy()
+        if missing.any():
+            short = lower[missing].str.split(".", n=1).str[0]
+            pos[missing] = self.short_names.get_indexer(pd.Index(short))
+        return np.asarray(pos, dtype=np.int64)
+
+
+_IP_SEPARATOR = r"[;,\s]+"
+
+
+def _unique_ips(ip: pd.Series) -> pd.Series:
+    """IP -> server position, for the IPs (a cell may list several) that exactly one server has."""
+    listed = ip[ip.ne("")]
+    several = listed.str.contains(_IP_SEPARATOR, regex=True, na=False).to_numpy(bool)
+    split = (
+        listed[several].str.split(_IP_SEPARATOR).explode()
+    )  # only the cells listing several: the slow part
+    ip_rows = pd.concat([listed[~several], split[split.ne("")]])
+    ip_rows = ip_rows[~ip_rows.duplicated(keep=False)]
+    return pd.Series(ip_rows.index.to_numpy(), index=ip_rows.to_numpy())
 
 
 def _some_names(names: list[str], shown: int = 20) -> str:
@@ -177,23 +195,39 @@ def _names_not_in_inventory(external: pd.DataFrame) -> Finding | None:
 
 
 def _edges_and_ports(
-    deps: pd.DataFrame, src: np.ndarray, dst: np.ndarray, ok: np.ndarray
+    deps: pd.DataFrame, src: np.ndarray, dst: np.ndarray, ok: np.ndarray, n: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Resolved rows summed per (src, dst) edge, and per (src, dst, port)."""
-    rows = pd.DataFrame(
+    """Resolved rows summed per (src, dst) edge, and per (src, dst, port), in that order (missing port last).
+
+    Each grouping is on one integer key (src * n + dst; then edge * ports + port rank), which pandas groups
+    several times faster than the columns; the sums add the same rows in the same order."""
+    src, dst = src[ok].astype(np.int64), dst[ok].astype(np.int64)
+    weight = deps["weight"].to_numpy(float)[ok]
+    by_edge = pd.Series(weight).groupby(src * n + dst, sort=True)
+    key = by_edge.sum()
+    edge_key = key.index.to_numpy(np.int64)
+    edges = pd.DataFrame(
         {
-            "src": src[ok],
-            "dst": dst[ok],
-            "port": deps["port"].to_numpy()[ok],
-            "weight": deps["weight"].to_numpy()[ok],
+            "src": edge_key // n,
+            "dst": edge_key % n,
+            "weight": key.to_numpy(float),
+            "rows": by_edge.size().to_numpy(np.int64),
         }
     )
-    edges = (
-        rows.groupby(["src", "dst"], sort=True)
-        .agg(weight=("weight", "sum"), rows=("weight", "size"))
-        .reset_index()
+    port = deps["port"].to_numpy()[ok]  # as the rows had it: int64, or float64 when a port is missing
+    port_rank, port_values = pd.factorize(port, sort=True, use_na_sentinel=False)
+    edge = np.searchsorted(edge_key, src * n + dst)
+    summed = pd.Series(weight).groupby(edge * len(port_values) + port_rank, sort=True).sum()
+    port_key = summed.index.to_numpy(np.int64)
+    edge_of = port_key // len(port_values)
+    ports = pd.DataFrame(
+        {
+            "src": edges["src"].to_numpy()[edge_of],
+            "dst": edges["dst"].to_numpy()[edge_of],
+            "port": port_values.take(port_key % len(port_values)),
+            "weight": summed.to_numpy(float),
+        }
     )
-    ports = rows.groupby(["src", "dst", "port"], sort=True, dropna=False)["weight"].sum().reset_index()
     return edges, ports
 
 
@@ -224,7 +258,7 @@ def build_graph(
     not_in_inventory = _names_not_in_inventory(external)
     if not_in_inventory is not None:
         findings.append(not_in_inventory)
-    edges, ports = _edges_and_ports(deps, src, dst, ok)
+    edges, ports = _edges_and_ports(deps, src, dst, ok, len(servers))
     return DependencyGraph(
         edges=edges,
         ports=ports,
@@ -245,14 +279,16 @@ def _peer_counts(
     n = len(servers)
     if not len(edges):
         return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    src, dst = edges["src"].to_numpy(), edges["dst"].to_numpy()
-    und = pd.DataFrame({"a": np.concatenate([src, dst]), "b": np.concatenate([dst, src])}).drop_duplicates()
-    peers = np.bincount(und["a"].to_numpy(), minlength=n)
-    und = und[~declared[und["b"].to_numpy()]]
-    app_codes, _ = pd.factorize(servers["application"].where(servers["application"].ne(""), servers["name"]))
-    und["app"] = app_codes[und["b"].to_numpy()]
-    napps = und.drop_duplicates(["a", "app"])["a"].to_numpy()
-    return peers, np.bincount(napps, minlength=n)
+    src, dst = edges["src"].to_numpy(np.int64), edges["dst"].to_numpy(np.int64)
+    pair = pd.unique(np.concatenate([src * n + dst, dst * n + src]))  # (server, peer), each once
+    server, peer = pair // n, pair % n
+    peers = np.bincount(server, minlength=n)
+    application = servers["application"]
+    app_codes, apps = pd.factorize(application.where(application.ne(""), servers["name"]))
+    counted = ~declared[peer]
+    width = len(apps) + 1  # codes from -1 (no application nor name)
+    server_app = pd.unique(server[counted] * width + app_codes[peer[counted]] + 1)
+    return peers, np.bincount(server_app // width, minlength=n)
 
 
 def detect_shared_services(
