@@ -154,3 +154,27 @@ def test_server_findings_come_in_check_order_with_their_messages(tmp_path: Path)
     )
     assert list(inv.servers["name"]) == ["web01", "off1", "x"]
     assert list(inv.servers.columns[:3]) == ["name", "ip", "os"] and inv.servers.columns[-1] == "_row"
+
+
+def test_duplicate_ips_found_in_single_addresses_and_in_lists(tmp_path: Path) -> None:
+    single = _plan_servers(tmp_path, [server("a", ip="10.0.0.1"), server("b", ip="10.0.0.1")])
+    assert [f.message for f in single.findings if f.code == "duplicate-ip"] == [
+        "IP 10.0.0.1 is given for several servers: a, b"
+    ]
+    listed = _plan_servers(tmp_path, [server("a", ip="10.0.0.1; 10.0.0.2"), server("b", ip="10.0.0.2")])
+    assert [f.message for f in listed.findings if f.code == "duplicate-ip"] == [
+        "IP 10.0.0.2 is given for several servers: a, b"
+    ]
+
+
+def test_words_are_normalised_row_by_row(tmp_path: Path) -> None:
+    rows = [
+        server("a", environment="Production", disposition="Lift-and-Shift", criticality="1", power_state="x"),
+        server("b", environment="dev", disposition="", criticality="", power_state="poweredOff"),
+        server("c", environment="Production", disposition="decom", criticality="business critical"),
+    ]
+    servers = _plan_servers(tmp_path, rows).servers
+    assert servers["environment"].tolist() == ["prod", "dev", "prod"]
+    assert servers["disposition"].tolist() == ["rehost", "rehost", "retire"]
+    assert servers["criticality"].tolist() == ["critical", "", "high"]
+    assert servers["power_state"].tolist() == ["x", "off", ""]

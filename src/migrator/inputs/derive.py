@@ -11,7 +11,8 @@ from migrator.inputs.config import InputSettings
 def derive_fields(servers: pd.DataFrame, settings: InputSettings) -> tuple[pd.DataFrame, list[Finding]]:
     """Servers with empty environments / applications filled where asked; what was derived or is missing."""
     findings: list[Finding] = []
-    out = servers.copy()
+    derives = bool(settings.environment_pattern) or settings.application_from != "none"
+    out = servers.copy() if derives else servers  # copied only when a column is filled in
     if settings.environment_pattern:
         findings.append(_derive_environment(out, settings))
     if settings.application_from != "none":
