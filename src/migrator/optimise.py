@@ -24,10 +24,11 @@ same plan on any machine.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -239,22 +240,81 @@ def _unit_pairs(unit: np.ndarray, a: np.ndarray, b: np.ndarray, w: np.ndarray) -
 
 
 @dataclass
+class _Lists:
+    """A list per unit, kept as one flat array grouped by unit (``starts``: where each unit's run begins, one
+    more than units) and made a Python list when first read: the optimiser visits only some of the units."""
+
+    starts: list[int]
+    items: np.ndarray
+    made: dict[int, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, n: int, owner: np.ndarray, items: np.ndarray) -> _Lists:
+        """``items[i]`` appended to the list of unit ``owner[i]``, in the order given."""
+        order = np.argsort(owner, kind="stable")
+        return cls(np.searchsorted(owner[order], np.arange(n + 1)).tolist(), items[order])
+
+    def __getitem__(self, u: int) -> list[int]:
+        got = self.made.get(u)
+        if got is None:
+            got = self.made[u] = self.items[self.starts[u] : self.starts[u + 1]].tolist()
+        return got
+
+
+@dataclass
+class _Adjacency:
+    """Neighbours of each unit with the dependency weight to them (both directions summed), as
+    :class:`_Lists` of (neighbour, weight) pairs."""
+
+    neighbours: _Lists
+    weights: np.ndarray  # in the order of ``neighbours.items``
+    made: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, n: int, pairs: pd.DataFrame) -> _Adjacency:
+        """From unit pairs (a, b, w): each row appended to a's list as (b, w) and to b's as (a, w), row by
+        row."""
+        a, b, w = pairs["a"].to_numpy(np.int64), pairs["b"].to_numpy(np.int64), pairs["w"].to_numpy(float)
+        rows = np.tile(np.arange(len(a)), 2)
+        owner = np.concatenate([a, b])
+        order = np.lexsort((rows, owner))
+        neighbours = _Lists.of(n, owner[order], np.concatenate([b, a])[order])
+        return cls(neighbours, np.concatenate([w, w])[order])
+
+    def __getitem__(self, u: int) -> list[tuple[int, float]]:
+        got = self.made.get(u)
+        if got is None:
+            start, end = self.neighbours.starts[u], self.neighbours.starts[u + 1]
+            got = self.made[u] = list(zip(self.neighbours[u], self.weights[start:end].tolist(), strict=True))
+        return got
+
+    def busy(self) -> np.ndarray:
+        """Each unit's dependency weight, summed neighbour by neighbour in its list's order."""
+        starts = np.asarray(self.neighbours.starts)
+        owner = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
+        return np.bincount(owner, weights=self.weights, minlength=len(starts) - 1)
+
+
+@dataclass
 class _State:
     """The units, their rules and the waves' load, in plain lists (the local search visits them one at a
     time)."""
 
     unit: np.ndarray  # unit per move group
     wave: list[int]  # wave per unit
-    load: list[tuple[float, float, float]]  # servers, vCPU, storage per unit
+    load: list[list[float]]  # servers, vCPU, storage per unit
     movable: list[bool]
     prod: list[bool]
     may_protect: list[bool]  # may sit in a protected wave (not held, or already there)
-    adj: list[list[tuple[int, float]]]  # neighbours and dependency weight, both directions summed
-    lower: list[list[int]]  # units whose wave must stay <= this unit's
-    upper: list[list[int]]  # units whose wave must stay >= this unit's
+    adj: _Adjacency  # neighbours and dependency weight, both directions summed
+    lower: _Lists  # units whose wave must stay <= this unit's
+    upper: _Lists  # units whose wave must stay >= this unit's
     kind: dict[int, str]
     protected_until: int  # waves below this number are protected
     limit: tuple[float, float, float]
+    loads: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # ``load`` as an array
+    pairs: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))  # linked unit pairs
+    busy: list[float] = field(default_factory=list)  # dependency weight per unit
     used: dict[int, list[float]] = field(default_factory=dict)
     members: dict[int, set[int]] = field(default_factory=dict)
     budget: int = 0
@@ -279,34 +339,39 @@ class _State:
         undirected = _unit_pairs(
             unit, np.minimum(src, dst), np.maximum(src, dst), gedges["weight"].to_numpy(float)
         )
-        adj: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-        for a, b, w in zip(*(undirected[c].tolist() for c in ("a", "b", "w")), strict=True):
-            adj[a].append((b, w))
-            adj[b].append((a, w))
-        lower, upper = _order_lists(n, _orders(unit, assignment.group_wave, gedges, links))
+        adj = _Adjacency.of(n, undirected)
+        orders = _orders(unit, assignment.group_wave, gedges, links)
+        a, b = orders["a"].to_numpy(np.int64), orders["b"].to_numpy(np.int64)
+        loads = facts[["servers", "cores", "storage"]].to_numpy(float)
         state = cls(
             unit=unit,
             wave=facts["wave"].tolist(),
-            load=[tuple(r) for r in facts[["servers", "cores", "storage"]].to_numpy(float).tolist()],
+            load=loads.tolist(),
             movable=facts["movable"].tolist(),
             prod=facts["prod"].tolist(),
             may_protect=facts["may_protect"].tolist(),
             adj=adj,
-            lower=lower,
-            upper=upper,
+            lower=_Lists.of(n, b, a),
+            upper=_Lists.of(n, a, b),
             kind=dict(assignment.wave_kind),
             protected_until=first_wave + settings.planning.protected_waves,
             limit=_limits(settings.capacity),
+            loads=loads,
+            pairs=undirected[["a", "b"]].to_numpy(np.int64).reshape(-1, 2),
+            busy=adj.busy().tolist(),
         )
         state.fill_waves()
         return state
 
     def fill_waves(self) -> None:
-        for u, w in enumerate(self.wave):
-            used = self.used.setdefault(w, [0.0, 0.0, 0.0])
-            for d in range(3):
-                used[d] += self.load[u][d]
-            self.members.setdefault(w, set()).add(u)
+        """Each wave's load (summed unit by unit, in unit order) and members."""
+        wave = np.asarray(self.wave, dtype=np.int64)
+        used = [np.bincount(wave, weights=self.loads[:, d]) for d in range(3)]
+        order = np.argsort(wave, kind="stable")
+        waves, starts = np.unique(wave[order], return_index=True)
+        for w, units in zip(waves.tolist(), np.split(order, starts[1:]), strict=True):
+            self.used[w] = [float(used[0][w]), float(used[1][w]), float(used[2][w])]
+            self.members[w] = set(units.tolist())
 
     def bounds(self, u: int) -> tuple[int, int]:
         lo = max((self.wave[p] for p in self.lower[u]), default=-(1 << 30))
@@ -320,7 +385,7 @@ class _State:
             self.may_protect[u] or w >= self.protected_until
         )
 
-    def fits(self, w: int, add: tuple[float, ...], remove: tuple[float, ...] = (0.0, 0.0, 0.0)) -> bool:
+    def fits(self, w: int, add: Sequence[float], remove: Sequence[float] = (0.0, 0.0, 0.0)) -> bool:
         used = self.used[w]
         return all(used[d] + add[d] - remove[d] <= self.limit[d] for d in range(3))
 
@@ -401,24 +466,12 @@ def _orders(
     return frame[["a", "b"]]
 
 
-def _order_lists(n: int, orders: pd.DataFrame) -> tuple[list[list[int]], list[list[int]]]:
-    lower: list[list[int]] = [[] for _ in range(n)]
-    upper: list[list[int]] = [[] for _ in range(n)]
-    for a, b in zip(orders["a"].tolist(), orders["b"].tolist(), strict=True):
-        lower[b].append(a)
-        upper[a].append(b)
-    return lower, upper
-
-
 # Local search -----------------------------------------------------------------------------------------------
 
 
 def _local_search(state: _State) -> None:
     """Passes over the units, busiest first: each takes its best move, else its best swap, while one gains."""
-    busy = [sum(x for _, x in state.adj[u]) for u in range(len(state.wave))]
-    order = sorted(
-        (u for u in range(len(state.wave)) if state.movable[u] and busy[u] > 0), key=lambda u: (-busy[u], u)
-    )
+    order = _busiest_first(state, np.asarray(state.movable, dtype=bool) & (np.asarray(state.busy) > 0))
     for _ in range(MAX_PASSES):
         improved = False
         for u in order:
@@ -504,8 +557,7 @@ def _parts(state: _State) -> Iterator[list[int]]:
     """Movable units to solve together: each connected part of the unit graph with 2 to MAX_MODEL_UNITS of
     them (smallest unit first); then, busiest first, each unit with its heaviest neighbours and, to make room,
     the lightest units of the waves they are in."""
-    n = len(state.wave)
-    pairs = np.array([(u, v) for u in range(n) for v, _ in state.adj[u] if u < v], dtype=np.int64)
+    n, pairs = len(state.wave), state.pairs
     if not len(pairs):
         return
     label = components(n, pairs[:, 0], pairs[:, 1])
@@ -514,10 +566,16 @@ def _parts(state: _State) -> Iterator[list[int]]:
     small = (sizes >= 2) & (sizes <= MAX_MODEL_UNITS)
     for c in np.flatnonzero(small):
         yield np.flatnonzero((label == c) & movable).tolist()
-    busy = [sum(x for _, x in state.adj[u]) for u in range(n)]
-    for seed in sorted(np.flatnonzero(movable).tolist(), key=lambda u: (-busy[u], u)):
+    busy = state.busy
+    for seed in _busiest_first(state, movable):
         if busy[seed] > 0:
             yield _neighbourhood(state, seed, busy)
+
+
+def _busiest_first(state: _State, chosen: np.ndarray) -> list[int]:
+    """The ``chosen`` units, busiest first (then by number)."""
+    units = np.flatnonzero(chosen)
+    return units[np.lexsort((units, -np.asarray(state.busy)[units]))].tolist()
 
 
 def _neighbourhood(state: _State, seed: int, busy: list[float]) -> list[int]:
@@ -557,19 +615,42 @@ def _solve_part(state: _State, movable: list[int], dt: float) -> tuple[float, bo
     return used, False
 
 
+@functools.cache
+def _model_class() -> type[cp_model.CpModel]:
+    """CP-SAT's model without the pre-PEP 8 method aliases ``CpModel`` sets on each new model (for a small
+    model, setting them takes longer than adding its constraints). ortools is imported here, where a model is
+    first built: start-up stays light."""
+    from ortools.sat.python import cp_model
+
+    boolean = cp_model.Domain(0, 1)
+
+    class Model(cp_model.CpModel):
+        def _add_pre_pep8_methods(self) -> None:
+            pass
+
+        def new_bool_var(self, name: str) -> cp_model.IntVar:  # one domain object for every variable
+            return cp_model.IntVar(self.model_proto).with_name(name).with_domain(boolean)
+
+    return Model
+
+
 class _PartModel:
     """CP-SAT model of one part: the wave of each movable unit among the waves the part uses, the rest fixed;
     maximise the dependency weight inside waves."""
 
     def __init__(self, state: _State, movable: list[int]) -> None:
-        from ortools.sat.python import cp_model
+        from ortools.sat.python.cp_model import LinearExpr
 
-        self.state, self.model = state, cp_model.CpModel()
+        self.state, self.model, self.linear = state, _model_class()(), LinearExpr
         self.inside = set(movable)
         self.window = sorted({state.wave[u] for u in movable})
         self.x: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.options: dict[int, list[int]] = {}  # waves each unit may take, as in ``window``
+        self.hints: tuple[list[int], list[int]] = ([], [])  # the current waves, variable by variable
         for u in movable:
             self._choices(u)
+        self.model.model_proto.solution_hint.vars.extend(self.hints[0])
+        self.model.model_proto.solution_hint.values.extend(self.hints[1])
         self._orders(movable)
         self._capacity(movable)
         self.current = self._objective(movable)
@@ -579,49 +660,67 @@ class _PartModel:
         lo = max((s.wave[p] for p in s.lower[u] if p not in self.inside), default=-(1 << 30))
         hi = min((s.wave[q] for q in s.upper[u] if q not in self.inside), default=1 << 30)
         options = [w for w in self.window if w == s.wave[u] or (lo <= w <= hi and s.allowed(u, w))]
+        variables = []
         for w in options:
-            self.x[u, w] = self.model.new_bool_var(f"x{u}_{w}")
-            self.model.add_hint(self.x[u, w], w == s.wave[u])
-        self.model.add_exactly_one(self.x[u, w] for w in options)
-
-    def wave_of(self, u: int) -> cp_model.LinearExprT:
-        return sum(w * self.x[u, w] for w in self.window if (u, w) in self.x)
+            self.x[u, w] = var = self.model.new_bool_var(f"x{u}_{w}")
+            self.hints[0].append(var.index)
+            self.hints[1].append(int(w == s.wave[u]))
+            variables.append(var)
+        self.options[u] = options
+        self.model.add_exactly_one(variables)
 
     def _orders(self, movable: list[int]) -> None:
+        """wave(p) <= wave(u) for the ordered pairs in the part: sum(w x[p, w]) - sum(w x[u, w]) <= 0."""
+        x = self.x
         for u in movable:
+            later = [x[u, w] for w in self.options[u]]
+            minus = [-w for w in self.options[u]]
             for p in self.state.lower[u]:
                 if p in self.inside:
-                    self.model.add(self.wave_of(p) <= self.wave_of(u))
+                    earlier = self.options[p]
+                    terms = [x[p, w] for w in earlier] + later
+                    self.model.add(self.linear.weighted_sum(terms, earlier + minus) <= 0)
 
     def _capacity(self, movable: list[int]) -> None:
-        s = self.state
+        """Per wave of the window: the room the fixed units leave (their loads summed one by one, in the
+        order of the wave's members), and no wave emptied."""
+        s, x = self.state, self.x
         for w in self.window:
-            here = [u for u in movable if (u, w) in self.x]
+            here = [u for u in movable if (u, w) in x]
             fixed = [u for u in s.members[w] if u not in self.inside]
+            variables = [x[u, w] for u in here]
             if not fixed:
-                self.model.add(sum(self.x[u, w] for u in here) >= 1)  # no wave is emptied
+                self.model.add(self.linear.sum(variables) >= 1)  # no wave is emptied
+            fixed_load = s.loads[fixed].T.tolist()
+            need = np.ceil(s.loads[here] * SCALE).T.astype(np.int64).tolist()
             for d in range(3):
-                room = s.limit[d] - sum(s.load[u][d] for u in fixed)
-                terms = [int(np.ceil(s.load[u][d] * SCALE)) * self.x[u, w] for u in here]
-                self.model.add(sum(terms) <= int(np.floor(room * SCALE)))
+                room = s.limit[d] - sum(fixed_load[d])
+                self.model.add(self.linear.weighted_sum(variables, need[d]) <= int(np.floor(room * SCALE)))
 
     def _objective(self, movable: list[int]) -> int:
         """Set the objective (weight kept inside waves, in integers); return its value now."""
-        s, terms, current = self.state, [], 0
+        s, x, inside, current = self.state, self.x, self.inside, 0
+        variables: list[cp_model.IntVar] = []
+        coefficients: list[int] = []
         for u in movable:
+            wave_u = s.wave[u]
             for v, weight in s.adj[u]:
-                iw = int(round(weight * SCALE))
-                if v in self.inside and v > u:
+                if v in inside:
+                    if v < u:
+                        continue
                     same = self.model.new_bool_var(f"same{u}_{v}")
-                    common = [w for w in self.window if (u, w) in self.x and (v, w) in self.x]
-                    self.model.add(same <= sum(self._both(u, v, w) for w in common))
-                    terms.append(iw * same)
-                elif v not in self.inside and (u, s.wave[v]) in self.x:
-                    terms.append(iw * self.x[u, s.wave[v]])
+                    both = [self._both(u, v, w) for w in self.options[u] if (v, w) in x]
+                    self.model.add(same <= (self.linear.sum(both) if both else 0))
+                    variables.append(same)
                 else:
-                    continue
-                current += iw * (s.wave[u] == s.wave[v])
-        self.model.maximize(sum(terms))
+                    var = x.get((u, s.wave[v]))
+                    if var is None:
+                        continue
+                    variables.append(var)
+                iw = int(round(weight * SCALE))
+                coefficients.append(iw)
+                current += iw * (wave_u == s.wave[v])
+        self.model.maximize(self.linear.weighted_sum(variables, coefficients) if variables else 0)
         return current
 
     def _both(self, u: int, v: int, w: int) -> cp_model.IntVar:
