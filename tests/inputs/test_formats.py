@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from migrator.errors import InputError
-from migrator.inputs import detect, read_file
+from migrator.inputs import csvio, detect, read_file
 from migrator.validate import validate
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "inputs"
@@ -141,6 +141,29 @@ def test_number_with_unit_is_named(tmp_path: Path) -> None:
         "vInfo.csv, row 3, column 'Memory': not a number (a number with a unit in it): '4 GB' "
         "(expected a plain number)"
     )
+
+
+def test_empty_cells_may_say_null_but_not_n_a(tmp_path: Path) -> None:
+    p = tmp_path / "servers.csv"
+    p.write_text("name,cores,memory_gb,storage_gb,power_w\na,2,8,,null\nb,2,8,NaN,\nc,2,8,100,none\n")
+    servers = read_file(p).servers
+    assert servers["power_w"].isna().all() and servers["storage_gb"].isna().tolist() == [True, True, False]
+    p.write_text("name,cores,memory_gb,storage_gb,power_w\na,2,8,,null\nb,2,8,,n/a\n")
+    with pytest.raises(InputError, match="row 3, column 'power_w': not a number: 'n/a'"):
+        read_file(p)
+
+
+def test_a_file_is_sniffed_once_to_detect_and_read_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = tmp_path / "servers.csv"
+    p.write_text("name,cores,memory_gb,storage_gb\nweb01,2,8,100\n")
+    sniffed: list[Path] = []
+    real = csvio._sniff
+    monkeypatch.setattr(csvio, "_sniff", lambda path: sniffed.append(path) or real(path))
+    assert read_file(p).servers["name"].tolist() == ["web01"]
+    assert read_file(p).servers["name"].tolist() == ["web01"]
+    assert sniffed == [p, p]  # once per read: sniffing decodes the whole file
 
 
 def test_truncated_row_and_wrong_delimiter(tmp_path: Path) -> None:

@@ -64,6 +64,8 @@ def detect(path: Path) -> Reader:
 
 
 def read_file(path: str | Path, fmt: str | None = None) -> ReadResult:
+    from migrator.inputs.csvio import dialects_remembered
+
     p = Path(path)
     check_exists(p)
     if fmt:
@@ -71,7 +73,8 @@ def read_file(path: str | Path, fmt: str | None = None) -> ReadResult:
         if fmt not in available:
             raise InputError(f"unknown format '{fmt}'", expected="one of " + ", ".join(available))
         return available[fmt].read(p)
-    return detect(p).read(p)
+    with dialects_remembered():  # detection and the reader sniff the file once
+        return detect(p).read(p)
 
 
 __all__ = ["BUILTIN_READERS", "ReadResult", "Reader", "detect", "read_file", "readers"]

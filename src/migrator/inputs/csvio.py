@@ -13,6 +13,8 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,8 +118,31 @@ def _first_line(text: str) -> tuple[str, int]:
     return "", 1
 
 
+_remembered: dict[Path, CsvDialect] | None = None
+
+
+@contextmanager
+def dialects_remembered() -> Iterator[None]:
+    """Within the block, a file's dialect is sniffed once (detecting the format and reading it both need it;
+    sniffing decodes the whole file to tell its encoding)."""
+    global _remembered
+    outer, _remembered = _remembered, {} if _remembered is None else _remembered
+    try:
+        yield
+    finally:
+        _remembered = outer
+
+
 def sniff_dialect(path: Path) -> CsvDialect:
     """Encoding, delimiter and header of a CSV file (raises InputError when there is no header)."""
+    if _remembered is None:
+        return _sniff(path)
+    if path not in _remembered:
+        _remembered[path] = _sniff(path)
+    return _remembered[path]
+
+
+def _sniff(path: Path) -> CsvDialect:
     check_exists(path)
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)

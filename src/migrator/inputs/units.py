@@ -163,10 +163,15 @@ def _rows(values: pd.Series, row_offset: int | None) -> np.ndarray:
 
 
 def _is_empty(values: pd.Series) -> pd.Series:
+    """Whether each cell is empty (or says nan, none, null); text looked at once per distinct value (a
+    column left empty in 100,000 rows is one value)."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.isna()
-    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
-    return text.eq("") | text.str.lower().isin(["nan", "none", "null"])
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    distinct = pd.Series(uniques, dtype=values.dtype)
+    text = distinct.astype(object).where(distinct.notna(), "").astype(str).str.strip()
+    empty = (text.eq("") | text.str.lower().isin(["nan", "none", "null"])).to_numpy(bool)
+    return pd.Series(empty[codes], index=values.index)
 
 
 def _to_float(values: pd.Series, decimal_comma: bool) -> pd.Series:
