@@ -9,7 +9,6 @@ would cost seconds there. ``tests/reference.py`` holds the networkx versions the
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -56,14 +55,14 @@ def louvain(labels: list[int], adj: Adjacency, seed: int) -> list[set[int]]:
     rng = random.Random(seed)
     pos_of = {label: i for i, label in enumerate(labels)}
     no_loops: list[float | bool] = [False] * len(labels)
-    mod = _modularity(adj, labels, pos_of, _degrees(adj, no_loops), [{label} for label in labels])
+    mod = _singletons_modularity(_degrees(adj, no_loops))
     graph = _copy(adj)  # networkx works on a copy built from the graph's edges
     degrees = _degrees(graph, no_loops)
     m = sum(degrees) / 2
     level_labels: Sequence[int] = labels
     level_pos: Mapping[int, int] | Sequence[int] = pos_of
     where = list(range(len(labels)))  # the level node of each original node
-    com, inner, improvement = _one_level(graph, degrees, level_labels, m, rng)
+    com, inner, improvement = _one_level(graph, degrees, no_loops, level_labels, m, rng)
     improvement = True
     while improvement:
         com, inner = _drop_empty(com, inner)
@@ -75,7 +74,7 @@ def louvain(labels: list[int], adj: Adjacency, seed: int) -> list[set[int]]:
         graph, loops = _gen_graph(graph, com, len(inner))
         degrees = _degrees(graph, loops)
         level_labels = level_pos = range(len(inner))
-        com, inner, improvement = _one_level(graph, degrees, level_labels, m, rng)
+        com, inner, improvement = _one_level(graph, degrees, loops, level_labels, m, rng)
     found: list[set[int]] = [set() for _ in range(max(where) + 1)]
     for label, w in zip(labels, where, strict=True):
         found[w].add(label)
@@ -102,7 +101,12 @@ def _copy(adj: Adjacency) -> Adjacency:
 
 
 def _one_level(
-    adj: Adjacency, degrees: list[float], labels: Sequence[int], m: float, rng: random.Random
+    adj: Adjacency,
+    degrees: list[float],
+    loops: list[float | bool],
+    labels: Sequence[int],
+    m: float,
+    rng: random.Random,
 ) -> tuple[list[int], list[set[int]], bool]:
     """networkx's ``_one_level``: nodes move, in a shuffled order, to the neighbouring community with the best
     modularity gain until none moves. Returns the community of each node, the communities' node labels
@@ -110,7 +114,7 @@ def _one_level(
     node2com = list(range(len(adj)))
     inner = [{label} for label in labels]
     stot = list(degrees)
-    nbrs = [[(q, w) for q, w in row if q != p] for p, row in enumerate(adj)]
+    nbrs = [[(q, w) for q, w in row if q != p] for p, row in enumerate(adj)] if any(loops) else adj
     order = list(range(len(adj)))
     rng.shuffle(order)
     two_m2 = 2 * m**2
@@ -118,21 +122,24 @@ def _one_level(
     while nb_moves > 0:
         nb_moves = 0
         for u in order:
-            best_mod: float = 0
-            best_com = node2com[u]
-            weights2com: defaultdict[int, float] = defaultdict(float)
+            best_com = own = node2com[u]
+            weights2com: dict[int, float] = {}  # in the order networkx's defaultdict fills
             for q, wt in nbrs[u]:
-                weights2com[node2com[q]] += wt
+                c = node2com[q]
+                weights2com[c] = weights2com.get(c, 0.0) + wt
+            if own not in weights2com:
+                weights2com[own] = 0.0
             degree = degrees[u]
-            stot[best_com] -= degree
-            remove_cost = -weights2com[best_com] / m + (stot[best_com] * degree) / two_m2
+            stot[own] -= degree
+            remove_cost = -weights2com[own] / m + (stot[own] * degree) / two_m2
+            best_mod: float = 0
             for nbr_com, wt in weights2com.items():
                 gain = remove_cost + wt / m - (stot[nbr_com] * degree) / two_m2
                 if gain > best_mod:
                     best_mod, best_com = gain, nbr_com
             stot[best_com] += degree
-            if best_com != node2com[u]:
-                inner[node2com[u]].remove(labels[u])
+            if best_com != own:
+                inner[own].remove(labels[u])
                 inner[best_com].add(labels[u])
                 improvement = True
                 nb_moves += 1
@@ -149,6 +156,18 @@ def _drop_empty(com: list[int], inner: list[set[int]]) -> tuple[list[int], list[
             renumber[c] = len(kept)
             kept.append(members)
     return [renumber[c] for c in com], kept
+
+
+def _singletons_modularity(degrees: list[float]) -> float:
+    """networkx's ``modularity`` of one community per node, in a graph without self-loops."""
+    deg_sum = sum(degrees)
+    m = deg_sum / 2
+    norm = 1 / deg_sum**2
+    contributions = []
+    for degree in degrees:
+        out_degree_sum = 0 + degree  # sum() over the one node
+        contributions.append(0 / m - out_degree_sum * out_degree_sum * norm)
+    return sum(contributions)
 
 
 def _modularity(

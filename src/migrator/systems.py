@@ -118,17 +118,20 @@ class _Graph:
     adj: fastpaths.Adjacency
     root_size: int
 
-    def subgraph(self, members: list[int]) -> _Graph:
-        """What networkx's subgraph view of ``members`` (sorted) iterates: the members in the order of the
-        Python set of them when they are fewer than half the whole graph's nodes (the whole graph's ascending
-        order otherwise), each node's neighbours among them in the whole graph's order."""
-        inside = set(members)
-        labels = list(inside) if 2 * len(inside) < self.root_size else members
+    def subgraphs(self, parts: list[list[int]]) -> list[_Graph]:
+        """What networkx's subgraph view of each part (sorted labels) iterates: the part in the order of the
+        Python set of it when it holds fewer than half the whole graph's nodes (in the whole graph's ascending
+        order otherwise), each node's neighbours within the part in the whole graph's order."""
         pos = {label: i for i, label in enumerate(self.labels)}
-        new = {label: i for i, label in enumerate(labels)}
-        parent, old_labels = self.adj, self.labels
-        adj = [[(new[old_labels[q]], x) for q, x in parent[pos[u]] if old_labels[q] in new] for u in labels]
-        return _Graph(labels, adj, self.root_size)
+        old, parent = self.labels, self.adj
+        out = []
+        for members in parts:
+            inside = set(members)
+            labels = list(inside) if 2 * len(inside) < self.root_size else members
+            new = {label: i for i, label in enumerate(labels)}
+            adj = [[(new[old[q]], w) for q, w in parent[pos[u]] if old[q] in new] for u in labels]
+            out.append(_Graph(labels, adj, self.root_size))
+        return out
 
 
 def _split(graph: _Graph) -> list[set[int]]:
@@ -137,10 +140,12 @@ def _split(graph: _Graph) -> list[set[int]]:
     found = fastpaths.louvain(graph.labels, graph.adj, SEED)
     if len(found) == 1:
         return found
+    found = sorted(found, key=min)
+    big = [sorted(members) for members in found if len(members) > MAX_APPLICATIONS]
+    parts = iter(graph.subgraphs(big))
     out: list[set[int]] = []
-    for members in sorted(found, key=min):
-        big = len(members) > MAX_APPLICATIONS
-        out.extend(_split(graph.subgraph(sorted(members))) if big else [members])
+    for members in found:
+        out.extend(_split(next(parts)) if len(members) > MAX_APPLICATIONS else [members])
     return out
 
 
