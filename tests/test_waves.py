@@ -126,6 +126,21 @@ def test_a_cycle_too_large_for_a_wave_is_split_and_the_depended_on_side_goes_fir
     assert assignment.bundles_split == (((0, 1), 2, 6.0, 1),)
 
 
+def test_each_cycle_too_large_for_a_wave_is_split_along_its_own_weakest_dependency() -> None:
+    # Two cycles of three groups, their groups interleaved (a1 b1 a2 b2 a3 b3), two servers each, four a wave:
+    # each cycle is cut in two along its own weakest dependencies (a3 and b1 are only weakly tied to the
+    # rest), and neither split sees the other cycle's groups or dependencies.
+    names = ["a1", "b1", "a2", "b2", "a3", "b3"]
+    groups = [group(name, servers=2) for name in names]
+    ring_a = [("a1", "a2", 9), ("a2", "a1", 9), ("a2", "a3", 1), ("a3", "a1", 1)]
+    ring_b = [("b1", "b2", 1), ("b2", "b3", 9), ("b3", "b2", 9), ("b3", "b1", 1)]
+    assignment = plan(groups, ring_a + ring_b, max_servers=4)
+    assert assignment.bundles_split == (((0, 2, 4), 2, 2.0, 2), ((1, 3, 5), 2, 2.0, 2))
+    wave = dict(zip(names, assignment.group_wave.tolist(), strict=True))
+    assert wave["a1"] == wave["a2"] != wave["a3"]
+    assert wave["b2"] == wave["b3"] != wave["b1"]
+
+
 def test_a_group_made_ready_by_a_placement_joins_its_wave_when_it_fits() -> None:
     # Two servers a wave. db goes first (lowest risk); placing it makes web ready. By rank batch (medium, "b")
     # comes before web (medium, "w"), but web joins db's wave: one dependency fewer crosses waves.

@@ -25,7 +25,7 @@ import pandas as pd
 
 from migrator.fastpaths import strong_components
 from migrator.groups import capacity_load
-from migrator.partition import Partition, partition
+from migrator.partition import partition
 from migrator.settings import CapacitySettings, PlanningSettings
 
 Split = tuple[tuple[int, ...], int, float, int]
@@ -97,16 +97,27 @@ def _bundles(
     load = capacity_load(groups, cap)
     bundle_load = np.zeros((len(sizes), 3))
     np.add.at(bundle_load, bundle, load)
+    over = multi[(bundle_load[multi] > 1 + EPS).any(axis=1)]
+    if not len(over):
+        return bundle, splits
+    src, dst, weight = gedges["src"].to_numpy(), gedges["dst"].to_numpy(), gedges["weight"].to_numpy()
+    inner = np.flatnonzero(bundle[src] == bundle[dst])
+    inner = inner[np.argsort(bundle[src[inner]], kind="stable")]  # each bundle's edges, in their order
+    edge_starts = np.searchsorted(bundle[src[inner]], over)
+    edge_ends = np.searchsorted(bundle[src[inner]], over, side="right")
+    by_bundle = np.argsort(bundle, kind="stable")
+    member_starts = np.searchsorted(bundle[by_bundle], over)
     next_id = int(bundle.max()) + 1
-    for b in multi:
-        if not (bundle_load[b] > 1 + EPS).any():
-            continue
-        members = np.flatnonzero(bundle == b)
-        part = _split_bundle(members, gedges, load)
+    local = np.full(len(load), -1, dtype=np.int64)
+    for b, e0, e1, m0 in zip(over.tolist(), edge_starts, edge_ends, member_starts, strict=True):
+        members = by_bundle[m0 : m0 + sizes[b]]
+        edges = inner[e0:e1]
+        local[members] = np.arange(len(members))
+        part = partition(len(members), local[src[edges]], local[dst[edges]], weight[edges], load[members])
         for p in range(1, part.k):
             bundle[members[part.parts == p]] = next_id
             next_id += 1
-        splits.append((tuple(int(m) for m in members), part.k, part.cut_weight, part.cut_edges))
+        splits.append((tuple(members.tolist()), part.k, part.cut_weight, part.cut_edges))
     return bundle, splits
 
 
@@ -119,15 +130,6 @@ def _pair_codes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     codes = np.empty(len(order), dtype=np.int64)
     codes[order] = np.cumsum(new) - 1
     return codes
-
-
-def _split_bundle(members: np.ndarray, gedges: pd.DataFrame, load: np.ndarray) -> Partition:
-    """Split the move groups ``members`` along their weakest dependencies into parts that fit a wave."""
-    local = np.full(len(load), -1, dtype=np.int64)
-    local[members] = np.arange(len(members))
-    ls, ld = local[gedges["src"].to_numpy()], local[gedges["dst"].to_numpy()]
-    inside = (ls >= 0) & (ld >= 0)
-    return partition(len(members), ls[inside], ld[inside], gedges["weight"].to_numpy()[inside], load[members])
 
 
 @dataclass(frozen=True)
