@@ -181,6 +181,38 @@ def test_2_an_application_spread_over_two_waves() -> None:
     ]
 
 
+def test_2_and_4_each_broken_application_lists_its_own_servers() -> None:
+    # Production of a and b is split over waves 1 and 2, their dev/test moves in wave 3, c is whole; the
+    # servers are listed in mixed order: each violation names its own application's servers.
+    ctx = plan(
+        groups=[Group("a 1/2", 1), Group("b 1/2", 1), Group("a 2/2", 2), Group("b 2/2", 2), Group("t", 3)],
+        servers=[
+            Server("b-web", "b 1/2", app="b"),
+            Server("a-web", "a 1/2", app="a"),
+            Server("c-web", "a 1/2", app="c"),
+            Server("b-db", "b 2/2", app="b"),
+            Server("a-test", "t", app="a", klass="nonprod"),
+            Server("a-db", "a 2/2", app="a"),
+            Server("b-test", "t", app="b", klass="nonprod"),
+        ],
+    )
+    found = [(v.condition, v.message, v.servers) for v in check_conditions(ctx) if v.condition in (2, 4)]
+    assert found == [
+        (2, "application a (prod) is spread over waves 1, 2", ("a-db", "a-web")),
+        (2, "application b (prod) is spread over waves 1, 2", ("b-db", "b-web")),
+        (
+            4,
+            "application a: dev/test moves in wave 3, after production (wave 1)",
+            ("a-db", "a-test", "a-web"),
+        ),
+        (
+            4,
+            "application b: dev/test moves in wave 3, after production (wave 1)",
+            ("b-db", "b-test", "b-web"),
+        ),
+    ]
+
+
 def test_3_a_group_moving_before_the_group_it_depends_on() -> None:
     # The shop (wave 1) uses the billing database, which only moves in wave 2: two server dependencies
     # point forward in time. One violation per pair of groups, with the first dependency (in server order)
@@ -426,7 +458,7 @@ def test_readme_lists_the_registered_conditions() -> None:
 def test_the_plan_schema_accepts_exactly_the_registered_condition_numbers() -> None:
     schema_path = Path(migrator.__file__).parent / "schemas" / "plan.schema.json"
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    condition = schema["properties"]["violations"]["items"]["properties"]["condition"]
+    condition = schema["properties"]["violations"]["properties"]["condition"]["items"]  # a table's column
     assert (condition["minimum"], condition["maximum"]) == (
         min(condition_numbers()),
         max(condition_numbers()),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -105,19 +106,27 @@ def _two_way_pairs_share_a_wave(ctx: WaveContext) -> list[Violation]:
     return out
 
 
+def _rows_of(values: np.ndarray, keys: list[Any]) -> list[np.ndarray]:
+    """For each of ``keys`` (distinct), the positions of ``values`` equal to it, in order."""
+    code = pd.Index(keys).get_indexer(values)
+    hit = np.flatnonzero(code >= 0)
+    order = hit[np.argsort(code[hit], kind="stable")]
+    counts = np.bincount(code[hit], minlength=len(keys))
+    return np.split(order, np.cumsum(counts)[:-1]) if len(keys) else []
+
+
 def _application_shares_a_wave(ctx: WaveContext) -> list[Violation]:
-    frame = pd.DataFrame({"key": ctx.instance, "wave": ctx.wave, "name": ctx.names, "app": ctx.application})
-    frame = frame[ctx.planned & (frame["app"] != "")]
-    if not len(frame):
+    sel = np.flatnonzero(ctx.planned & (ctx.application != ""))
+    if not len(sel):
         return []
-    spread = frame.groupby("key")["wave"].nunique()
-    rows = frame.groupby("key").indices
+    key, wave, names = ctx.instance[sel], ctx.wave[sel], ctx.names[sel]
+    spread = pd.Series(wave).groupby(key).nunique()
+    broken = sorted(spread.index[spread.to_numpy() > 1])
     out = []
-    for key in sorted(spread.index[spread > 1]):
-        part = frame.iloc[rows[key]]
-        waves = tuple(sorted(int(x) for x in part["wave"].unique()))
-        message = f"application {key} is spread over waves {', '.join(map(str, waves))}"
-        out.append(Violation(2, message, _sorted_names(part["name"]), waves))
+    for k, rows in zip(broken, _rows_of(key, broken), strict=True):  # the broken applications' rows only
+        waves = tuple(sorted(int(x) for x in np.unique(wave[rows])))
+        message = f"application {k} is spread over waves {', '.join(map(str, waves))}"
+        out.append(Violation(2, message, _sorted_names(names[rows]), waves))
     return out
 
 
@@ -147,20 +156,22 @@ def _targets_move_first(ctx: WaveContext) -> list[Violation]:
 
 
 def _dev_test_before_production(ctx: WaveContext) -> list[Violation]:
-    frame = pd.DataFrame({"app": ctx.application, "klass": ctx.klass, "wave": ctx.wave, "name": ctx.names})
-    frame = frame[ctx.planned & (frame["app"] != "")]
-    if not len(frame):
+    sel = np.flatnonzero(ctx.planned & (ctx.application != ""))
+    if not len(sel):
         return []
-    last_np = frame[frame["klass"] == "nonprod"].groupby("app")["wave"].max()
-    first_p = frame[frame["klass"] == "prod"].groupby("app")["wave"].min()
+    app, klass, wave, names = ctx.application[sel], ctx.klass[sel], ctx.wave[sel], ctx.names[sel]
+    nonprod, prod = klass == "nonprod", klass == "prod"
+    last_np = pd.Series(wave[nonprod]).groupby(app[nonprod]).max()
+    first_p = pd.Series(wave[prod]).groupby(app[prod]).min()
     both = last_np.index.intersection(first_p.index)
-    names = frame["name"].to_numpy()
-    rows = frame.groupby("app").indices
+    late = sorted(both[last_np[both].to_numpy() > first_p[both].to_numpy()])
+    wn, wp = last_np.reindex(late).tolist(), first_p.reindex(late).tolist()
     out = []
-    for app in sorted(both[last_np[both].to_numpy() > first_p[both].to_numpy()]):
-        wp, wn = int(first_p[app]), int(last_np[app])
-        message = f"application {app}: dev/test moves in wave {wn}, after production (wave {wp})"
-        out.append(Violation(4, message, _sorted_names(names[rows[app]]), (wp, wn)))
+    for a, rows, n_wave, p_wave in zip(late, _rows_of(app, late), wn, wp, strict=True):
+        message = (
+            f"application {a}: dev/test moves in wave {int(n_wave)}, after production (wave {int(p_wave)})"
+        )
+        out.append(Violation(4, message, _sorted_names(names[rows]), (int(p_wave), int(n_wave))))
     return out
 
 
@@ -169,10 +180,11 @@ def _production_apart_from_dev_test(ctx: WaveContext) -> list[Violation]:
     if not len(frame):
         return []
     mixed = frame.groupby("wave")["klass"].nunique()
-    dev_test = frame[frame["klass"] == "nonprod"]
+    mixed_waves = mixed.index[mixed > 1]
+    dev_test = frame[(frame["klass"] == "nonprod") & frame["wave"].isin(mixed_waves)]
     rows = dev_test.groupby("wave").indices
     out = []
-    for wv in sorted(mixed.index[mixed > 1]):
+    for wv in sorted(mixed_waves):
         part = dev_test.iloc[rows[wv]]
         message = f"wave {int(wv)} moves production and dev/test servers together ({len(part)} dev/test)"
         out.append(Violation(5, message, _sorted_names(part["name"]), (int(wv),)))
@@ -216,17 +228,21 @@ def _waves_within_limits(ctx: WaveContext) -> list[Violation]:
     if not len(frame):
         return []
     tot = frame.groupby("wave").agg(n=("cores", "size"), cores=("cores", "sum"), storage=("storage", "sum"))
+    wave = tot.index.to_numpy().astype(int).tolist()
+    n, cores, storage = (tot[c].to_numpy(float).tolist() for c in ("n", "cores", "storage"))
+    too_many = tot["n"].to_numpy() > cap.max_servers
+    too_big = tot["cores"].to_numpy() > cap.max_vcpus + 1e-9
+    too_full = tot["storage"].to_numpy() > cap.max_storage_gb + 1e-9
     out = []
-    for wv, (_, row) in zip(tot.index.to_numpy().astype(int).tolist(), tot.iterrows(), strict=True):
+    for i in np.flatnonzero(too_many | too_big | too_full).tolist():  # the waves over a limit only
         over = []
-        if row["n"] > cap.max_servers:
-            over.append(f"{int(row['n'])} servers > {cap.max_servers}")
-        if row["cores"] > cap.max_vcpus + 1e-9:
-            over.append(f"{row['cores']:g} vCPU > {cap.max_vcpus:g}")
-        if row["storage"] > cap.max_storage_gb + 1e-9:
-            over.append(f"{row['storage']:g} GiB > {cap.max_storage_gb:g}")
-        if over:
-            out.append(Violation(8, f"wave {wv} exceeds its limits: {'; '.join(over)}", (), (wv,)))
+        if too_many[i]:
+            over.append(f"{int(n[i])} servers > {cap.max_servers}")
+        if too_big[i]:
+            over.append(f"{cores[i]:g} vCPU > {cap.max_vcpus:g}")
+        if too_full[i]:
+            over.append(f"{storage[i]:g} GiB > {cap.max_storage_gb:g}")
+        out.append(Violation(8, f"wave {wave[i]} exceeds its limits: {'; '.join(over)}", (), (wave[i],)))
     return out
 
 

@@ -83,9 +83,9 @@ def ports_by_pair(pairs: pd.DataFrame, ports: pd.DataFrame) -> list[list[int]]:
     """
     key_sel = pairs["src"].to_numpy(np.int64) * (1 << 32) + pairs["dst"].to_numpy(np.int64)
     key_p = ports["src"].to_numpy(np.int64) * (1 << 32) + ports["dst"].to_numpy(np.int64)
-    values = ports["port"].to_numpy(dtype=np.int64)
-    bounds = np.flatnonzero(np.diff(key_p)) + 1
-    chunks = np.split(values, bounds) if len(values) else []
-    keys = key_p[np.concatenate([[0], bounds])] if len(values) else np.zeros(0, dtype=np.int64)
-    lookup = dict(zip(keys.tolist(), (c.tolist() for c in chunks), strict=True))
-    return [lookup.get(k, []) for k in key_sel.tolist()]
+    values = ports["port"].to_numpy(dtype=np.int64).tolist()
+    # Each pair's ports are one run of the sorted keys: its bounds found by binary search, the run sliced
+    # out of one Python list.
+    starts = np.searchsorted(key_p, key_sel, side="left").tolist()
+    ends = np.searchsorted(key_p, key_sel, side="right").tolist()
+    return [values[a:b] for a, b in zip(starts, ends, strict=True)]

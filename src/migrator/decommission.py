@@ -58,12 +58,20 @@ def _usage(
 ) -> _Usage:
     es, ed = graph.edges["src"].to_numpy(), graph.edges["dst"].to_numpy()
     # A retired server is used by the servers that depend on it; a shared service by every peer (either way).
-    pairs = pd.DataFrame({"dst": np.concatenate([ed, es]), "user": np.concatenate([es, ed])})
-    forward = np.arange(len(pairs)) < len(ed)
-    dst = pairs["dst"].to_numpy()
-    pairs = pairs[(scope.retire[dst] & forward) | scope.shared[dst]]
-    user = pairs["user"].to_numpy()
-    pairs = pairs.assign(leave=leave[user], user_planned=scope.planned[user], user_stays=scope.stays[user])
+    dst, user = np.concatenate([ed, es]), np.concatenate([es, ed])
+    forward = np.arange(len(dst)) < len(ed)
+    kept = np.flatnonzero((scope.retire[dst] & forward) | scope.shared[dst])  # the pairs that matter only
+    dst, user = dst[kept], user[kept]
+    pairs = pd.DataFrame(
+        {
+            "dst": dst,
+            "user": user,
+            "leave": leave[user],
+            "user_planned": scope.planned[user],
+            "user_stays": scope.stays[user],
+        },
+        index=kept,
+    )
     last_user = pairs[pairs["user_planned"]].groupby("dst")["leave"].max()
     ends = waves.ends
     first_end = ends[waves.first_wave - 1] if len(waves.dates) >= waves.first_wave else start
