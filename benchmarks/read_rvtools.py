@@ -19,7 +19,8 @@ from migrator.inputs import read_file
 from migrator.validate import validate
 
 
-def write_vinfo(path: Path, n: int) -> None:
+def write_vinfo(path: Path, n: int, folders: bool = True) -> None:
+    """A vInfo tab of ``n`` VMs; without ``folders`` it has no column an application could come from."""
     rng = np.random.default_rng(7)
     frame = pd.DataFrame(
         {
@@ -41,6 +42,8 @@ def write_vinfo(path: Path, n: int) -> None:
             "Annotation": "",
         }
     )
+    if not folders:
+        frame = frame.drop(columns="Folder")
     frame.to_csv(path, index=False)
 
 
