@@ -66,3 +66,10 @@ def test_wave_numbers_a_pin_left_empty_show_as_one_row_explained_under_the_table
     rows = [line.split() for line in text.splitlines()]
     assert ["4–6", "empty"] in rows
     assert "Waves 4 to 6 hold no servers: pins place move groups in wave 7" in " ".join(text.split())
+
+
+def test_the_footprint_today_counts_hosts_whole_and_kilowatts_to_two_decimals(doc: PlanDocument) -> None:
+    hosts = doc.footprint.model_copy(update={"baseline": 3334.0, "unit": "hosts"})
+    assert "Footprint: 3,334 hosts today;" in shown(doc.model_copy(update={"footprint": hosts}), summary=True)
+    power = doc.footprint.model_copy(update={"baseline": 114.333, "unit": "kW"})
+    assert "Footprint: 114.33 kW today;" in shown(doc.model_copy(update={"footprint": power}), summary=True)

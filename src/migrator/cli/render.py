@@ -36,7 +36,8 @@ def render_summary(console: Console, doc: PlanDocument) -> None:
             f"{s.first_wave_start} to {s.last_wave_end}."
         )
     )
-    fp_line = Text(f"Footprint: {fp.baseline:,.2f} {fp.unit} today; target {t.reduction:.0%} by {t.by}: ")
+    today = number(fp.baseline, 0 if float(fp.baseline).is_integer() else 2)  # 3,334 hosts; 114.33 kW
+    fp_line = Text(f"Footprint: {today} {fp.unit} today; target {t.reduction:.0%} by {t.by}: ")
     fp_line.append(Text("met", style="bold green") if t.met else Text("NOT met", style="bold red"))
     reached = "reached " + t.reached_on if t.reached_on else "not reached"
     fp_line.append(f" ({reached}; best achievable {t.max_achievable:.1%}).")
