@@ -139,3 +139,33 @@ def test_edges_ports_and_peers_are_the_grouped_ones(seed: int) -> None:
 def test_a_cell_listing_several_ips_is_split_and_a_shared_ip_matches_nobody() -> None:
     ips = graph._unique_ips(pd.Series(["10.0.0.1; 10.0.0.2", "10.0.0.3", "10.0.0.3", " 10.0.0.4,", ""]))
     assert ips.to_dict() == {"10.0.0.1": 0, "10.0.0.2": 0, "10.0.0.4": 3}
+
+
+def _pandas_sums(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    grouped = pd.Series(values).groupby(key, sort=True)
+    return grouped.sum().index.to_numpy(), grouped.sum().to_numpy(), grouped.size().to_numpy()
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("largest", [graph.LARGEST_GROUP, 3])
+def test_group_sums_are_pandas_groupby_sums_to_the_last_bit(seed: int, largest: int, monkeypatch) -> None:
+    # Kahan-compensated sums of awkward values (thirds, huge and tiny ones, NaN skipped, infinities, -0.0), in
+    # groups of up to 40 rows; with a small LARGEST_GROUP the large groups go to pandas itself.
+    monkeypatch.setattr(graph, "LARGEST_GROUP", largest)
+    rng = np.random.default_rng(seed)
+    n = 3000
+    key = rng.integers(0, 200, n) * 7919 - 50_000
+    values = rng.choice([1 / 3, 0.1, 1e16, -1e16, 1e-9, 2.5, -0.0, np.nan], n) * rng.integers(1, 40, n)
+    values[rng.integers(0, n, 3)] = rng.choice([np.inf, -np.inf], 3)
+    keys, sums, sizes, inverse = graph.group_sums(key, values)
+    expected_keys, expected_sums, expected_sizes = _pandas_sums(key, values)
+    np.testing.assert_array_equal(keys, expected_keys)
+    np.testing.assert_array_equal(sizes, expected_sizes)
+    assert sums.tobytes() == expected_sums.tobytes()  # bit for bit (NaN, -0.0 and infinities included)
+    np.testing.assert_array_equal(keys[inverse], key)
+    assert not np.array_equal(sums, np.bincount(np.searchsorted(keys, key), np.nan_to_num(values)))
+
+
+def test_group_sums_of_nothing() -> None:
+    keys, sums, sizes, inverse = graph.group_sums(np.zeros(0, dtype=np.int64), np.zeros(0))
+    assert len(keys) == len(sums) == len(sizes) == len(inverse) == 0

@@ -197,38 +197,66 @@ def _names_not_in_inventory(external: pd.DataFrame) -> Finding | None:
 def _edges_and_ports(
     deps: pd.DataFrame, src: np.ndarray, dst: np.ndarray, ok: np.ndarray, n: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Resolved rows summed per (src, dst) edge, and per (src, dst, port), in that order (missing port last).
-
-    Each grouping is on one integer key (src * n + dst; then edge * ports + port rank), which pandas groups
-    several times faster than the columns; the sums add the same rows in the same order."""
+    """Resolved rows summed per (src, dst) edge and per (src, dst, port), in that order (no port last)."""
     src, dst = src[ok].astype(np.int64), dst[ok].astype(np.int64)
     weight = deps["weight"].to_numpy(float)[ok]
-    by_edge = pd.Series(weight).groupby(src * n + dst, sort=True)
-    key = by_edge.sum()
-    edge_key = key.index.to_numpy(np.int64)
+    edge_key, edge_weight, edge_rows, edge = group_sums(src * n + dst, weight)
     edges = pd.DataFrame(
-        {
-            "src": edge_key // n,
-            "dst": edge_key % n,
-            "weight": key.to_numpy(float),
-            "rows": by_edge.size().to_numpy(np.int64),
-        }
+        {"src": edge_key // n, "dst": edge_key % n, "weight": edge_weight, "rows": edge_rows}
     )
     port = deps["port"].to_numpy()[ok]  # as the rows had it: int64, or float64 when a port is missing
     port_rank, port_values = pd.factorize(port, sort=True, use_na_sentinel=False)
-    edge = np.searchsorted(edge_key, src * n + dst)
-    summed = pd.Series(weight).groupby(edge * len(port_values) + port_rank, sort=True).sum()
-    port_key = summed.index.to_numpy(np.int64)
-    edge_of = port_key // len(port_values)
+    width = max(len(port_values), 1)
+    port_key, port_weight, _, _ = group_sums(edge * width + port_rank, weight)
+    edge_of = port_key // width
     ports = pd.DataFrame(
         {
             "src": edges["src"].to_numpy()[edge_of],
             "dst": edges["dst"].to_numpy()[edge_of],
-            "port": port_values.take(port_key % len(port_values)),
-            "weight": summed.to_numpy(float),
+            "port": port_values.take(port_key % width),
+            "weight": port_weight,
         }
     )
     return edges, ports
+
+
+LARGEST_GROUP = 256  # group_sums hands larger groups to pandas (one numpy step per row of the largest)
+
+
+def group_sums(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct keys in ascending order, each one's sum of values and number of rows, and each row's
+    group: exactly ``pd.Series(values).groupby(key, sort=True)``'s sum and size (pandas adds a group's values
+    in row order with Kahan compensation, skipping NaN), without pandas' hashing: a stable sort, then one
+    vectorised compensated step per rank within the groups."""
+    order = np.argsort(np.asarray(key, dtype=np.int64), kind="stable")
+    ranked = np.asarray(key, dtype=np.int64)[order]
+    new = np.ones(len(ranked), dtype=bool)
+    new[1:] = ranked[1:] != ranked[:-1]
+    starts = np.flatnonzero(new)
+    group = np.cumsum(new) - 1
+    inverse = np.empty_like(group)
+    inverse[order] = group
+    size = np.diff(np.append(starts, len(ranked)))
+    values = np.asarray(values, dtype=float)[order]
+    if len(size) and size.max() > LARGEST_GROUP:
+        grouped = pd.Series(values).groupby(ranked, sort=True)
+        return ranked[starts], grouped.sum().to_numpy(float), grouped.size().to_numpy(np.int64), inverse
+    rank = (np.arange(len(ranked)) - starts[group]).astype(np.int16)  # small: numpy radix-sorts it
+    by_rank = np.argsort(rank, kind="stable")
+    by_rank = by_rank[~np.isnan(values[by_rank])]  # pandas skips NaN
+    per_rank = np.bincount(rank[by_rank])
+    bounds = np.cumsum(per_rank)
+    total, compensation = np.zeros(len(starts)), np.zeros(len(starts))
+    with np.errstate(invalid="ignore", over="ignore"):  # infinite values: as in pandas, no warning
+        for lo, hi in zip((bounds - per_rank).tolist(), bounds.tolist(), strict=True):
+            rows = by_rank[lo:hi]
+            at = group[rows]
+            y = values[rows] - compensation[at]
+            t = total[at] + y
+            c = t - total[at] - y
+            c[~np.isfinite(c)] = 0.0  # pandas resets the compensation after an infinite value
+            compensation[at], total[at] = c, t
+    return ranked[starts], total, size.astype(np.int64), inverse
 
 
 def build_graph(
