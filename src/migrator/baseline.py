@@ -40,7 +40,7 @@ def match_hosts(servers: pd.DataFrame, hosts: pd.DataFrame) -> tuple[pd.DataFram
     listed = hosts["host"].astype(str)
     listed_lower = pd.Index(listed.str.lower())
     lower = named.str.lower()
-    unlisted = is_vm & ~lower.isin(listed_lower)
+    unlisted = is_vm & (pd.Index(listed_lower.unique()).get_indexer(pd.Index(lower)) < 0)  # isin, hashed
     short_listed = _short(listed.str.lower())
     unique = ~short_listed.duplicated(keep=False)
     spelling = pd.Series(listed[unique].to_numpy(), index=short_listed[unique].to_numpy())
