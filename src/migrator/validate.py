@@ -131,7 +131,10 @@ def _numbers(
     else:
         text = _text(raw, as_object=False)
         text_empty = text.eq("")
-        values = pd.to_numeric(text.where(~text_empty, None), errors="coerce").astype(float)
+        if text_empty.all():  # a column the files do not have: nothing to parse
+            values = pd.Series(np.nan, index=raw.index, dtype=float)
+        else:
+            values = pd.to_numeric(text.where(~text_empty, None), errors="coerce").astype(float)
         retry = values.isna() & ~text_empty
         if retry.any():  # spaces inside numbers ("1 024"), non-breaking spaces: cleaned only where needed
             cleaned = text[retry].str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
