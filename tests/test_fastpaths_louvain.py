@@ -111,10 +111,8 @@ def _networkx_communities(pairs: pd.DataFrame, n_apps: int) -> np.ndarray:
     return label
 
 
-@pytest.mark.parametrize(("servers", "seed", "coupled"), [(3000, 1, True), (3000, 2, False), (1200, 5, True)])
-def test_communities_are_the_networkx_ones_on_generated_estates(
-    servers: int, seed: int, coupled: bool
-) -> None:
+def _generated(servers: int, seed: int, coupled: bool) -> tuple[np.ndarray, pd.DataFrame, int]:
+    """Application code per server (-1 for shared services) and server edges of a generated estate."""
     estate = generate_estate(servers, seed=seed, coupled_systems=coupled)
     position = pd.Series(np.arange(len(estate.servers)), index=estate.servers["name"])
     deps = estate.dependencies
@@ -122,14 +120,30 @@ def test_communities_are_the_networkx_ones_on_generated_estates(
         {
             "src": position[deps["source"]].to_numpy(),
             "dst": position[deps["target"]].to_numpy(),
-            "weight": deps["weight"].to_numpy(float),
+            "weight": deps["weight"].to_numpy(float) / 3,  # thirds: sums that depend on the order of adding
         }
     )
     codes, names = pd.factorize(estate.servers["application"].fillna("").astype(str), sort=True)
-    app_of = np.where(estate.servers["role"].eq("").to_numpy(), codes, -1)
+    return np.where(estate.servers["role"].eq("").to_numpy(), codes, -1), edges, len(names)
+
+
+def test_application_pairs_are_the_grouped_sums() -> None:
+    app_of, edges, _ = _generated(3000, 1, True)
+    a, b = app_of[edges["src"].to_numpy()], app_of[edges["dst"].to_numpy()]
+    keep = (a >= 0) & (b >= 0) & (a != b)
+    low, high = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
+    frame = pd.DataFrame({"a": low, "b": high, "weight": edges["weight"].to_numpy(float)[keep]})
+    expected = frame.groupby(["a", "b"], sort=True)["weight"].sum().reset_index()
+    pd.testing.assert_frame_equal(systems._application_pairs(app_of, edges), expected, check_exact=True)
+
+
+@pytest.mark.parametrize(("servers", "seed", "coupled"), [(3000, 1, True), (3000, 2, False), (1200, 5, True)])
+def test_communities_are_the_networkx_ones_on_generated_estates(
+    servers: int, seed: int, coupled: bool
+) -> None:
+    app_of, edges, n_apps = _generated(servers, seed, coupled)
     pairs = systems._application_pairs(app_of, edges)
-    label = systems._communities(pairs, len(names))
-    assert (
-        label.max() > 20
-    )  # enough communities, and splits of big ones, for the comparison to mean something
-    np.testing.assert_array_equal(label, _networkx_communities(pairs, len(names)))
+    label = systems._communities(pairs, n_apps)
+    # enough communities (and splits of big ones) for the comparison to mean something
+    assert label.max() > 20
+    np.testing.assert_array_equal(label, _networkx_communities(pairs, n_apps))

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from migrator import fastpaths
+from migrator.graph import group_sums
 
 SEED = 0
 MAX_APPLICATIONS = 8  # a larger community is split again on its own
@@ -79,14 +80,10 @@ def _application_pairs(app_of: np.ndarray, edges: pd.DataFrame) -> pd.DataFrame:
     """Undirected application pairs (a < b) with their dependency weight summed over both directions."""
     a, b = app_of[edges["src"].to_numpy()], app_of[edges["dst"].to_numpy()]
     keep = (a >= 0) & (b >= 0) & (a != b)
-    frame = pd.DataFrame(
-        {
-            "a": np.minimum(a[keep], b[keep]),
-            "b": np.maximum(a[keep], b[keep]),
-            "weight": edges["weight"].to_numpy(float)[keep],
-        }
-    )
-    return frame.groupby(["a", "b"], sort=True)["weight"].sum().reset_index()
+    low, high = np.minimum(a[keep], b[keep]).astype(np.int64), np.maximum(a[keep], b[keep]).astype(np.int64)
+    width = int(high.max()) + 1 if len(high) else 1
+    pair, weight, _, _ = group_sums(low * width + high, edges["weight"].to_numpy(float)[keep])
+    return pd.DataFrame({"a": pair // width, "b": pair % width, "weight": weight})
 
 
 def _communities(pairs: pd.DataFrame, n_apps: int) -> np.ndarray:
