@@ -241,20 +241,26 @@ class _Wave:
     floor: tuple[float, ...]  # the limit less the tolerance: the wave is full once a load reaches it
     used: list[float]
     took_any: bool
+    load: tuple[
+        list[float], ...
+    ]  # servers, vCPU and storage of every bundle (three lists: no list per bundle)
 
-    def fits(self, load: list[float]) -> bool:
-        used, top = self.used, self.top
-        return used[0] + load[0] <= top[0] and used[1] + load[1] <= top[1] and used[2] + load[2] <= top[2]
+    def fits(self, b: int) -> bool:
+        """Whether bundle ``b`` fits in the room left."""
+        used, top, (servers, cores, storage) = self.used, self.top, self.load
+        return (
+            used[0] + servers[b] <= top[0] and used[1] + cores[b] <= top[1] and used[2] + storage[b] <= top[2]
+        )
 
     def full(self) -> bool:
         used, floor = self.used, self.floor
         return used[0] >= floor[0] or used[1] >= floor[1] or used[2] >= floor[2]
 
-    def add(self, load: list[float]) -> None:
-        used = self.used
-        used[0] += load[0]
-        used[1] += load[1]
-        used[2] += load[2]
+    def add(self, b: int) -> None:
+        used, (servers, cores, storage) = self.used, self.load
+        used[0] += servers[b]
+        used[1] += cores[b]
+        used[2] += storage[b]
 
 
 def _new_heaps() -> dict[tuple[str, bool], list[int]]:
@@ -268,10 +274,11 @@ class _Scheduler:
     facts: _BundleFacts
     soft: dict[str, np.ndarray]  # wave limit per class
     waiting: list[int]  # per bundle: how many bundles it still waits for
-    dependants: dict[int, list[int]]  # bundle -> bundles waiting for it
+    dependants: list[int]  # the bundles waiting for each bundle, bundle by bundle
+    dependants_start: list[int]  # where each bundle's run in ``dependants`` starts (one more than bundles)
     pinned_by_wave: dict[int, list[int]]  # pinned bundles not yet placed
     bundle_wave: list[int]  # -1 until placed
-    load: list[list[float]] = field(default_factory=list)
+    load: tuple[list[float], ...] = ()  # servers, vCPU, storage per bundle
     is_prod: list[bool] = field(default_factory=list)
     held: list[bool] = field(default_factory=list)
     pinned: list[bool] = field(default_factory=list)
@@ -293,9 +300,7 @@ class _Scheduler:
         n = len(facts.rank)
         src, dst = dependencies["src"].to_numpy(), dependencies["dst"].to_numpy()
         waiting = np.bincount(src, minlength=n).astype(np.int64) if len(src) else np.zeros(n, dtype=np.int64)
-        dependants: dict[int, list[int]] = {}
-        for d, s in zip(dst.tolist(), src.tolist(), strict=True):
-            dependants.setdefault(d, []).append(s)
+        by_dst = np.argsort(dst, kind="stable")  # each bundle's dependants in the order of the dependencies
         # Pinned bundles do not wait for their targets; bundles depending on them do wait for them.
         pinned_by_wave: dict[int, list[int]] = {}
         for b in np.flatnonzero(facts.pinned).tolist():
@@ -304,19 +309,21 @@ class _Scheduler:
             facts,
             soft,
             waiting.tolist(),
-            dependants,
+            src[by_dst].tolist(),
+            np.searchsorted(dst[by_dst], np.arange(n + 1)).tolist(),
             pinned_by_wave,
             [-1] * n,
-            load=facts.load.tolist(),
+            load=tuple(facts.load.T.tolist()),
             is_prod=facts.is_prod.astype(bool).tolist(),
             held=facts.held.astype(bool).tolist(),
             pinned=facts.pinned.astype(bool).tolist(),
             rank=facts.rank.tolist(),
             by_rank=np.argsort(facts.rank).tolist(),
         )
-        for b in np.flatnonzero((waiting == 0) & ~facts.pinned).tolist():
-            scheduler.heaps[scheduler.heap_key(b)].append(scheduler.rank[b])
-        for heap in scheduler.heaps.values():
+        ready = (waiting == 0) & ~facts.pinned
+        for (klass, held), heap in scheduler.heaps.items():
+            prod = facts.is_prod.astype(bool) == (klass == "prod")
+            heap.extend(facts.rank[ready & prod & (facts.held.astype(bool) == held)].tolist())
             heapq.heapify(heap)
         return scheduler
 
@@ -367,9 +374,9 @@ class _Scheduler:
         """Place the wave's pins, then ready bundles of its class while they fit."""
         limit = self.soft[kind]
         top, floor = tuple((limit + EPS).tolist()), tuple((limit - EPS).tolist())
-        wave = _Wave(number, kind, protected, top, floor, [0.0, 0.0, 0.0], took_any=bool(forced))
+        wave = _Wave(number, kind, protected, top, floor, [0.0, 0.0, 0.0], bool(forced), self.load)
         for b in forced:
-            wave.add(self.load[b])
+            wave.add(b)
         self.wave_kind[number] = kind
         for b in forced:
             self.place(b, number)
@@ -385,21 +392,26 @@ class _Scheduler:
         """Take bundles for the wave, affine ones first, then from ``heap``, until the wave is full or too
         many bundles were passed over for lack of room (a wave's first bundle is taken whatever its size)."""
         skipped: list[int] = []
-        load, bundle_wave, by_rank = self.load, self.bundle_wave, self.by_rank
+        bundle_wave, by_rank, pop = self.bundle_wave, self.by_rank, heapq.heappop
+        (servers, cores, storage), used, top = self.load, wave.used, wave.top
         while len(skipped) < MAX_SKIPPED:
             b = self._next_affine(wave) if self.affine else -1
             if b < 0:
                 if not heap:
                     break
-                item = heapq.heappop(heap)
+                item = pop(heap)
                 b = by_rank[item]
                 if bundle_wave[b] >= 0:
                     continue
-                if wave.took_any and not wave.fits(load[b]):
+                if wave.took_any and not (  # wave.fits(b), inline: the scheduler's innermost loop
+                    used[0] + servers[b] <= top[0]
+                    and used[1] + cores[b] <= top[1]
+                    and used[2] + storage[b] <= top[2]
+                ):
                     skipped.append(item)
                     continue
             self.place(b, wave.number)
-            wave.add(load[b])
+            wave.add(b)
             wave.took_any = True
             if wave.full():
                 break
@@ -415,7 +427,7 @@ class _Scheduler:
                 self.bundle_wave[b] < 0
                 and self.is_prod[b] == prod
                 and not (wave.protected and self.held[b])
-                and wave.fits(self.load[b])
+                and wave.fits(b)
             ):
                 return b
         return -1
@@ -425,7 +437,7 @@ class _Scheduler:
         bundle_wave, waiting, pinned = self.bundle_wave, self.waiting, self.pinned
         bundle_wave[b] = number
         self.placed += 1
-        for s in self.dependants.get(b, ()):
+        for s in self.dependants[self.dependants_start[b] : self.dependants_start[b + 1]]:
             waiting[s] -= 1
             if waiting[s] == 0 and not pinned[s] and bundle_wave[s] < 0:
                 self.push(s)
