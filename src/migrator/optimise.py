@@ -262,6 +262,21 @@ class _Lists:
 
 
 @dataclass
+class _Rows:
+    """The rows of an array as tuples of floats, made when first read (no object per unit up front for the
+    garbage collector to walk)."""
+
+    array: np.ndarray
+    made: dict[int, tuple[float, ...]] = field(default_factory=dict)
+
+    def __getitem__(self, u: int) -> tuple[float, ...]:
+        got = self.made.get(u)
+        if got is None:
+            got = self.made[u] = tuple(self.array[u].tolist())
+        return got
+
+
+@dataclass
 class _Adjacency:
     """Neighbours of each unit with the dependency weight to them (both directions summed), as
     :class:`_Lists` of (neighbour, weight) pairs."""
@@ -302,7 +317,7 @@ class _State:
 
     unit: np.ndarray  # unit per move group
     wave: list[int]  # wave per unit
-    load: list[list[float]]  # servers, vCPU, storage per unit
+    load: _Rows  # servers, vCPU, storage per unit
     movable: list[bool]
     prod: list[bool]
     may_protect: list[bool]  # may sit in a protected wave (not held, or already there)
@@ -346,7 +361,7 @@ class _State:
         state = cls(
             unit=unit,
             wave=facts["wave"].tolist(),
-            load=loads.tolist(),
+            load=_Rows(loads),
             movable=facts["movable"].tolist(),
             prod=facts["prod"].tolist(),
             may_protect=facts["may_protect"].tolist(),
