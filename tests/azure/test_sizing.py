@@ -99,6 +99,21 @@ def test_fallback_to_as_on_premises_and_partial() -> None:
     assert rows.iloc[1]["azure_size"] == "Standard_D2s_v5"  # 8 x 10% x 1.3 -> 2 vCPU; 8 GiB as on premises
 
 
+def test_the_basis_names_the_counter_sized_as_on_premises() -> None:
+    rows = _size(
+        server("both", cores=4, mem=8, cpu_util_pct=50, memory_util_pct=50, os="Ubuntu"),
+        server("cpu", cores=4, mem=8, cpu_util_pct=50, os="Ubuntu"),
+        server("memory", cores=4, mem=8, memory_util_pct=50, os="Ubuntu"),
+        server("neither", cores=4, mem=8, os="Ubuntu"),
+    )
+    assert rows["sizing_basis"].tolist() == [
+        "performance",
+        "performance (partial: memory as on premises)",
+        "performance (partial: CPU as on premises)",
+        "as on premises",
+    ]
+
+
 def test_cheapest_feasible_differs_by_os_price() -> None:
     rows = _size(
         server("l", cores=2, mem=4, os="Red Hat Enterprise Linux 8"),

@@ -81,15 +81,16 @@ def requirements(
     need_mem = np.where(mem_known, mem * np.nan_to_num(mu) / 100.0 * cf, mem * as_is)
     need_cpu = np.maximum(np.ceil(need_cpu - 1e-9), 1)
     need_mem = np.maximum(need_mem, 0.5)
-    basis = np.where(
-        cpu_known & mem_known,
-        "performance",
-        np.where(
-            cpu_known | mem_known,
-            "performance (partial: " + np.where(cpu_known, "memory", "CPU") + " as on premises)",
+    # Which of the two counters are measured picks the basis: neither, CPU only, memory only, both.
+    bases = np.array(
+        [
             "as on premises",
-        ),
+            "performance (partial: memory as on premises)",
+            "performance (partial: CPU as on premises)",
+            "performance",
+        ]
     )
+    basis = bases[cpu_known.astype(np.int64) + 2 * mem_known.astype(np.int64)]
     disks = disk_table(servers, settings) if disks is None else disks
     data_disks = np.bincount(
         disks["server"].to_numpy()[disks["position"].to_numpy() > 0], minlength=len(servers)
