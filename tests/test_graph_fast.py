@@ -169,3 +169,37 @@ def test_group_sums_are_pandas_groupby_sums_to_the_last_bit(seed: int, largest: 
 def test_group_sums_of_nothing() -> None:
     keys, sums, sizes, inverse = graph.group_sums(np.zeros(0, dtype=np.int64), np.zeros(0))
     assert len(keys) == len(sums) == len(sizes) == len(inverse) == 0
+
+
+def _reference_external(part: pd.DataFrame) -> pd.DataFrame:
+    """The per-group Python aggregation the stage used: each group's distinct ports sorted in a lambda."""
+    external = (
+        part.groupby(["server", "address", "direction"], sort=True)
+        .agg(
+            weight=("weight", "sum"),
+            rows=("weight", "size"),
+            ports=("port", lambda p: sorted({int(x) for x in p.dropna()})),
+        )
+        .reset_index()
+    )
+    external["kind"] = external["address"].map(graph._classify)
+    return external
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_external_endpoints_are_the_per_group_aggregation(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    k = 2000
+    part = pd.DataFrame(
+        {
+            "server": rng.integers(0, 40, k),
+            "address": rng.choice(["203.0.113.7", "10.1.2.3", "ghost", "fe80::1", "8.8.8.8"], k).tolist(),
+            "direction": rng.choice(["outbound", "inbound"], k).tolist(),
+            "port": pd.Series(rng.choice([443, 80, 53, 8080, -1], k)).replace(-1, None).astype("Int64"),
+            "weight": rng.random(k) / 3,
+        }
+    )
+    part.loc[part["address"].eq("ghost"), "port"] = pd.NA  # groups without any port: an empty list
+    found = graph._external_endpoints([part])
+    pd.testing.assert_frame_equal(found, _reference_external(part), check_exact=True)
+    assert found["ports"].map(len).eq(0).any() and found["ports"].map(len).gt(1).any()

@@ -10,6 +10,7 @@ apart so they do not glue the estate into one move group.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -167,18 +168,23 @@ def _external_endpoints(frames: list[pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame({col: pd.Series(dtype=dtype) for col, dtype in _NO_EXTERNAL.items()})
     ext = pd.concat(frames, ignore_index=True)
     ext["server"] = ext["server"].astype(np.int64)
-    external = (
-        ext.groupby(["server", "address", "direction"], sort=True)
-        .agg(
-            weight=("weight", "sum"),
-            rows=("weight", "size"),
-            ports=("port", lambda p: sorted({int(x) for x in p.dropna()})),
-        )
-        .reset_index()
-    )
+    grouped = ext.groupby(["server", "address", "direction"], sort=True)
+    external = grouped.agg(weight=("weight", "sum"), rows=("weight", "size")).reset_index()
+    external["ports"] = _distinct_ports(grouped.ngroup(), ext["port"], len(external))
     kinds = {a: _classify(a) for a in external["address"].unique()}
     external["kind"] = external["address"].map(kinds)
     return external
+
+
+def _distinct_ports(group: pd.Series, port: pd.Series, n: int) -> list[list[int]]:
+    """Per group (numbered 0..n-1; NaN for a row in none): its distinct ports, ascending, as Python ints."""
+    group_of = group.fillna(-1).to_numpy(np.int64)
+    has = port.notna().to_numpy(bool) & (group_of >= 0)
+    pairs = pd.DataFrame({"group": group_of[has], "port": port[has].to_numpy(np.int64)}).drop_duplicates()
+    pairs = pairs.sort_values(["group", "port"], kind="mergesort")
+    bounds = np.searchsorted(pairs["group"].to_numpy(), np.arange(n + 1)).tolist()
+    ports = pairs["port"].tolist()
+    return [ports[lo:hi] for lo, hi in itertools.pairwise(bounds)]
 
 
 def _names_not_in_inventory(external: pd.DataFrame) -> Finding | None:
