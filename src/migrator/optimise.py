@@ -659,6 +659,7 @@ class _PartModel:
         self.state, self.model, self.linear = state, _model_class()(), LinearExpr
         self.inside = set(movable)
         self.window = sorted({state.wave[u] for u in movable})
+        self.kinds = [(w, state.kind.get(w)) for w in self.window]
         self.x: dict[tuple[int, int], cp_model.IntVar] = {}
         self.options: dict[int, list[int]] = {}  # waves each unit may take, as in ``window``
         self.hints: tuple[list[int], list[int]] = ([], [])  # the current waves, variable by variable
@@ -671,15 +672,20 @@ class _PartModel:
         self.current = self._objective(movable)
 
     def _choices(self, u: int) -> None:
-        s = self.state
-        lo = max((s.wave[p] for p in s.lower[u] if p not in self.inside), default=-(1 << 30))
-        hi = min((s.wave[q] for q in s.upper[u] if q not in self.inside), default=1 << 30)
-        options = [w for w in self.window if w == s.wave[u] or (lo <= w <= hi and s.allowed(u, w))]
+        s, inside, wave = self.state, self.inside, self.state.wave
+        lo = max((wave[p] for p in s.lower[u] if p not in inside), default=-(1 << 30))
+        hi = min((wave[q] for q in s.upper[u] if q not in inside), default=1 << 30)
+        now, kind, anywhere = wave[u], "prod" if s.prod[u] else "nonprod", s.may_protect[u]
+        options = [  # as State.allowed says, with the order bounds
+            w
+            for w, k in self.kinds
+            if w == now or (lo <= w <= hi and k == kind and (anywhere or w >= s.protected_until))
+        ]
         variables = []
         for w in options:
             self.x[u, w] = var = self.model.new_bool_var(f"x{u}_{w}")
             self.hints[0].append(var.index)
-            self.hints[1].append(int(w == s.wave[u]))
+            self.hints[1].append(int(w == now))
             variables.append(var)
         self.options[u] = options
         self.model.add_exactly_one(variables)
