@@ -6,20 +6,27 @@ Servers have 2 vCPU and 100 GB unless a test says otherwise; capacities are in s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from migrator.generate import generate_estate, write_estate
+from migrator.graph import build_graph
 from migrator.groups import (
     COMPLEXITY_RANK,
     CRIT_RANK,
+    GroupBuilder,
     MoveGroups,
     build_groups,
     coupled_name,
     two_way_pairs,
 )
-from migrator.settings import CapacitySettings, PlanningSettings
+from migrator.pipeline import PlanInputs, load_inventory
+from migrator.settings import CapacitySettings, PlanningSettings, load_settings
+from migrator.shared_services import plan_scope
 
 
 def server(
@@ -238,3 +245,57 @@ def test_complexity_is_derived_from_size_and_partners_when_the_inventory_has_non
         "complexity": [1, 2, 2, 1],
         "complexity_source": ["derived"] * 4,
     }
+
+
+def test_a_group_lists_its_applications_and_environments_sorted_and_without_blanks() -> None:
+    # erp (prod), crm (test) and a server with no application are coupled by strong two-way dependencies;
+    # "solo" has no application and no environment.
+    servers = [server("e1", "erp"), server("e2", "erp"), server("c1", "crm", "test"), server("x1", env="")]
+    servers.append(server("solo", env=""))
+    deps = [(a, b, 1) for a, b in (("e1", "c1"), ("c1", "e1"), ("e2", "x1"), ("x1", "e2"))]
+    groups = groups_of(servers, deps).groups
+    assert groups[["name", "applications", "environments"]].to_dict("records") == [
+        {"name": "erp (prod) + 2 coupled", "applications": ["crm", "erp"], "environments": ["prod", "test"]},
+        {"name": "solo", "applications": [], "environments": []},
+    ]
+
+
+# One estate, many capacities (the what-it-takes search re-plans at other wave capacities) -------------------
+
+
+@pytest.fixture(scope="module")
+def estate(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, pd.Series, PlanningSettings]:
+    """A generated estate of 800 servers, a third of them pinned (splitting some groups)."""
+    folder = tmp_path_factory.mktemp("estate")
+    write_estate(generate_estate(800, seed=11), folder)
+    settings = load_settings(None, {}, environ={})
+    files = [[Path(folder) / name] for name in ("servers.csv", "dependencies.csv", "hosts.csv")]
+    inventory = load_inventory(PlanInputs(files[0], files[1], files[2]), settings)
+    servers = inventory.servers
+    graph = build_graph(servers, inventory.dependencies, settings.shared_services)
+    scope = plan_scope(servers, graph, settings.shared_services)
+    pins = pd.Series(pd.NA, index=servers.index, dtype="Float64")
+    pinned = np.flatnonzero(scope.planned)[::3]
+    pins.iloc[pinned] = (np.arange(len(pinned)) % 3 + 1).astype(float)
+    return servers, graph.edges, scope.planned, pins, settings.planning
+
+
+def _capacity(servers: int) -> CapacitySettings:
+    return CapacitySettings(max_servers=servers, max_vcpus=6 * servers, max_storage_gb=400 * servers)
+
+
+def test_the_builder_makes_at_every_capacity_the_groups_build_groups_makes(
+    estate: tuple[pd.DataFrame, pd.DataFrame, np.ndarray, pd.Series, PlanningSettings],
+) -> None:
+    builder = GroupBuilder(*estate)
+    splits = []
+    for servers in (5000, 15, 45, 15):  # one builder, capacities in any order, one asked twice
+        expected, got = build_groups(*estate, _capacity(servers)), builder.at(_capacity(servers))
+        pd.testing.assert_frame_equal(got.groups, expected.groups)
+        np.testing.assert_array_equal(got.server_group, expected.server_group)
+        pd.testing.assert_frame_equal(got.two_way, expected.two_way)
+        splits.append(int((got.groups["split_of"] > 0).sum()))
+    assert splits[0] == 0 and min(splits[1:]) > 0 and max(splits) > 30  # no split at all, a few, more
+    assert bool(builder.formed.base["pin_split"].any())  # pins split some groups too

@@ -96,19 +96,116 @@ def build_groups(
 ) -> MoveGroups:
     """Move groups of the in-scope servers: application instances joined by strong two-way dependencies, split
     by pins, then by capacity."""
-    idx = np.flatnonzero(in_scope)
-    pos = np.full(len(servers), -1, dtype=np.int64)  # row of each in-scope server among them
-    pos[idx] = np.arange(len(idx))
-    key = instance_key(servers, planning).to_numpy()[idx]
-    strong = _strong_in_scope(edges, in_scope, planning.two_way_min_weight)
-    two_way = _two_way(strong)
-    comp = _coupled_instances(key, pos[two_way["src"].to_numpy()], pos[two_way["dst"].to_numpy()])
-    group, pin, pin_split = _split_by_pins(comp, pins.to_numpy(dtype="float64", na_value=np.nan)[idx])
-    base = _server_rows(servers.iloc[idx], idx, key, group, pin, pin_split, planning)
-    base["group"], split_info = _split_oversize(base, strong, two_way, pos, cap)
-    groups = _summarise(base, edges, pos, planning)
+    formed = _Formed.form(servers, edges, in_scope, pins, planning)
+    base = formed.base.copy()
+    base["group"], split_info = _split_oversize(formed, cap)
+    groups = _summarise(base, edges, formed.pos, planning)
     server_group, numbered = _numbered(groups, split_info, base, len(servers))
-    return MoveGroups(server_group=server_group, groups=numbered, two_way=two_way)
+    return MoveGroups(server_group=server_group, groups=numbered, two_way=formed.two_way)
+
+
+@dataclass(frozen=True)
+class _Formed:
+    """The groups before the capacity split: one row per in-scope server (``base``), the strong dependencies
+    between in-scope servers, the two-way ones among them, and each server's row among the in-scope ones."""
+
+    base: pd.DataFrame
+    strong: pd.DataFrame
+    two_way: pd.DataFrame
+    pos: np.ndarray
+
+    @classmethod
+    def form(
+        cls,
+        servers: pd.DataFrame,
+        edges: pd.DataFrame,
+        in_scope: np.ndarray,
+        pins: pd.Series,
+        planning: PlanningSettings,
+    ) -> _Formed:
+        idx = np.flatnonzero(in_scope)
+        pos = np.full(len(servers), -1, dtype=np.int64)  # row of each in-scope server among them
+        pos[idx] = np.arange(len(idx))
+        key = instance_key(servers, planning).to_numpy()[idx]
+        strong = _strong_in_scope(edges, in_scope, planning.two_way_min_weight)
+        two_way = _two_way(strong)
+        comp = _coupled_instances(key, pos[two_way["src"].to_numpy()], pos[two_way["dst"].to_numpy()])
+        group, pin, pin_split = _split_by_pins(comp, pins.to_numpy(dtype="float64", na_value=np.nan)[idx])
+        base = _server_rows(servers.iloc[idx], idx, key, group, pin, pin_split, planning)
+        return cls(base, strong, two_way, pos)
+
+    def loads(self) -> pd.DataFrame:
+        """Per group: its servers, vCPU and storage."""
+        by_group = self.base.groupby("group")
+        loads = by_group[["cores", "storage_gb"]].sum()
+        loads["servers_count"] = by_group.size()
+        return loads
+
+    def internal_edges(self) -> pd.DataFrame:
+        """The strong edges inside a group (:func:`_internal_edges`), in order of group."""
+        internal = _internal_edges(self.base["group"].to_numpy(), self.strong, self.two_way, self.pos)
+        return internal.sort_values("gu", kind="mergesort")
+
+
+class GroupBuilder:
+    """The move groups of one estate at any wave capacity, each as :func:`build_groups` makes them: what the
+    capacity does not change (instances, strong two-way dependencies, pins, the summary of every group before
+    the capacity split) is worked out once; :meth:`at` splits the groups over the capacity and summarises only
+    the parts they make."""
+
+    def __init__(
+        self,
+        servers: pd.DataFrame,
+        edges: pd.DataFrame,
+        in_scope: np.ndarray,
+        pins: pd.Series,
+        planning: PlanningSettings,
+    ) -> None:
+        self.formed = _Formed.form(servers, edges, in_scope, pins, planning)
+        self.n, self.planning = len(servers), planning
+        self.loads = self.formed.loads()
+        self.described = _describe(self.formed.base)
+        # Each dependency between two in-scope servers, as rows among them (-1: a server in no group).
+        self.ends = (self.formed.pos[edges["src"].to_numpy()], self.formed.pos[edges["dst"].to_numpy()])
+        group = self.formed.base["group"].to_numpy()
+        self.pairs = _group_pairs(group, *self.ends)
+        self._internal: pd.DataFrame | None = None
+
+    def at(self, cap: CapacitySettings) -> MoveGroups:
+        """The move groups when a wave holds ``cap``."""
+        formed = self.formed
+        over = _over(self.loads, cap)
+        base, described = formed.base, self.described
+        split_info: SplitInfo = {}
+        if len(over):
+            if self._internal is None:
+                self._internal = formed.internal_edges()
+            base = base.copy()
+            base["group"], split_info = _split_groups(formed.base, over, self._internal, cap)
+            group = base["group"].to_numpy()
+            changed = np.isin(group, over) | (group > self.loads.index.max())
+            described = pd.concat([described.drop(labels=list(over)), _describe(base[changed])]).sort_index()
+        partners = self._partners(base["group"].to_numpy(), over).reindex(described.index, fill_value=0)
+        groups = _finish(described, partners.to_numpy(), self.planning)
+        server_group, numbered = _numbered(groups, split_info, base, self.n)
+        return MoveGroups(server_group=server_group, groups=numbered, two_way=formed.two_way)
+
+    def _partners(self, group: np.ndarray, over: np.ndarray) -> pd.Series:
+        """Partners per group after the groups ``over`` were split (``group``: per server row): the pairs
+        between groups left whole are kept, those of the split groups' parts found again."""
+        a, b = self.pairs
+        if not len(over):
+            return pd.Series(a).value_counts(sort=False)
+        was_over = np.zeros(int(self.loads.index.max()) + 1, dtype=bool)
+        was_over[over] = True
+        kept = ~(was_over[a] | was_over[b])
+        u, v = self.ends
+        pre = self.formed.base["group"].to_numpy()
+        inside = (u >= 0) & (v >= 0)
+        touched = np.zeros(len(u), dtype=bool)
+        touched[inside] = was_over[pre[u[inside]]] | was_over[pre[v[inside]]]
+        new, _ = _group_pairs(group, u[touched], v[touched])
+        return pd.Series(np.concatenate([a[kept], new])).value_counts(sort=False)
 
 
 def _coupled_instances(key: np.ndarray, tw_u: np.ndarray, tw_v: np.ndarray) -> np.ndarray:
@@ -127,8 +224,11 @@ def _split_by_pins(comp: np.ndarray, pin: np.ndarray) -> tuple[np.ndarray, np.nd
     frame = pd.DataFrame({"comp": comp, "pin": pin})
     pin_min = frame.groupby("comp")["pin"].transform("min").to_numpy()
     pin_eff = np.where(np.isnan(pin), pin_min, pin)
-    sub = pd.DataFrame({"comp": comp, "pin": np.nan_to_num(pin_eff, nan=-1)})
-    group, _ = pd.factorize(pd.MultiIndex.from_frame(sub), sort=True)
+    # Numbered in order of component, then pin (no pin first).
+    pin_code, _ = pd.factorize(np.nan_to_num(pin_eff, nan=-1), sort=True)
+    _, group = np.unique(
+        comp.astype(np.int64) * (int(pin_code.max(initial=0)) + 1) + pin_code, return_inverse=True
+    )
     pin_split = pd.Series(group).groupby(comp).nunique().to_numpy()[comp] > 1
     return group, pin_eff, pin_split
 
@@ -168,24 +268,37 @@ SplitInfo = dict[
 ]  # group -> (name before, part, parts, cut weight, edges)
 
 
-def _split_oversize(
-    base: pd.DataFrame, strong: pd.DataFrame, two_way: pd.DataFrame, pos: np.ndarray, cap: CapacitySettings
-) -> tuple[np.ndarray, SplitInfo]:
+def _over(loads: pd.DataFrame, cap: CapacitySettings) -> np.ndarray:
+    """The groups (of ``loads``, one row per group) that exceed a wave's capacity, in order."""
+    return loads.index.to_numpy()[(capacity_load(loads, cap) > 1 + 1e-9).any(axis=1)]
+
+
+def _split_oversize(formed: _Formed, cap: CapacitySettings) -> tuple[np.ndarray, SplitInfo]:
     """Split groups that exceed a wave's capacity along their weakest dependencies: the new group per server
     and what each split made."""
+    over = _over(formed.loads(), cap)
+    if not len(over):
+        return formed.base["group"].to_numpy().copy(), {}
+    return _split_groups(formed.base, over, formed.internal_edges(), cap)
+
+
+def _split_groups(
+    base: pd.DataFrame, over: np.ndarray, internal: pd.DataFrame, cap: CapacitySettings
+) -> tuple[np.ndarray, SplitInfo]:
+    """Split the groups ``over`` (sorted) along their weakest dependencies (``internal``: the strong edges
+    inside groups, in order of group): the new group per server (the first part keeps the group's number,
+    the others are numbered after every group) and what each split made."""
     group = base["group"].to_numpy().copy()
     split_info: SplitInfo = {}
-    loads = base.groupby("group")[["cores", "storage_gb"]].sum()
-    loads["servers_count"] = base.groupby("group").size()
-    over = loads.index.to_numpy()[(capacity_load(loads, cap) > 1 + 1e-9).any(axis=1)]
-    if not len(over):
-        return group, split_info
-    by_group = dict(tuple(_internal_edges(base["group"].to_numpy(), strong, two_way, pos).groupby("gu")))
-    members = base.groupby("group").indices
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.stack([over, over + 1]))
+    gu = internal["gu"].to_numpy()
+    edge_bounds = np.searchsorted(gu, np.stack([over, over + 1]))
     next_id = int(group.max()) + 1
-    for g in sorted(int(x) for x in over):
-        rows = np.asarray(members[g])
-        part = _split_group(rows, by_group.get(g), base, cap)
+    for i, g in enumerate(int(x) for x in over):
+        rows = order[bounds[0, i] : bounds[1, i]]
+        inside = internal.iloc[edge_bounds[0, i] : edge_bounds[1, i]]
+        part = _split_group(rows, inside if len(inside) else None, base, cap)
         label = _group_names(base.iloc[rows]).iloc[0]
         for p in range(part.k):
             gid = g if p == 0 else next_id + p - 1
@@ -257,20 +370,34 @@ def _group_names(frame: pd.DataFrame) -> pd.Series:
     sizes = frame.groupby(["group", "key"]).size().reset_index(name="c")
     sizes = sizes.sort_values(["group", "c", "key"], ascending=[True, False, True], kind="mergesort")
     top = sizes.drop_duplicates("group").set_index("group")["key"]
-    count = sizes.groupby("group").size().reindex(top.index)
-    return pd.Series([coupled_name(t, k) for t, k in zip(top, count, strict=True)], index=top.index)
+    others = sizes.groupby("group").size().reindex(top.index) - 1
+    coupled = top.astype(object) + " + " + others.astype(str) + " coupled"
+    return pd.Series(np.where(others.to_numpy() > 0, coupled, top), index=top.index, dtype=object)
 
 
 def _summarise(
     base: pd.DataFrame, edges: pd.DataFrame, pos: np.ndarray, planning: PlanningSettings
 ) -> pd.DataFrame:
     """One row per group: totals, class, name, applications and environments, partners, complexity."""
+    described = _describe(base)
+    partners = _partners(base, edges, len(pos)).reindex(described.index, fill_value=0).to_numpy()
+    return _finish(described, partners, planning)
+
+
+def _describe(base: pd.DataFrame) -> pd.DataFrame:
+    """One row per group of ``base`` (indexed by group): totals, class, name, applications, environments."""
     ordered = base.sort_values(["group", "key", "name"], kind="mergesort")
     out = _totals(ordered)
     out["name"] = list(_group_names(ordered).reindex(out.index))
     for col, label in (("application", "applications"), ("environment", "environments")):
         out[label] = _distinct(ordered, col, out.index)
-    out["partners"] = _partners(base, edges, len(pos)).reindex(out.index, fill_value=0).to_numpy()
+    return out
+
+
+def _finish(described: pd.DataFrame, partners: np.ndarray, planning: PlanningSettings) -> pd.DataFrame:
+    """The groups described, with their partners and complexity, one row each (column ``group``)."""
+    out = described.copy()
+    out["partners"] = partners
     out["complexity"], out["complexity_source"] = _complexity(out, planning)
     out = out.drop(columns=["cplx"])
     out.index.name = "group"
@@ -300,14 +427,16 @@ def _totals(ordered: pd.DataFrame) -> pd.DataFrame:
 
 
 def _distinct(ordered: pd.DataFrame, col: str, index: pd.Index) -> list[list[str]]:
-    """Sorted distinct non-empty values of ``col`` per group."""
+    """Sorted distinct non-empty values of ``col`` per group (of ``index``, in order)."""
     distinct = (
         ordered.loc[ordered[col].ne(""), ["group", col]]
         .drop_duplicates()
         .sort_values(["group", col], kind="mergesort")
     )
-    lists = distinct.groupby("group")[col].agg(list).reindex(index)
-    return [v if isinstance(v, list) else [] for v in lists]
+    group, values = distinct["group"].to_numpy(), distinct[col].tolist()
+    wanted = index.to_numpy()
+    starts, ends = np.searchsorted(group, wanted, "left"), np.searchsorted(group, wanted, "right")
+    return [values[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
 
 
 def _partners(base: pd.DataFrame, edges: pd.DataFrame, n: int) -> pd.Series:
@@ -320,6 +449,18 @@ def _partners(base: pd.DataFrame, edges: pd.DataFrame, n: int) -> pd.Series:
         {"a": np.concatenate([gs[both], gd[both]]), "b": np.concatenate([gd[both], gs[both]])}
     ).drop_duplicates()
     return pairs.groupby("a").size()
+
+
+def _group_pairs(group: np.ndarray, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ordered pairs of different groups (both ways) that the dependencies ``u``-``v`` (rows of
+    ``group``; -1: a server in no group) join."""
+    inside = (u >= 0) & (v >= 0)
+    gs, gd = group[u[inside]], group[v[inside]]
+    both = gs != gd
+    pairs = pd.DataFrame(
+        {"a": np.concatenate([gs[both], gd[both]]), "b": np.concatenate([gd[both], gs[both]])}
+    ).drop_duplicates()
+    return pairs["a"].to_numpy(), pairs["b"].to_numpy()
 
 
 def _complexity(out: pd.DataFrame, planning: PlanningSettings) -> tuple[np.ndarray, np.ndarray]:

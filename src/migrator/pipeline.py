@@ -34,7 +34,7 @@ from migrator.document import DocumentInputs, PlanResult, build_document
 from migrator.errors import Finding, InputError
 from migrator.footprint import Footprint, project_plan
 from migrator.graph import DependencyGraph, build_graph
-from migrator.groups import MoveGroups, build_groups, env_class, instance_key
+from migrator.groups import GroupBuilder, MoveGroups, env_class, instance_key
 from migrator.inputs import read_file
 from migrator.inputs.base import ReadResult
 from migrator.inputs.derive import derive_fields
@@ -166,7 +166,8 @@ def plan_inventory(
         pinned, pin_findings = apply_pins(servers, pins, pins_file, scope)
         pin_findings = [*pin_findings, *calendar_findings(settings), *capacity_findings(pinned, settings)]
     with stage("move groups"):
-        moves = build_groups(servers, graph.edges, scope.planned, pinned, planning, settings.capacity)
+        builder = GroupBuilder(servers, graph.edges, scope.planned, pinned, planning)
+        moves = builder.at(settings.capacity)
     with stage("systems"):
         systems = detect_systems(servers, graph.edges, scope.planned)
     with stage("waves"):
@@ -188,7 +189,8 @@ def plan_inventory(
     with stage("reach"):
         fixed = (graph, scope, pinned, moves, systems, partial(_group_links, servers, instance, klass), links)
         reach = what_it_takes(
-            Stages(fp_servers, inventory.hosts, *fixed, waves, decommission.leave, footprint), settings
+            Stages(fp_servers, inventory.hosts, *fixed, waves, decommission.leave, footprint, builder),
+            settings,
         )
     with stage("document"):
         per_server = sizing.per_server if sizing is not None else None

@@ -32,7 +32,7 @@ from migrator.dates import wave_dates
 from migrator.decommission import plan_decommission
 from migrator.footprint import NEVER, Footprint
 from migrator.graph import DependencyGraph
-from migrator.groups import MoveGroups, build_groups
+from migrator.groups import GroupBuilder, MoveGroups
 from migrator.optimise import GroupLinks
 from migrator.schedule import WavePlan, plan_waves
 from migrator.settings import CalendarSettings, CapacitySettings, Settings
@@ -81,6 +81,7 @@ class Stages:
     waves: WavePlan
     leave: np.ndarray
     footprint: Footprint
+    groups: GroupBuilder | None = None  # the move groups at any capacity (made here when not given)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,8 @@ class _Trials:
         self.waves_count = len(stages.waves.dates)
         self.split = bool((stages.moves.groups["split_of"] > 0).any()) if len(stages.moves.groups) else False
         self.prepared = _prepare(stages, settings)
+        self.retained = stages.leave >= NEVER
+        self.builder = stages.groups
 
     def probe(self, knob: str, value: int, run: Callable[[], Outcome]) -> Outcome:
         if (knob, value) not in self.cache:
@@ -158,16 +161,27 @@ class _Trials:
         st, settings = self.st, self.settings.model_copy(update={"capacity": capacity})
         moves, links = st.moves, st.base_links
         if self.split:
-            moves = build_groups(
-                st.servers, st.graph.edges, st.scope.planned, st.pinned, settings.planning, capacity
-            )
+            moves = self.groups().at(capacity)
             links = st.links(moves)
         group_system = st.systems.group_system(moves.server_group, len(moves.groups))
         waves = plan_waves(moves, st.graph, st.scope, settings, group_system, links)
         start = np.datetime64(settings.calendar.start)
         leave = plan_decommission(st.servers, st.graph, st.scope, waves, start).leave
-        projected, _ = fp.project_plan(st.servers, st.hosts, leave, waves.dates, settings)
+        if self.prepared is None or not np.array_equal(leave >= NEVER, self.retained):
+            projected, _ = fp.project_plan(st.servers, st.hosts, leave, waves.dates, settings)
+        else:  # the same servers stay: the footprint's preparation holds
+            first, end = fp.plan_span(leave, waves.dates, settings)
+            freezes = settings.calendar.freeze
+            projected, _ = self.prepared.project(leave, first, end, settings.target, freezes)
         return Outcome(projected.met, projected.reached_on, _reduction(projected))
+
+    def groups(self) -> GroupBuilder:
+        if self.builder is None:
+            st = self.st
+            self.builder = GroupBuilder(
+                st.servers, st.graph.edges, st.scope.planned, st.pinned, self.settings.planning
+            )
+        return self.builder
 
     def outcome(self, leave: np.ndarray, dates: list[tuple[dt.date, dt.date]], settings: Settings) -> Outcome:
         if self.prepared is None:
