@@ -134,3 +134,74 @@ def test_diff_and_azure_check_report_the_same_line(tmp_path: Path) -> None:
     assert diff.output == check.output
     assert diff.output.startswith("error: ") and "not a plan.json" in diff.output
     assert len(diff.output.strip().splitlines()) == 1
+
+
+# plan.json 2.1: waves, violations and consolidation moves are tables too, and readiness_reason a coded column
+
+PLAN_2_0 = Path(__file__).parent / "data" / "diff" / "sample-2.0.json"  # the sample plan as 2.0 wrote it
+
+
+def _as_current(path: Path, folder: Path) -> Path:
+    """The plan at ``path`` (any version) written by this version of migrator into ``folder``."""
+    from migrator.outputs.json_plan import dumps
+    from migrator.plan_model import TABLE_PATHS, PlanDocument
+
+    doc = {**load_plan(path, validate=False), "schema_version": SCHEMA_VERSION}
+    for *up, name in TABLE_PATHS:
+        node, model = doc, PlanDocument
+        for key in up:
+            node, model = node[key], model.model_fields[key].annotation  # type: ignore[assignment]
+        table = model.model_fields[name].annotation
+        fields = table.model_fields.items()  # type: ignore[union-attr]
+        rows = node[name]
+        keys = [f.alias or k for k, f in fields if f.is_required() or any((f.alias or k) in r for r in rows)]
+        node[name] = {k: [r[k] for r in rows] for k in keys}
+    folder.mkdir()
+    written = folder / "plan.json"
+    written.write_bytes(dumps(PlanDocument.model_validate(doc)))
+    return written
+
+
+def test_a_2_0_plan_loads_as_the_same_plan_written_in_2_1(tmp_path: Path) -> None:
+    """Waves, violations and consolidation moves were lists of records in 2.0: both load alike."""
+    old = load_plan(PLAN_2_0)
+    assert old["schema_version"] == "2.0" and isinstance(json.loads(PLAN_2_0.read_text())["waves"], list)
+    written = _as_current(PLAN_2_0, tmp_path / "now")
+    new = json.loads(written.read_text(encoding="utf-8"))
+    assert isinstance(new["waves"], dict) and isinstance(new["footprint"]["consolidation_moves"], dict)
+    assert written.stat().st_size < PLAN_2_0.stat().st_size
+    assert {**load_plan(written), "schema_version": "2.0"} == old
+    assert old["violations"] and old["footprint"]["consolidation_moves"]  # the sample has some of each
+
+
+def test_diff_reads_a_2_0_and_a_2_1_plan_alike(tmp_path: Path) -> None:
+    written = str(_as_current(PLAN_2_0, tmp_path / "now"))
+    runner = CliRunner()
+    both_2_0 = runner.invoke(app, ["diff", str(PLAN_2_0), str(PLAN_2_0), "--format", "json"])
+    mixed = runner.invoke(app, ["diff", str(PLAN_2_0), written, "--format", "json"])
+    backwards = runner.invoke(app, ["diff", written, str(PLAN_2_0), "--format", "json"])
+    assert both_2_0.exit_code == mixed.exit_code == backwards.exit_code == 0, mixed.output
+    assert both_2_0.output == mixed.output == backwards.output
+
+
+def test_a_coded_column_is_written_once_per_value_and_read_back(tmp_path: Path) -> None:
+    """readiness_reason repeats a few long texts over every server: written as its values and codes."""
+    written = _as_current(PLAN_2_0, tmp_path / "now")
+    servers = json.loads(written.read_text(encoding="utf-8"))["servers"]
+    reason = servers["readiness_reason"]
+    assert set(reason) == {"values", "codes"} and len(reason["codes"]) == len(servers["name"])
+    assert len(reason["values"]) == len(set(reason["values"])) < len(reason["codes"])
+    reasons = [r["readiness_reason"] for r in load_plan(written)["servers"]]
+    assert reasons == [reason["values"][c] for c in reason["codes"]] and "" in reasons
+
+
+@pytest.mark.parametrize(
+    ("codes", "message"),
+    [([0, 7], "codes are positions in its 2 values"), ([0, "1"], "codes are positions"), ("0", "are lists")],
+)
+def test_a_coded_column_pointing_nowhere_is_refused(tmp_path: Path, codes: object, message: str) -> None:
+    doc = json.loads(_as_current(PLAN_2_0, tmp_path / "now").read_text(encoding="utf-8"))
+    doc["servers"]["readiness_reason"] = {"values": ["", "Endorsed"], "codes": codes}
+    for validate in (True, False):
+        with pytest.raises(InputError, match=message):
+            load_plan(_write(tmp_path, json.dumps(doc), "damaged.json"), validate=validate)

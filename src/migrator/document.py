@@ -78,7 +78,7 @@ class PlanResult:
 
     @property
     def critical_violations(self) -> int:
-        return sum(1 for v in self.document.violations if v.condition in CRITICAL_CONDITIONS)
+        return sum(1 for c in self.document.violations.column("condition") if c in CRITICAL_CONDITIONS)
 
 
 def build_document(parts: DocumentInputs) -> PlanDocument:
@@ -134,7 +134,7 @@ def _plain_columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
 # Summary
 
 
-def build_summary(parts: DocumentInputs, waves: list[pm.Wave], footprint: pm.Footprint) -> pm.Summary:
+def build_summary(parts: DocumentInputs, waves: pm.WaveTable, footprint: pm.Footprint) -> pm.Summary:
     servers, table, violations = parts.servers, parts.table, parts.violations
     disposition = servers["disposition"].value_counts()
     placed = table["wave"].notna()
@@ -146,8 +146,8 @@ def build_summary(parts: DocumentInputs, waves: list[pm.Wave], footprint: pm.Foo
         shared_services=len(parts.shared_services),
         move_groups=len(parts.groups),
         waves=len(waves),
-        first_wave_start=waves[0].start if waves else None,
-        last_wave_end=waves[-1].end if waves else None,
+        first_wave_start=waves.column("start")[0] if len(waves) else None,
+        last_wave_end=waves.column("end")[-1] if len(waves) else None,
         vcpus=_num(table.loc[placed, "cores"].sum()),
         storage_gb=_num(table.loc[placed, "storage_gb"].sum()),
         violations=len(violations),
@@ -203,14 +203,14 @@ PRICE_COLUMNS = ("readiness", "monthly_cost", "monthly_cost_ahb", "monthly_cost_
 GROUP_COLUMNS = ("wave", "id", "complexity", "pinned")  # what a wave's entry and wave_risk read of its groups
 
 
-def build_waves(parts: DocumentInputs, groups: pd.DataFrame) -> list[pm.Wave]:
+def build_waves(parts: DocumentInputs, groups: pd.DataFrame) -> pm.WaveTable:
     """One entry per wave that has servers: its size, risk, confidence and (when sizing ran) cost. Every
-    per-wave figure comes from one group-by over all waves, then one model per wave (thousands of waves at
-    enterprise scale: the time does not grow with waves x servers)."""
+    per-wave figure comes from one group-by over all waves, then one column per field (thousands of waves
+    at enterprise scale: the time does not grow with waves x servers)."""
     currency = _currency(parts) if _priced(parts) else None
     table = _placed_rows(parts, currency)
     if not len(table):
-        return []
+        return pm.WaveTable.empty()
     by_wave = table.groupby("wave", sort=True)
     sizes = by_wave[["cores", "memory_gb", "storage_gb"]].sum().assign(servers=by_wave.size())
     placed = groups[groups["wave"].notna()][list(GROUP_COLUMNS)] if len(groups) else groups
@@ -221,41 +221,47 @@ def build_waves(parts: DocumentInputs, groups: pd.DataFrame) -> list[pm.Wave]:
     costs = wave_costs(table, currency) if currency is not None else {}
     ratings = ratings_by(table, "wave")
     violations = _violations_per_wave(parts.violations)
-    cap = parts.settings.capacity
-    waves = []
-    for w, n, cores, memory, storage in zip(
-        sizes.index.astype(int).tolist(),
-        sizes["servers"].tolist(),
-        sizes["cores"].tolist(),
-        sizes["memory_gb"].tolist(),
-        sizes["storage_gb"].tolist(),
-        strict=True,
-    ):
-        kind = parts.wave_kind.get(w, "prod")
-        fill = float(max(n / cap.max_servers, cores / cap.max_vcpus, storage / cap.max_storage_gb))
-        start, end = parts.dates[w - 1]
-        waves.append(
-            pm.Wave(
-                number=w,
-                name="Foundation (shared services)" if kind == "foundation" else f"Wave {w}",
-                kind=kind,
-                start=start.isoformat(),
-                end=end.isoformat(),
-                servers=n,
-                vcpus=_num(cores),
-                memory_gb=_num(memory),
-                storage_gb=_num(storage),
-                move_groups=ids.get(w, []) + ([SHARED_SERVICES_GROUP] if w in shared else []),
-                applications=lists["application"].get(w, []),
-                environments=lists["environment"].get(w, []),
-                utilisation=_num(fill),
-                risk=_score(risk_score(kind, facts[w], fill, violations.get(w, 0))),
-                confidence=_score(confidence_score(facts[w])),
-                cost=costs.get(w),
-                confidence_rating=_rating_model(ratings.get(w)),
-            )
+    numbers = sizes.index.astype(int).tolist()
+    kinds = [parts.wave_kind.get(w, "prod") for w in numbers]
+    fills = _fills(sizes, parts.settings)
+    risks = [
+        risk_score(k, facts[w], f, violations.get(w, 0))
+        for w, k, f in zip(numbers, kinds, fills, strict=True)
+    ]
+    columns: dict[str, list[Any]] = {
+        "number": numbers,
+        "name": [
+            "Foundation (shared services)" if k == "foundation" else f"Wave {w}"
+            for w, k in zip(numbers, kinds, strict=True)
+        ],
+        "kind": kinds,
+        "start": [parts.dates[w - 1][0].isoformat() for w in numbers],
+        "end": [parts.dates[w - 1][1].isoformat() for w in numbers],
+        "servers": sizes["servers"].astype(int).tolist(),
+        "vcpus": _nums(sizes["cores"]),
+        "memory_gb": _nums(sizes["memory_gb"]),
+        "storage_gb": _nums(sizes["storage_gb"]),
+        "move_groups": [ids.get(w, []) + ([SHARED_SERVICES_GROUP] if w in shared else []) for w in numbers],
+        "applications": [lists["application"].get(w, []) for w in numbers],
+        "environments": [lists["environment"].get(w, []) for w in numbers],
+        "utilisation": [_num(f) for f in fills],
+        "risk": [_score(r) for r in risks],
+        "confidence": [_score(confidence_score(facts[w])) for w in numbers],
+        "cost": [costs.get(w) for w in numbers],
+        "confidence_rating": [_rating_model(ratings.get(w)) for w in numbers],
+    }
+    return pm.WaveTable.from_columns(columns)
+
+
+def _fills(sizes: pd.DataFrame, settings: Settings) -> list[float]:
+    """Per wave, the share of the tightest capacity limit used."""
+    cap = settings.capacity
+    return [
+        float(max(n / cap.max_servers, cores / cap.max_vcpus, storage / cap.max_storage_gb))
+        for n, cores, storage in zip(
+            sizes["servers"].tolist(), sizes["cores"].tolist(), sizes["storage_gb"].tolist(), strict=True
         )
-    return waves
+    ]
 
 
 def _placed_rows(parts: DocumentInputs, currency: str | None) -> pd.DataFrame:
@@ -586,17 +592,17 @@ def _endpoint(r: Any) -> pm.ExternalEndpoint:
 # Conditions, findings, inputs
 
 
-def build_violations(violations: list[Violation]) -> list[pm.Violation]:
-    return [
-        pm.Violation(
-            condition=v.condition,
-            rule=v.rule,
-            message=v.message,
-            servers=list(v.servers),
-            waves=list(v.waves),
-        )
-        for v in violations
-    ]
+def build_violations(violations: list[Violation]) -> pm.ViolationTable:
+    """The planning conditions broken, one column per field (thousands at enterprise scale)."""
+    return pm.ViolationTable.from_columns(
+        {
+            "condition": [v.condition for v in violations],
+            "rule": [v.rule for v in violations],
+            "message": [v.message for v in violations],
+            "servers": [list(v.servers) for v in violations],
+            "waves": [list(v.waves) for v in violations],
+        }
+    )
 
 
 def build_findings(findings: list[Finding]) -> list[pm.Finding]:
@@ -645,15 +651,13 @@ def build_footprint(footprint: Footprint, reach: Reach | None = None) -> pm.Foot
     )
 
 
-def build_consolidation_moves(footprint: Footprint) -> list[pm.ConsolidationMove]:
+def build_consolidation_moves(footprint: Footprint) -> pm.ConsolidationMoveTable:
     """The retained VMs moved onto the hosts kept for what stays, by date then server."""
     if footprint.moves is None or not len(footprint.moves):
-        return []
-    cols = [str(c) for c in footprint.moves.columns]
-    return [
-        pm.ConsolidationMove.model_construct(**dict(zip(cols, values, strict=True)))
-        for values in footprint.moves.itertuples(index=False, name=None)
-    ]
+        return pm.ConsolidationMoveTable.empty()
+    return pm.ConsolidationMoveTable.from_columns(
+        {str(c): footprint.moves[c].tolist() for c in footprint.moves}
+    )
 
 
 def build_datacenters(footprint: Footprint) -> list[pm.DataCenter]:

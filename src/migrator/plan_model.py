@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self, TypeAlias, get_args
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self, TypeAlias, get_args, overload
 
 from pydantic import (
     BaseModel,
@@ -36,10 +36,11 @@ from pydantic_core import CoreSchema, core_schema
 
 from migrator.conditions import RULES
 from migrator.footprint import UNITS
+from migrator.planfile import decoded
 from migrator.schema import COMPLEXITY_LEVELS, CRITICALITY_LEVELS, DISPOSITIONS
 from migrator.waves import CLASSES
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 SCHEMA_ID = "https://github.com/migrator/migrator/schemas/plan.schema.json"
 
 WAVE_KINDS = ("foundation", *CLASSES, "shared-services")
@@ -59,6 +60,37 @@ class OneOf:
         return core_schema.literal_schema(list(self.values))
 
 
+@dataclass(frozen=True)
+class Coded:
+    """``Annotated[list[X], Coded()]``: a table column written as its distinct values and, per record, the
+    position of its value among them: ``{"values": ["", "Endorsed..."], "codes": [0, 1, 1, 0]}`` (record i's
+    value is ``values[codes[i]]``). For a column of a few long texts repeated over 100,000s of records; in
+    Python the column is the plain list (:func:`encode`, and :func:`migrator.planfile.decoded` back)."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(decoded, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: Any) -> dict[str, Any]:
+        column = handler(schema)
+        return {
+            "type": "object",
+            "description": "The column's distinct values, and per record the position of its value.",
+            "properties": {
+                "values": {**column, "description": "Each value once, in the order of first use."},
+                "codes": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+            },
+            "required": ["codes", "values"],
+            "additionalProperties": False,
+        }
+
+
+def encode(column: list[Any]) -> dict[str, list[Any]]:
+    """A column as :class:`Coded` writes it: its distinct values in order of first use, and their codes."""
+    index: dict[Any, int] = {}
+    codes = [index.setdefault(v, len(index)) for v in column]
+    return {"codes": codes, "values": list(index)}
+
+
 Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 Month = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$")]
 Count = Annotated[int, Field(ge=0)]
@@ -76,7 +108,8 @@ class PlanModel(BaseModel):
 
 
 class Row(PlanModel):
-    """A flat record a plan holds one of per server or per dependency: 100,000s at enterprise scale.
+    """A flat record a plan holds one of per server, dependency, violation or consolidation move: 100,000s at
+    enterprise scale.
 
     :meth:`from_columns` builds them from columns without validation (the pipeline made the values), as
     ``model_construct`` would but without its per-field loop, and :meth:`plain` dumps one without pydantic's
@@ -124,7 +157,13 @@ def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
     return found
 
 
-class Table(PlanModel):
+if TYPE_CHECKING:  # a table reads as its records
+    _Records = Sequence[Any]
+else:
+    _Records = object
+
+
+class Table(PlanModel, _Records):
     """A list of records written as columns: one array per field, all equally long, position i of every
     array making record i (plan.json 2.x writes its long lists so, keys once instead of once a record).
 
@@ -135,7 +174,23 @@ class Table(PlanModel):
 
     RECORD: ClassVar[type[PlanModel]]
     FLAT: ClassVar[bool] = True  # no column holds models (their values are JSON as they are)
+    CODED: ClassVar[tuple[str, ...]] = ()  # columns written as :class:`Coded` (by field name)
     _records: list[Any] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_records(cls, data: Any) -> Any:
+        """A list of :attr:`RECORD` models is taken as the table of their values (fields set in any)."""
+        if not isinstance(data, list) or not all(isinstance(r, cls.RECORD) for r in data):
+            return data
+        names = [n for n in cls.RECORD.model_fields if any(n in r.model_fields_set for r in data)]
+        required = [n for n, f in cls.RECORD.model_fields.items() if f.is_required()]
+        return {n: [getattr(r, n) for r in data] for n in dict.fromkeys([*required, *names])}
+
+    @classmethod
+    def empty(cls) -> Self:
+        """A table without records: every required column empty."""
+        return cls.from_columns({k: [] for k, f in cls.model_fields.items() if f.is_required()})
 
     @classmethod
     def from_columns(cls, columns: dict[str, list[Any]]) -> Self:
@@ -156,10 +211,16 @@ class Table(PlanModel):
 
     def plain(self) -> dict[str, list[Any]]:
         """The columns set, by JSON name, as plain JSON data (the lists themselves when flat)."""
+        fields = type(self).model_fields
         if not self.FLAT:
-            return self.model_dump(by_alias=True, exclude_unset=True)
-        aliases = {k: f.alias or k for k, f in type(self).model_fields.items()}
-        return {aliases[k]: v for k, v in self.columns().items()}
+            out = self.model_dump(by_alias=True, exclude_unset=True)
+        else:
+            out = {fields[k].alias or k: v for k, v in self.columns().items()}
+        for k in self.CODED:
+            name = fields[k].alias or k
+            if name in out:
+                out[name] = encode(out[name])
+        return out
 
     def column(self, name: str) -> list[Any]:
         """One column (by field name)."""
@@ -177,7 +238,13 @@ class Table(PlanModel):
     def __len__(self) -> int:
         return len(next(iter(self.columns().values()), []))
 
-    def __getitem__(self, i: int) -> Any:
+    @overload
+    def __getitem__(self, i: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Any]: ...
+
+    def __getitem__(self, i: int | slice) -> Any:
         return self.records()[i]
 
     def __eq__(self, other: object) -> bool:
@@ -198,16 +265,20 @@ def _records_of(record: type[PlanModel], columns: dict[str, list[Any]]) -> list[
 
 def table_of(record: type[PlanModel], doc: str) -> type[Table]:
     """The :class:`Table` of ``record``: per field, an array of the field's type (same JSON name, same
-    description); an optional field an optional array."""
+    description); an optional field an optional array; a field the record names in ``CODED`` a :class:`Coded`
+    column."""
     fields: dict[str, Any] = {}
+    coded = getattr(record, "CODED", ())
     for name, f in record.model_fields.items():
         item: Any = Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation
+        column: Any = Annotated[list[item], Coded()] if name in coded else list[item]
         if f.is_required():
-            fields[name] = (list[item], Field(description=f.description, alias=f.alias))
+            fields[name] = (column, Field(description=f.description, alias=f.alias))
         else:
-            fields[name] = (list[item] | None, Field(None, description=f.description, alias=f.alias))
+            fields[name] = (column | None, Field(None, description=f.description, alias=f.alias))
     table = create_model(record.__name__ + "Table", __base__=Table, __doc__=doc, **fields)
     table.RECORD = record
+    table.CODED = tuple(coded)
     table.FLAT = not any(_holds_model(f.annotation) for f in record.model_fields.values())
     return table
 
@@ -216,6 +287,9 @@ def _holds_model(annotation: Any) -> bool:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return True
     return any(_holds_model(a) for a in get_args(annotation))
+
+
+_TABLE = "One array per field, all equally long: position i of each array is {} i."
 
 
 class Generator(PlanModel):
@@ -388,6 +462,7 @@ class MoveGroup(PlanModel):
 class ServerRecord(Row):
     """One server: its move group, wave, dates and, with sizing, its Azure size, readiness and price."""
 
+    CODED: ClassVar[tuple[str, ...]] = ("readiness_reason",)  # a few long texts, repeated over the servers
     name: str
     application: str
     environment: str
@@ -483,7 +558,7 @@ class SharedService(PlanModel):
     disposition: Disposition
 
 
-class Violation(PlanModel):
+class Violation(Row):
     """A planning condition the plan could not meet, where and for whom."""
 
     condition: Annotated[int, Field(ge=min(RULES), le=max(RULES))]
@@ -579,7 +654,7 @@ class FootprintUnits(PlanModel):
     datacenters: Count = Field(0, description="Data centers holding any unit (one without a name counts).")
 
 
-class ConsolidationMove(PlanModel):
+class ConsolidationMove(Row):
     """A retained VM moved onto the hosts kept for what stays (``footprint.consolidation``)."""
 
     server: str
@@ -591,6 +666,12 @@ class ConsolidationMove(PlanModel):
     to_cluster: str
     to_rack: str
     date: Day = Field(description="First day of the consolidation window the move is done in.")
+
+
+if TYPE_CHECKING:  # mypy sees the base class; at run time each is its own model
+    ConsolidationMoveTable: TypeAlias = Table
+else:
+    ConsolidationMoveTable = table_of(ConsolidationMove, _TABLE.format("consolidation move"))
 
 
 class DataCenterUnits(PlanModel):
@@ -638,8 +719,9 @@ class Footprint(PlanModel):
     consolidation: Annotated[str, OneOf(("none", "cluster", "datacenter"))] = Field(
         "none", description="How what stays was consolidated (settings footprint.consolidation)."
     )
-    consolidation_moves: list[ConsolidationMove] = Field(
-        default_factory=list, description="Retained VMs moved onto the hosts kept, by date then server."
+    consolidation_moves: ConsolidationMoveTable = Field(
+        default_factory=ConsolidationMoveTable.empty,
+        description="Retained VMs moved onto the hosts kept, by date then server.",
     )
     datacenters: list[DataCenter] = Field(default_factory=list, description="One entry per data center.")
 
@@ -698,20 +780,34 @@ class DependencyStats(PlanModel):
     unresolved_rows: Count
 
 
-_TABLE = "One array per field, all equally long: position i of each array is {} i."
 if TYPE_CHECKING:  # mypy sees the base class; at run time each is its own model
+    WaveTable: TypeAlias = Table
+    ViolationTable: TypeAlias = Table
     ServerTable: TypeAlias = Table
     MoveGroupTable: TypeAlias = Table
     CrossWaveDependencyTable: TypeAlias = Table
     MoveGroupDependencyTable: TypeAlias = Table
 else:
+    WaveTable = table_of(Wave, _TABLE.format("wave"))
+    ViolationTable = table_of(Violation, _TABLE.format("violation"))
     ServerTable = table_of(ServerRecord, _TABLE.format("server"))
     MoveGroupTable = table_of(MoveGroup, _TABLE.format("move group"))
     CrossWaveDependencyTable = table_of(CrossWaveDependency, _TABLE.format("cross-wave dependency"))
     MoveGroupDependencyTable = table_of(MoveGroupDependency, _TABLE.format("move-group dependency"))
 
-TABLES = ("servers", "move_groups", "cross_wave_dependencies", "move_group_dependencies")
-"""PlanDocument's :class:`Table` sections (the long ones: per server, per move group, per dependency)."""
+TABLE_PATHS = (
+    ("waves",),
+    ("move_groups",),
+    ("servers",),
+    ("cross_wave_dependencies",),
+    ("violations",),
+    ("move_group_dependencies",),
+    ("footprint", "consolidation_moves"),
+)
+"""Where PlanDocument holds a :class:`Table` (the long lists: per wave, server, move group, dependency,
+violation, consolidation move), as keys from the document down."""
+TABLES = tuple(p[0] for p in TABLE_PATHS if len(p) == 1)
+"""PlanDocument's :class:`Table` sections (top-level ones)."""
 
 SETTINGS_SECTIONS = ("calendar", "capacity", "target", "planning", "shared_services", "footprint")
 
@@ -728,13 +824,13 @@ class PlanDocument(PlanModel):
     inputs: list[InputFile]
     assumptions: list[str]
     summary: Summary
-    waves: list[Wave]
+    waves: WaveTable
     move_groups: MoveGroupTable
     servers: ServerTable
     cross_wave_dependencies: CrossWaveDependencyTable
     external_endpoints: list[ExternalEndpoint]
     shared_services: list[SharedService]
-    violations: list[Violation]
+    violations: ViolationTable
     move_group_dependencies: MoveGroupDependencyTable
     splits: list[Split]
     systems: list[System] = Field(
@@ -748,10 +844,20 @@ class PlanDocument(PlanModel):
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data, keys by their JSON name; optional fields never set (a server's sizing columns when
-        sizing did not run) are left out. Tables (servers, move groups, dependencies) as their columns."""
-        out = self.model_dump(by_alias=True, exclude_unset=True, exclude=set(TABLES))
-        for name in TABLES:
-            out[name] = getattr(self, name).plain()
+        sizing did not run) are left out. Tables (:data:`TABLE_PATHS`) as their columns."""
+        exclude: dict[str, Any] = {}
+        for *up, name in TABLE_PATHS:
+            node: Any = exclude
+            for key in up:
+                node = node.setdefault(key, {})
+            node[name] = True
+        out = self.model_dump(by_alias=True, exclude_unset=True, exclude=exclude)
+        for *up, name in TABLE_PATHS:
+            node, model = out, self
+            for key in up:
+                node, model = node.get(key), getattr(model, key)
+            if isinstance(node, dict) and name in model.model_fields_set:
+                node[name] = getattr(model, name).plain()
         return out
 
 

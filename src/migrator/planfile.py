@@ -5,7 +5,7 @@ a folder without ``plan.json``, a file that is not JSON, not an object, lacks ``
 or has an unsupported major version raises one :class:`InputError` naming the file; so does a plan of the
 current version that breaks its schema (the first place named: ``waves[3].number: Input should be a valid
 integer``), so a damaged plan is never read as a plan with unknown values. A 2.x plan's tables (columns) are
-returned as 1.x's lists of records (:func:`as_records`): readers handle both versions alike.
+returned as 1.x's lists of records (:func:`as_records`): readers handle 1.x, 2.0 and 2.1 alike.
 """
 
 from __future__ import annotations
@@ -25,7 +25,15 @@ SUPPORTED_MAJORS = ("1", "2")  # 2.x writes the long lists as tables (columns); 
 # time: only what readers use is checked in them. From 2.0 on a plan of the current version must follow its
 # whole schema.
 WHOLE_SCHEMA_FROM = "2"
-TABLES = ("servers", "move_groups", "cross_wave_dependencies", "move_group_dependencies")
+TABLE_PATHS = (  # where a 2.x plan may hold a table (plan_model.TABLE_PATHS; 2.0: the first four)
+    ("servers",),
+    ("move_groups",),
+    ("cross_wave_dependencies",),
+    ("move_group_dependencies",),
+    ("waves",),  # 2.1
+    ("violations",),  # 2.1
+    ("footprint", "consolidation_moves"),  # 2.1
+)
 
 
 def plan_path(path: str | Path) -> Path:
@@ -70,20 +78,42 @@ def load_plan(path: str | Path, validate: bool = True) -> dict[str, Any]:
 
 def as_records(doc: dict[str, Any], file: str | Path = PLAN_FILE) -> dict[str, Any]:
     """A 2.x plan with its tables (``{"name": [...], "wave": [...]}``) as lists of records (1.x:
-    ``[{"name": ..., "wave": ...}]``, keys sorted), so a reader of plans handles both versions alike; a 1.x
-    plan as it is."""
+    ``[{"name": ..., "wave": ...}]``, keys sorted), a coded column (``{"values": [...], "codes": [...]}``)
+    read as its values, so a reader of plans handles every version alike; a 1.x plan as it is. A list where
+    a table may stand (2.0's waves) stays as it is."""
     if str(doc.get("schema_version")).split(".")[0] == "1":
         return doc
-    for name in TABLES:
-        table = doc.get(name)
-        if not isinstance(table, dict):
-            continue
-        keys = sorted(k for k, v in table.items() if v is not None)  # a null column is an absent one
-        columns = [table[k] for k in keys]
-        if not all(isinstance(c, list) for c in columns) or len({len(c) for c in columns}) > 1:
-            raise InputError(f"not a plan.json: {name} is not a table of equally long columns", file=file)
-        doc[name] = [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+    for *up, name in TABLE_PATHS:
+        node: Any = doc
+        for key in up:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict) and isinstance(node.get(name), dict):
+            node[name] = _records(node[name], ".".join((*up, name)), file)
     return doc
+
+
+def _records(table: dict[str, Any], name: str, file: str | Path) -> list[dict[str, Any]]:
+    keys = sorted(k for k, v in table.items() if v is not None)  # a null column is an absent one
+    try:
+        columns = [decoded(table[k]) for k in keys]
+    except ValueError as exc:
+        raise InputError(f"not a plan.json: {name}: {exc}", file=file) from None
+    if not all(isinstance(c, list) for c in columns) or len({len(c) for c in columns}) > 1:
+        raise InputError(f"not a plan.json: {name} is not a table of equally long columns", file=file)
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def decoded(column: Any) -> Any:
+    """A coded column (plan_model.Coded: ``{"values": [...], "codes": [...]}``) as the list of its values;
+    anything else as it is. ValueError when a code points at no value."""
+    if not (isinstance(column, dict) and set(column) == {"values", "codes"}):
+        return column
+    values, codes = column["values"], column["codes"]
+    if not isinstance(values, list) or not isinstance(codes, list):
+        raise ValueError("a coded column's values and codes are lists")
+    if not all(type(c) is int and 0 <= c < len(values) for c in codes):
+        raise ValueError(f"a coded column's codes are positions in its {len(values)} values")
+    return [values[c] for c in codes]
 
 
 class _Loose(BaseModel):

@@ -145,7 +145,7 @@ def _plan() -> PlanResult:
 
 
 def test_plan_json_rates_each_wave_and_the_plan() -> None:
-    doc = _plan().document.to_dict()
+    doc = as_records(_plan().document.to_dict())  # plan.json 2.1: waves are columns
     by_wave = {w["number"]: w["confidence_rating"] for w in doc["waves"]}
     assert by_wave == {
         1: {

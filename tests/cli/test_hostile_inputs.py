@@ -179,7 +179,7 @@ def _damaged(a_plan: Path, tmp_path: Path, damage: str) -> Path:
     elif damage == "nested":
         target.write_text('{"schema_version": "1.0", "waves": ' + "[" * 50_000 + "]" * 50_000 + "}")
     elif damage == "wave numbers":
-        doc["waves"] = [{**w, "number": "x"} for w in doc["waves"]]
+        doc["waves"]["number"] = ["x"] * len(doc["waves"]["number"])  # plan.json 2.1: waves are columns
         target.write_text(json.dumps(doc))
     elif damage == "summary":
         doc["summary"] = {**doc["summary"], "servers": "lots"}
@@ -193,7 +193,7 @@ DAMAGES = {
     "folder": "plan.json: not a plan.json: a folder",
     "truncated": "not a plan.json: ",
     "nested": "not a plan.json: nested too deeply",
-    "wave numbers": "waves[0].number: Input should be a valid integer",
+    "wave numbers": "waves.number[0]: Input should be a valid integer",  # 2.1: a table's column
     "summary": "summary.servers: Input should be a valid integer",
 }
 

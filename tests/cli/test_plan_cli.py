@@ -47,7 +47,7 @@ def test_writes_the_plan_files_and_a_summary(sample_plan: Path) -> None:
 def test_plan_json_follows_its_schema(sample_plan: Path) -> None:
     doc = json.loads((sample_plan / "plan.json").read_text())
     validate_document(doc)
-    assert doc["schema_version"] == "2.0"
+    assert doc["schema_version"] == "2.1"
     assert doc["footprint"]["target"]["reduction"] == 0.6
 
 

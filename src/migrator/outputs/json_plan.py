@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from migrator.plan_model import TABLES, PlanDocument
+from migrator.plan_model import TABLE_PATHS, PlanDocument
 
 if TYPE_CHECKING:
     from migrator.document import PlanResult
@@ -20,31 +20,38 @@ def dumps(document: PlanDocument | dict[str, Any]) -> bytes:
     """plan.json's bytes: sorted keys, two-space indent, UTF-8, newline at the end (orjson). A
     :class:`PlanDocument` is written as :meth:`PlanDocument.to_dict` gives it.
 
-    The tables (``servers``, ``move_groups``, ``cross_wave_dependencies``, ``move_group_dependencies``: see
-    :class:`migrator.plan_model.Table`) are written one column a line, ``"name": [...]`` without indent inside
-    the array: a 100,000-server plan is tens of megabytes instead of the 150 of one indented record per
-    server, and orjson writes each column from its list in one call."""
+    The tables (waves, servers, move groups, dependencies, violations, consolidation moves: see
+    :data:`migrator.plan_model.TABLE_PATHS` and :class:`migrator.plan_model.Table`) are written one column a
+    line, ``"name": [...]`` without indent inside the array: a 100,000-server plan is tens of megabytes
+    instead of the 150 of one indented record per server, and orjson writes each column in one call."""
     data = document.to_dict() if isinstance(document, PlanDocument) else document
     if not isinstance(data, dict) or not data:
         return orjson.dumps(data, option=OPTIONS) + b"\n"
+    return _object(data, (), b"") + b"\n"
+
+
+def _object(data: dict[str, Any], path: tuple[str, ...], indent: bytes) -> bytes:
+    """``data`` (a dict on the way to a table) indented as orjson would, its tables one column a line."""
+    inner = indent + b"  "
     parts = []
     for key in sorted(data):
-        value = data[key]
-        if key in TABLES and isinstance(value, dict) and value:
-            body = _columns(value)
+        value, here = data[key], (*path, key)
+        if here in TABLE_PATHS and isinstance(value, dict) and value:
+            body = _columns(value, inner)
+        elif isinstance(value, dict) and value and any(p[: len(here)] == here for p in TABLE_PATHS):
+            body = _object(value, here, inner)
         else:
-            body = orjson.dumps(value, option=OPTIONS).replace(b"\n", b"\n  ")
-        parts.append(b"  " + orjson.dumps(key) + b": " + body)
-    return b"{\n" + b",\n".join(parts) + b"\n}\n"
+            body = orjson.dumps(value, option=OPTIONS).replace(b"\n", b"\n" + inner)
+        parts.append(inner + orjson.dumps(key) + b": " + body)
+    return b"{\n" + b",\n".join(parts) + b"\n" + indent + b"}"
 
 
-def _columns(table: dict[str, list[Any]]) -> bytes:
-    """A table's columns, one a line, each array on that line."""
+def _columns(table: dict[str, Any], indent: bytes) -> bytes:
+    """A table's columns, one a line, each array (or coded column) on that line."""
     compact = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
-    lines = [
-        b"    " + orjson.dumps(k) + b": " + orjson.dumps(table[k], option=compact) for k in sorted(table)
-    ]
-    return b"{\n" + b",\n".join(lines) + b"\n  }"
+    inner = indent + b"  "
+    lines = [inner + orjson.dumps(k) + b": " + orjson.dumps(table[k], option=compact) for k in sorted(table)]
+    return b"{\n" + b",\n".join(lines) + b"\n" + indent + b"}"
 
 
 def schema() -> dict[str, Any]:
