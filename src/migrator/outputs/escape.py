@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+if TYPE_CHECKING:
+    import pandas as pd
+
+_MD_SPECIAL = "\\`*_[]|"  # each gets a backslash before it (the backslash first)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -31,8 +35,11 @@ def md_text(text: object) -> str:
     s = "" if text is None else str(text)
     s = s.translate(_BIDI_SHOWN)
     s = html.escape(s, quote=False)
-    s = _MD_SPECIAL.sub(r"\\\1", s)
-    s = _MENTION.sub("@" + ZWJ, s)
+    for c in _MD_SPECIAL:  # str.replace: a pass in C each, far faster than a regex with a template
+        if c in s:
+            s = s.replace(c, "\\" + c)
+    if "@" in s:
+        s = _MENTION.sub("@" + ZWJ, s)
     return " ".join(s.split())
 
 
@@ -63,3 +70,13 @@ def csv_cell(value: object) -> object:
     if value.startswith(_FORMULA_START) and not _NUMBER.match(value):
         return "'" + value
     return value
+
+
+def csv_column(values: pd.Series) -> pd.Series:
+    """:func:`csv_cell` of each text of a column at once (missing values become empty text)."""
+    text = values.fillna("").astype(str)
+    risky = text.str.startswith(_FORMULA_START)
+    if risky.any():  # the few starting like a formula: cell by cell
+        text = text.copy()
+        text[risky] = text[risky].map(csv_cell)
+    return text

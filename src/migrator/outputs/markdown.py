@@ -11,8 +11,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
 
 from migrator.azure.confidence import star_text, whole_percent
 from migrator.conditions import RULES
@@ -22,7 +25,6 @@ from migrator.outputs.text import kind_label, plural
 from migrator.outputs.wave_pages import WAVE_DIR, rating_text, wave_path
 from migrator.plan_model import (
     ConfidenceRating,
-    CrossWaveDependency,
     FootprintTarget,
     PlanDocument,
     Summary,
@@ -329,22 +331,33 @@ def _cost(doc: PlanDocument) -> list[str]:
 def _readiness(doc: PlanDocument) -> list[str]:
     if doc.cost is None:
         return []
-    issues = [s for s in doc.servers if s.readiness in NOT_READY]
+    f = _frame(doc.servers, ["name", "wave", "readiness", "readiness_reason", "azure_size"])
+    rank = f["readiness"].map(NOT_READY)
+    issues = f[rank.notna()].assign(_rank=rank[rank.notna()], _wave=pd.to_numeric(f["wave"]).fillna(0))
     lines = ["## Servers that cannot move as planned\n"]
-    if not issues:
+    if issues.empty:
         return ["\n".join([*lines, "Every migrating server is Ready for Azure.\n"])]
-    counts: dict[str, int] = defaultdict(int)
-    for s in issues:
-        counts[str(s.readiness)] += 1
-    ordered = sorted(counts.items(), key=lambda kv: NOT_READY[kv[0]])
-    lines.append(", ".join(f"{n:,} {k.lower()}" for k, n in ordered) + ".\n")
-    shown = sorted(issues, key=lambda s: (NOT_READY[str(s.readiness)], s.wave or 0, s.name))[:MAX_SERVER_ROWS]
+    counts = issues["readiness"].value_counts()
+    lines.append(", ".join(f"{counts[k]:,} {k.lower()}" for k in NOT_READY if k in counts) + ".\n")
+    shown = issues.sort_values(["_rank", "_wave", "name"], kind="mergesort").head(MAX_SERVER_ROWS)
     listed = _table(
         ["Server", "Wave", "Readiness", "Why", "Azure size"],
-        [[s.name, s.wave, s.readiness, s.readiness_reason or "", s.azure_size or "none"] for s in shown],
+        [
+            [name, wave, ready, why or "", size or "none"]
+            for name, wave, ready, why, size in zip(
+                *(shown[c].tolist() for c in ("name", "wave", "readiness", "readiness_reason", "azure_size")),
+                strict=True,
+            )
+        ],
     ) + _more(len(issues), len(shown), "waves.csv")
     lines.append(md_table.details(plural(len(issues), "server"), listed))
     return ["\n".join(lines)]
+
+
+def _frame(table: Any, names: Sequence[str]) -> pd.DataFrame:
+    """Columns of a plan table (:class:`~migrator.plan_model.Table`), each holding its values as they are:
+    a section reads columns, never 100,000s of records."""
+    return pd.DataFrame({n: pd.Series(table.column(n), dtype=object) for n in names})
 
 
 # Dependencies
@@ -352,14 +365,15 @@ def _readiness(doc: PlanDocument) -> list[str]:
 
 def _cross_wave(doc: PlanDocument) -> list[str]:
     out = ["## Dependencies that cross waves\n"]
-    temp = [c for c in doc.cross_wave_dependencies if c.kind == "temporary"]
-    perm = [c for c in doc.cross_wave_dependencies if c.kind == "permanent"]
-    if not temp:
+    t: Any = doc.cross_wave_dependencies
+    kind = np.asarray(t.column("kind"), dtype=object)
+    temp, perm = np.flatnonzero(kind == "temporary"), np.flatnonzero(kind == "permanent")
+    if not len(temp):
         out.append("No dependency between migrating servers crosses a wave boundary.\n")
     else:
-        out.extend(_temporary(temp))
-    if perm:
-        out.extend(_permanent(perm))
+        out.extend(_temporary(t, temp))
+    if len(perm):
+        out.extend(_permanent(t, perm))
     return out
 
 
@@ -405,55 +419,96 @@ def _wave_span(waves: list[int]) -> str:
     return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs) or "none"
 
 
-@dataclass(slots=True)
-class _WavePair:
-    """Server pairs between two waves, added up."""
-
-    pairs: int = 0
-    connections: float = 0.0
-    ports: set[int] = field(default_factory=set)
-    days: int = 0
+def _column(table: Any, name: str, rows: np.ndarray) -> np.ndarray:
+    """Some rows of a plan table's column, as an object array (lists stay cells)."""
+    return pd.Series(table.column(name), dtype=object).to_numpy()[rows]
 
 
-def _temporary(temp: list[CrossWaveDependency]) -> list[str]:
-    pairs: dict[tuple[int | None, int | None], _WavePair] = {}
-    for c in temp:
-        agg = pairs.setdefault((c.source_wave, c.target_wave), _WavePair())
-        agg.pairs += 1
-        agg.connections += c.connections
-        agg.ports.update(c.ports)
-        agg.days = max(agg.days, c.hybrid_days or 0)
+def _pair_rows(t: Any, rows: np.ndarray, names: Sequence[str]) -> list[list[Any]]:
+    """The given rows of a table (positions; a few), the named columns each."""
+    return [list(r) for r in zip(*(_column(t, n, rows).tolist() for n in names), strict=True)]
+
+
+@dataclass(frozen=True)
+class _WavePairs:
+    """Temporary cross-wave server pairs added up by (source wave, target wave), in the order each pair of
+    waves first appears; connections summed in row order, as a running total would."""
+
+    waves: tuple[np.ndarray, np.ndarray]  # each pair of waves' values as the table holds them (None too)
+    pairs: np.ndarray
+    connections: np.ndarray
+    days: np.ndarray  # the longest hybrid time of any of its server pairs
+    ports: tuple[np.ndarray, np.ndarray]  # (pair, port), each once, sorted
+
+    @classmethod
+    def of(cls, t: Any, temp: np.ndarray) -> _WavePairs:
+        source, target = _column(t, "source_wave", temp), _column(t, "target_wave", temp)
+        a = pd.to_numeric(pd.Series(source)).fillna(-1).to_numpy(dtype=np.int64) + 1
+        b = pd.to_numeric(pd.Series(target)).fillna(-1).to_numpy(dtype=np.int64) + 1
+        codes, _ = pd.factorize(a * (int(b.max()) + 1) + b, sort=False)
+        n = int(codes.max()) + 1
+        first = np.zeros(n, dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(codes))[::-1]
+        weights = np.asarray(t.column("connections"), dtype=float)[temp]
+        hybrid = pd.to_numeric(pd.Series(_column(t, "hybrid_days", temp))).fillna(0).to_numpy(dtype=np.int64)
+        days = np.zeros(n, dtype=np.int64)
+        np.maximum.at(days, codes, hybrid)
+        listed = pd.Series(_column(t, "ports", temp), dtype=object).explode()
+        known = listed.notna().to_numpy()
+        key = np.unique(
+            codes[listed.index.to_numpy()[known]] * 65536 + listed[known].to_numpy(dtype=np.int64)
+        )
+        return cls(
+            waves=(source[first], target[first]),
+            pairs=np.bincount(codes, minlength=n),
+            connections=np.bincount(codes, weights=weights, minlength=n),
+            days=days,
+            ports=(key // 65536, key % 65536),
+        )
+
+    def ports_of(self, i: int) -> list[int]:
+        pair, port = self.ports
+        a, b = np.searchsorted(pair, [i, i + 1])
+        return port[a:b].tolist()
+
+    def busiest(self, limit: int) -> list[int]:
+        """The ``limit`` pairs of waves with the most connections (then by wave), in wave order."""
+        a, b = (pd.to_numeric(pd.Series(w)).fillna(0).to_numpy() for w in self.waves)  # no wave: 0
+        top = np.lexsort((b, a, -self.connections))[:limit]
+        return top[np.lexsort((b[top], a[top]))].tolist()
+
+
+def _temporary(t: Any, temp: np.ndarray) -> list[str]:
+    agg = _WavePairs.of(t, temp)
     headers = ["From wave (source)", "To wave (target)", "Server pairs", "Connections", "Ports"]
-    busiest = sorted(pairs.items(), key=lambda kv: (-kv[1].connections, kv[0][0] or 0, kv[0][1] or 0))
     by_waves = [
-        [a, b, f"{v.pairs:,}", _num(v.connections), _ports(sorted(v.ports), 12, " ..."), v.days]
-        for (a, b), v in sorted(busiest[:MAX_CROSS_ROWS], key=lambda kv: (kv[0][0] or 0, kv[0][1] or 0))
-    ]
-    shown = temp[:MAX_CROSS_ROWS]
-    server_pairs = [
         [
-            c.source,
-            c.source_wave,
-            c.target,
-            c.target_wave,
-            _ports(c.ports),
-            _num(c.connections),
-            c.hybrid_days,
+            agg.waves[0][i],
+            agg.waves[1][i],
+            f"{int(agg.pairs[i]):,}",
+            _num(float(agg.connections[i])),
+            _ports(agg.ports_of(i), 12, " ..."),
+            int(agg.days[i]),
         ]
-        for c in shown
+        for i in agg.busiest(MAX_CROSS_ROWS)
+    ]
+    columns = ["source", "source_wave", "target", "target_wave", "ports", "connections", "hybrid_days"]
+    server_pairs = [
+        [s, sw, d, dw, _ports(ports), _num(c), days]
+        for s, sw, d, dw, ports, c, days in _pair_rows(t, temp[:MAX_CROSS_ROWS], columns)
     ]
     return [
         "While the first side has moved and the other has not, this traffic runs between Azure and the data "
         "center (plan network capacity, latency and firewall rules for it). Shared services are listed "
         "separately.\n",
         md_table.details(
-            f"Pairs of waves ({len(pairs):,})",
+            f"Pairs of waves ({len(agg.pairs):,})",
             _table([*headers, "Hybrid for up to (days)"], by_waves)
-            + _more(len(pairs), len(by_waves), "plan.json `cross_wave_dependencies`"),
+            + _more(len(agg.pairs), len(by_waves), "plan.json `cross_wave_dependencies`"),
         ),
         f"<details><summary>Server pairs, busiest first ({len(temp):,})</summary>\n",
         _table(["Source", "Wave", "Target", "Wave", "Ports", "Connections", "Hybrid days"], server_pairs),
-        _more(len(temp), len(shown), "plan.json `cross_wave_dependencies`"),
+        _more(len(temp), min(len(temp), MAX_CROSS_ROWS), "plan.json `cross_wave_dependencies`"),
         "</details>\n",
     ]
 
@@ -462,22 +517,21 @@ def _ports(ports: Sequence[int], limit: int = 8, more: str = "") -> str:
     return ", ".join(str(p) for p in ports[:limit]) + (more if len(ports) > limit else "")
 
 
-def _permanent(perm: list[CrossWaveDependency]) -> list[str]:
-    shown = perm[:MAX_CROSS_ROWS]
-
+def _permanent(t: Any, perm: np.ndarray) -> list[str]:
     def wave(w: int | None) -> int | str:
         return w if w is not None else "stays"
 
+    columns = ["source", "source_wave", "target", "target_wave", "ports", "connections"]
     rows = [
-        [c.source, wave(c.source_wave), c.target, wave(c.target_wave), _ports(c.ports), _num(c.connections)]
-        for c in shown
+        [s, wave(sw), d, wave(dw), _ports(ports), _num(c)]
+        for s, sw, d, dw, ports, c in _pair_rows(t, perm[:MAX_CROSS_ROWS], columns)
     ]
     return [
         f"**Permanent hybrid traffic**: {len(perm):,} server pairs connect a migrating server with one that "
         "stays on premises (retained, or a shared service kept on premises).\n",
         "<details><summary>Server pairs</summary>\n",
         _table(["Source", "Wave", "Target", "Wave", "Ports", "Connections"], rows),
-        _more(len(perm), len(shown), "plan.json `cross_wave_dependencies`"),
+        _more(len(perm), min(len(perm), MAX_CROSS_ROWS), "plan.json `cross_wave_dependencies`"),
         "</details>\n",
     ]
 
@@ -539,24 +593,31 @@ def _external_endpoints(doc: PlanDocument) -> list[str]:
 
 
 def _retired_and_retained(doc: PlanDocument) -> list[str]:
-    retire = [r for r in doc.servers if r.disposition == "retire"]
-    retain = [r for r in doc.servers if r.disposition == "retain"]
+    f = _frame(
+        doc.servers, ["name", "application", "environment", "disposition", "decommission_date", "host"]
+    )
+    retire, retain = f[f["disposition"] == "retire"], f[f["disposition"] == "retain"]
     out = [
         "## Retired and retained servers\n",
         f"{plural(len(retire), 'server')} retired (decommissioned without migration, once nothing that moves "
         f"still uses them) and {len(retain):,} retained on premises (they never free their capacity).\n",
     ]
-    if retire:
-        shown = sorted(retire, key=lambda r: (r.decommission_date or "", r.name))[:MAX_SERVER_ROWS]
-        rows = [[r.name, r.application, r.environment, r.decommission_date or ""] for r in shown]
+    if len(retire):
+        by_date = retire.assign(_day=retire["decommission_date"].fillna(""))
+        shown = by_date.sort_values(["_day", "name"], kind="mergesort").head(MAX_SERVER_ROWS)
+        rows = _rows(shown, ["name", "application", "environment", "_day"])
         out += _details(
             "Retired", ["Server", "Application", "Environment", "Decommissioned"], rows, len(retire)
         )
-    if retain:
-        shown = sorted(retain, key=lambda r: r.name)[:MAX_SERVER_ROWS]
-        rows = [[r.name, r.application, r.environment, r.host] for r in shown]
+    if len(retain):
+        shown = retain.sort_values("name", kind="mergesort").head(MAX_SERVER_ROWS)
+        rows = _rows(shown, ["name", "application", "environment", "host"])
         out += _details("Retained", ["Server", "Application", "Environment", "Host"], rows, len(retain))
     return out
+
+
+def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[list[Any]]:
+    return [list(r) for r in zip(*(frame[c].tolist() for c in columns), strict=True)]
 
 
 def _details(summary: str, headers: list[str], rows: list[list[Any]], total: int) -> list[str]:

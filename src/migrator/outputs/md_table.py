@@ -9,8 +9,8 @@ Numbers are formatted the same way (:func:`number_column`).
 
 from __future__ import annotations
 
+import functools
 import html
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,14 +20,20 @@ import pandas as pd
 from migrator.outputs.escape import md_text
 
 _SEP = "\x00"
-SMALL = 1_000  # rows up to which a table is joined row by row
-_EDGE = re.compile(" ?\x00 ?")
-_NEGATIVE_ZERO = re.compile("(?:(?<=\x00)|^)-(?=0(?:\\.0*)?(?:\x00|$))")  # -0.00 reads as 0.00
-_THOUSANDS = re.compile(r"(?<=\d)(?=(?:\d{3})+(?!\d))")
+LONG = 1_000  # cells from which a column is converted the vectorised way
 
 
 def _cells(values: Iterable[Any]) -> list[str]:
-    return ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in values]
+    """Each value as text; ``None`` and NaN empty."""
+    values = list(values)
+    if len(values) < LONG:
+        return ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in values]
+    out = list(map(str, values))
+    for i in np.flatnonzero(pd.isna(pd.Series(values, dtype=object)).to_numpy()).tolist():
+        v = values[i]  # pandas' missing values are more than None and NaN: keep the others' text
+        if v is None or (isinstance(v, float) and v != v):
+            out[i] = ""
+    return out
 
 
 def md_column(values: Iterable[Any] | pd.Series) -> list[str]:
@@ -43,22 +49,20 @@ def md_column(values: Iterable[Any] | pd.Series) -> list[str]:
         return [md_text(c) for c in cells]
     # md_text on the joined column: the separator is neither whitespace nor special, so each cell is escaped
     # as alone, but for the spaces md_text keeps around a separator where it would strip them at a cell's ends
-    return _EDGE.sub(_SEP, md_text(joined)).split(_SEP)
+    return md_text(joined).replace(" " + _SEP, _SEP).replace(_SEP + " ", _SEP).split(_SEP)
 
 
 def number_column(values: pd.Series | np.ndarray, digits: int = 0, missing: str = "unknown") -> list[str]:
-    """Numbers with thousands separators and ``digits`` decimals (``12,345.60``), a column at a time."""
-    if digits > 3:
-        raise ValueError("number_column formats up to 3 decimals")
+    """Numbers with thousands separators and ``digits`` decimals (``12,345.60``), as
+    :func:`migrator.outputs.text.number` writes each (``-0`` reads as ``0``; NaN or no value: ``missing``)."""
     arr = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     if arr.size == 0:
         return []
-    known = ~np.isnan(arr)
-    text = np.char.mod(f"%.{digits}f", np.where(known, arr, 0.0))  # as f"{x:.2f}" rounds
-    joined = _THOUSANDS.sub(",", _NEGATIVE_ZERO.sub("", _SEP.join(text.tolist())))  # decimals take no comma
-    out = np.array(joined.split(_SEP), dtype=object)
-    out[~known] = missing
-    return [str(x) for x in out.tolist()]
+    out = np.array(list(map(f"{{:,.{digits}f}}".format, arr.tolist())), dtype=object)
+    zero = f"{0:.{digits}f}"
+    out[out == "-" + zero] = zero  # -0.00 reads as 0.00
+    out[np.isnan(arr)] = missing
+    return out.tolist()
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -75,18 +79,29 @@ def table_of_columns(headers: Sequence[str], columns: Sequence[Sequence[str]]) -
 
 def table_lines(headers: Sequence[str], columns: Sequence[Sequence[str]]) -> list[str]:
     """The header, the rule and one line per row of escaped columns."""
-    head = [
-        "| " + " | ".join(md_text(h) for h in headers) + " |",
-        "|" + "|".join("---" for _ in headers) + "|",
-    ]
+    head = list(_head(tuple(headers)))
     if not columns or not len(columns[0]):
         return head
-    if len(columns[0]) <= SMALL:  # a few rows: plain joins beat pandas' per-operation overhead
-        return [*head, *("| " + " | ".join(row) + " |" for row in zip(*columns, strict=True))]
-    body = pd.Series(["| "] * len(columns[0]), dtype=object)
-    for i, col in enumerate(columns):
-        body = body + (" | " if i else "") + pd.Series(list(col), dtype=object)
-    return [*head, *(body + " |").tolist()]
+    return [*head, *row_lines(columns)]
+
+
+@functools.lru_cache(maxsize=256)
+def _head(headers: tuple[str, ...]) -> tuple[str, str]:
+    """A table's header line and rule (the same few headers on every wave's page: escaped once)."""
+    return (
+        "| " + " | ".join(md_text(h) for h in headers) + " |",
+        "|" + "|".join("---" for _ in headers) + "|",
+    )
+
+
+def row_lines(columns: Sequence[Sequence[str]]) -> list[str]:
+    """One table line per row of escaped columns (``| a | b |``), equally long columns of text."""
+    if not columns:
+        return []
+    if len({len(c) for c in columns}) > 1:
+        raise ValueError("columns of different lengths")
+    line = "| " + " | ".join(["{}"] * len(columns)) + " |"
+    return list(map(line.format, *columns))
 
 
 def details(summary: str, body: str, open_: bool = False) -> str:

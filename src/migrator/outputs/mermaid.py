@@ -9,7 +9,7 @@ writes them with :func:`table`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,6 +183,29 @@ def dependency_flowchart(
     return _fence(body.lines) + _hidden_note(hidden_edges, hidden_nodes, style.noun), kept
 
 
+def ranked_flowchart(
+    ranked: Iterable[FlowEdge],
+    node: Callable[[str], FlowNode],
+    totals: tuple[int, int],
+    max_edges: int = 100,
+    max_nodes: int = 60,
+    style: FlowStyle | None = None,
+) -> tuple[str, list[FlowEdge]]:
+    """:func:`dependency_flowchart` of edges already ranked heaviest first (weight descending, then source,
+    then target), every node having an edge: the edges are read only until the diagram is full and only
+    the nodes drawn are looked up (``node``), so a wave with thousands of dependencies costs what its page
+    shows. ``totals``: how many edges and nodes there are (for the "and N more" note)."""
+    style = style or FlowStyle()
+    chosen, number = _pick(ranked, min(max_edges, MAX_EDGES), min(max_nodes, MAX_NODES), style.max_degree)
+    nodes = [node(n) for n in number]
+    body = _Body([f"flowchart {style.direction}"])
+    drawn: dict[str, int] = {}
+    kept = _draw_edges(body, chosen, number, {n.id: n.label for n in nodes}, drawn, style.unit)
+    _classes(body, nodes, drawn, style.class_defs)
+    note = _hidden_note(totals[0] - len(kept), totals[1] - len(drawn), style.noun)
+    return _fence(body.lines) + note, kept
+
+
 @dataclass(frozen=True)
 class FlowStyle:
     """How :func:`dependency_flowchart` draws: direction, the unit of edge weights, what a node is called in
@@ -217,6 +240,13 @@ def _heaviest(
     """The heaviest edges whose nodes stay within ``max_nodes`` (and ``max_degree`` edges each), and a
     number for each of their nodes."""
     ranked = sorted(edges, key=lambda e: (-float(e.weight), e.source, e.target))
+    return _pick(ranked, max_edges, max_nodes, max_degree)
+
+
+def _pick(
+    ranked: Iterable[FlowEdge], max_edges: int, max_nodes: int, max_degree: int | None = None
+) -> tuple[list[FlowEdge], dict[str, int]]:
+    """:func:`_heaviest` of edges already ranked: read until ``max_edges`` are chosen."""
     chosen: list[FlowEdge] = []
     number: dict[str, int] = {}
     degree: dict[str, int] = {}

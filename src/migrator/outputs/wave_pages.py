@@ -14,7 +14,7 @@ render grows with the number of servers, not waves x servers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,9 +23,9 @@ import pandas as pd
 from migrator.azure.confidence import star_text, whole_percent
 from migrator.outputs import md_table
 from migrator.outputs.escape import md_text
-from migrator.outputs.mermaid import FlowEdge, FlowNode, FlowStyle, dependency_flowchart
+from migrator.outputs.mermaid import FlowEdge, FlowNode, FlowStyle, ranked_flowchart
 from migrator.outputs.text import kind_label, money, number, plural
-from migrator.plan_model import ConfidenceRating, MoveGroup, MoveGroupDependency, PlanDocument, Wave
+from migrator.plan_model import ConfidenceRating, GroupSplit, PlanDocument, Wave
 
 if TYPE_CHECKING:
     from migrator.document import PlanResult
@@ -52,9 +52,17 @@ def render_wave_pages(doc: PlanDocument, servers: pd.DataFrame | None = None) ->
     """Every wave's page by path. ``servers`` is the per-server table (:attr:`PlanResult.servers`); without
     it the document's server records are read."""
     frame = servers if servers is not None else servers_frame(doc)
-    context = _Context.of(doc)
-    tables = server_tables(frame, context.currency if doc.sizing is not None else None)
-    return {wave_path(w.number): _page(w, context, tables.get(w.number, (0, ""))) for w in doc.waves}
+    currency = doc.sizing.catalog.currency if doc.sizing is not None else "USD"
+    waves = list(doc.waves)
+    groups = _Groups.of(doc)
+    edges = _WaveEdges.of(doc, waves, groups)
+    tables = server_tables(frame, currency if doc.sizing is not None else None)
+    return {
+        wave_path(w.number): _page(
+            w, currency, groups, edges.diagram(i, w, groups), tables.get(w.number, (0, ""))
+        )
+        for i, w in enumerate(waves)
+    }
 
 
 def wave_pages(result: PlanResult) -> dict[str, bytes]:
@@ -75,36 +83,85 @@ def servers_frame(doc: PlanDocument) -> pd.DataFrame:
     return frame.rename(columns={"name": "server"})
 
 
-@dataclass(frozen=True)
-class _Context:
-    """What a page looks up: move groups by id, their dependencies, the currency."""
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    """A column as a one-dimensional object array (lists stay cells)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values) if len(values) else []
+    return out
 
-    groups: dict[str, MoveGroup]
-    currency: str
-    dependencies: dict[str, list[MoveGroupDependency]] = field(default_factory=dict)
+
+@dataclass(frozen=True)
+class _Groups:
+    """The move groups a page reads, by position (``at``: position by id), with each group's row of the move
+    group table and its labels (as on a page of its own wave, and of another wave) escaped once for all
+    pages. Dependencies naming a group the table does not hold add it, named by its id only."""
+
+    ids: list[str]
+    at: dict[str, int]
+    lines: list[str]  # the row of the move group table (known groups only)
+    label: list[str]  # "MG-0001 Payroll"
+    label_other: list[str]  # "MG-0001 Payroll, wave 4"
+    md_label: np.ndarray  # label, Markdown-escaped
+    md_label_other: np.ndarray
 
     @classmethod
-    def of(cls, doc: PlanDocument) -> _Context:
-        currency = doc.sizing.catalog.currency if doc.sizing is not None else "USD"
-        context = cls({g.id: g for g in doc.move_groups}, currency)
-        for dep in doc.move_group_dependencies:
-            context.dependencies.setdefault(dep.source, []).append(dep)
-            if dep.target != dep.source:
-                context.dependencies.setdefault(dep.target, []).append(dep)
-        return context
+    def of(cls, doc: PlanDocument) -> _Groups:
+        t: Any = doc.move_groups
+        ids = t.column("id")
+        known = len(ids)
+        at = dict(zip(ids, range(known), strict=True))
+        deps: Any = doc.move_group_dependencies
+        named = set(deps.column("source")).union(deps.column("target"))
+        for gid in sorted(map(str, named - at.keys())):  # none, unless the table misses a group
+            at[gid] = len(ids)
+            ids.append(gid)
+        missing = [None] * (len(ids) - known)
+        idx, names = _objects(ids), _objects([*t.column("name"), *missing])
+        label = np.where(pd.isna(names), idx, idx + " " + np.where(pd.isna(names), "", names))
+        wave = _objects([*t.column("wave"), *missing])
+        other = label + ", wave " + np.where(pd.isna(wave), "?", wave.astype(str)).astype(object)
+        return cls(
+            ids=ids,
+            at=at,
+            lines=_group_lines(t) if known else [],
+            label=label.tolist(),
+            label_other=other.tolist(),
+            md_label=_objects(md_table.md_column(label.tolist())),
+            md_label_other=_objects(md_table.md_column(other.tolist())),
+        )
 
 
-def _page(w: Wave, context: _Context, servers: tuple[int, str]) -> str:
+def _group_lines(t: Any) -> list[str]:
+    """Each move group's row of a wave's move group table, escaped (every group at once)."""
+    split, pinned = _objects(t.column("split")), _objects(t.column("pinned_wave"))
+    notes = np.full(len(split), "", dtype=object)
+    for i in np.flatnonzero(pd.notna(split) | pd.notna(pinned)).tolist():  # the few split or pinned
+        notes[i] = _group_note(split[i], pinned[i])
+    columns = [
+        md_table.md_column(t.column("id")),
+        md_table.md_column(t.column("name")),
+        md_table.number_column(np.asarray(t.column("servers_count"), dtype=float)),
+        md_table.number_column(np.asarray(t.column("vcpus"), dtype=float)),
+        md_table.number_column(np.asarray(t.column("storage_gb"), dtype=float)),
+        md_table.md_column(
+            (_objects(t.column("criticality")) + ", " + _objects(t.column("complexity"))).tolist()
+        ),
+        md_table.md_column(notes.tolist()),
+    ]
+    return md_table.row_lines(columns)
+
+
+def _page(w: Wave, currency: str, groups: _Groups, diagram: str, servers: tuple[int, str]) -> str:
     title = f"Wave {w.number}" + ("" if w.name == f"Wave {w.number}" else f": {md_text(w.name)}")
     out = [
         f"# {title} ({kind_label(w.kind)}), {w.start} to {w.end}\n",
         f"[Back to the plan](../PLAN.md#waves). Every server of this wave is in [waves.csv](../waves.csv) "
         f"(`wave` = {w.number}).\n",
-        md_table.table(["", ""], _facts(w, context.currency)),
+        md_table.table(["", ""], _facts(w, currency)),
         "## Move groups\n",
-        _groups(w, context.groups),
+        _groups(w, groups),
         "## Dependencies\n",
-        _diagram(w, context),
+        diagram,
         "## Servers\n",
         _servers(w, *servers),
     ]
@@ -156,43 +213,34 @@ def rating_text(r: ConfidenceRating) -> str:
     )
 
 
-def _groups(w: Wave, groups: dict[str, MoveGroup]) -> str:
-    rows: list[list[Any]] = []
+GROUP_HEADERS = ["Move group", "Name", "Servers", "vCPU", "Storage (GiB)", "Criticality, complexity", "Notes"]
+
+
+def _groups(w: Wave, groups: _Groups) -> str:
+    lines = []
     for gid in w.move_groups[:GROUP_ROWS]:
-        g = groups.get(gid)
-        if g is None:
-            rows.append(
-                [gid, "shared services", "", "", "", "", "foundation wave: see PLAN.md, Shared services"]
-            )
-            continue
-        rows.append(
-            [
-                g.id,
-                g.name,
-                f"{g.servers_count:,}",
-                number(g.vcpus),
-                number(g.storage_gb),
-                f"{g.criticality}, {g.complexity}",
-                _group_note(g),
-            ]
-        )
-    headers = ["Move group", "Name", "Servers", "vCPU", "Storage (GiB)", "Criticality, complexity", "Notes"]
-    text = md_table.table(headers, rows) + _more(len(w.move_groups), len(rows), "plan.json `move_groups`")
-    if len(rows) <= OPEN_ROWS:
+        i = groups.at.get(gid, len(groups.lines))
+        if i < len(groups.lines):
+            lines.append(groups.lines[i])
+        else:
+            row = [gid, "shared services", "", "", "", "", "foundation wave: see PLAN.md, Shared services"]
+            lines += md_table.row_lines([[md_text(x)] for x in row])
+    text = "\n".join([*md_table.table_lines(GROUP_HEADERS, []), *lines]) + "\n"
+    text += _more(len(w.move_groups), len(lines), "plan.json `move_groups`")
+    if len(lines) <= OPEN_ROWS:
         return text
     return md_table.details(plural(len(w.move_groups), "move group"), text)
 
 
-def _group_note(g: MoveGroup) -> str:
+def _group_note(sp: GroupSplit | None, pinned_wave: int | None) -> str:
     note = []
-    if g.split is not None:
-        sp = g.split
+    if sp is not None:
         note.append(
             f"part {sp.part} of {sp.of} of {sp.from_} (the split cut "
             f"{plural(sp.cut_edges, 'dependency')}, weight {sp.cut_weight:,.0f})"
         )
-    if g.pinned_wave is not None:
-        note.append(f"pinned to wave {g.pinned_wave}")
+    if pinned_wave is not None:
+        note.append(f"pinned to wave {pinned_wave}")
     return "; ".join(note)
 
 
@@ -200,55 +248,131 @@ def _more(total: int, shown: int, where: str) -> str:
     return f"\n_and {total - shown:,} more, in {where}._\n" if total > shown else ""
 
 
-def _diagram(w: Wave, context: _Context) -> str:
-    """The wave's dependencies aggregated to move groups, inside the wave and to groups of other waves: the
-    heaviest in a small flowchart, all of them (up to DEPENDENCY_ROWS) in its table twin."""
-    inside = set(w.move_groups)
-    edges: dict[tuple[str, str], float] = {}
-    for gid in sorted(inside):
-        for dep in context.dependencies.get(gid, []):
-            edges[(dep.source, dep.target)] = dep.connections
-    if not edges:
-        return "No dependencies between this wave's move groups and other move groups.\n"
+NO_DEPENDENCIES = "No dependencies between this wave's move groups and other move groups.\n"
+DIAGRAM_STYLE = FlowStyle(
+    unit="connections", noun="move group", class_defs={"other": OTHER_WAVE_STYLE}, max_degree=DIAGRAM_FAN
+)
+TWIN_HEADERS = ["Depends (source)", "On (target)", "Connections", "Crosses waves"]
+LEGEND = (
+    "Arrows point from a move group to the one it depends on, labelled with the connections between "
+    "them; dashed boxes are move groups of other waves.\n"
+)
 
-    def label(gid: str) -> str:
-        g = context.groups.get(gid)
-        name = f"{gid} {g.name}" if g else gid
-        return name if gid in inside else f"{name}, wave {g.wave if g and g.wave is not None else '?'}"
 
-    ids = sorted({a for a, _ in edges} | {b for _, b in edges})
-    nodes = [FlowNode(gid, label(gid), "" if gid in inside else "other") for gid in ids]
-    rows = [FlowEdge(a, b, c) for (a, b), c in sorted(edges.items())]
-    style = FlowStyle(
-        unit="connections", noun="move group", class_defs={"other": OTHER_WAVE_STYLE}, max_degree=DIAGRAM_FAN
-    )
-    diagram, _ = dependency_flowchart(
-        nodes, rows, max_edges=DIAGRAM_EDGES, max_nodes=DIAGRAM_NODES, style=style
-    )
-    ranked = sorted(rows, key=lambda e: (-e.weight, e.source, e.target))[:DEPENDENCY_ROWS]
-    twin = md_table.table(
-        ["Depends (source)", "On (target)", "Connections", "Crosses waves"],
-        [
-            [
-                label(e.source),
-                label(e.target),
-                number(e.weight),
-                "yes" if (e.source in inside) != (e.target in inside) else "",
+@dataclass(frozen=True)
+class _WaveEdges:
+    """Every wave's dependencies aggregated to move groups (``move_group_dependencies`` whose source or
+    target is one of the wave's move groups), found for all waves at once: per wave, the dependencies
+    heaviest first (connections descending, then source, then target), how many groups they join, and the
+    table twin's rows (the first DEPENDENCY_ROWS) escaped. A page reads its slice: the render grows with the
+    dependencies, never with waves x dependencies."""
+
+    source: list[str]
+    target: list[str]
+    connections: list[float]
+    ranked: np.ndarray  # dependency positions, wave by wave, each wave's heaviest first
+    bounds: np.ndarray  # wave i's dependencies are ranked[bounds[i]:bounds[i + 1]]
+    nodes: np.ndarray  # move groups joined, per wave
+    twin: list[str]  # the table twin's line of each of ranked[:DEPENDENCY_ROWS] of each wave, else ""
+
+    @classmethod
+    def of(cls, doc: PlanDocument, waves: Sequence[Wave], groups: _Groups) -> _WaveEdges:
+        t: Any = doc.move_group_dependencies
+        source, target = t.column("source"), t.column("target")
+        connections = t.column("connections")
+        at = pd.Index(groups.ids, dtype=object)
+        src, dst = at.get_indexer(source), at.get_indexer(target)
+        member_wave, member = _members(waves, at)
+        wave, dep = _incidences(member_wave, member, src, dst, len(groups.ids))
+        # heaviest first: connections descending, then source, then target (ids ranked as Python sorts them)
+        id_rank = np.empty(len(groups.ids), dtype=np.int64)
+        id_rank[np.argsort(np.asarray(groups.ids, dtype=str), kind="stable")] = np.arange(len(groups.ids))
+        weights = np.asarray(connections, dtype=float)
+        by_weight = np.lexsort((id_rank[dst], id_rank[src], -weights))
+        rank = np.empty(len(by_weight), dtype=np.int64)
+        rank[by_weight] = np.arange(len(by_weight))
+        order = np.lexsort((rank[dep], wave))
+        wave, dep = wave[order], dep[order]
+        bounds = np.searchsorted(wave, np.arange(len(waves) + 1))
+        size = len(groups.ids)
+        ends = np.unique(np.concatenate([wave * size + src[dep], wave * size + dst[dep]]))
+        nodes = np.bincount(ends // size, minlength=len(waves)) if size else np.zeros(len(waves), int)
+        inside = np.unique(member_wave * size + member)
+        src_in = np.isin(wave * size + src[dep], inside)
+        dst_in = np.isin(wave * size + dst[dep], inside)
+        shown = np.arange(len(dep)) - np.repeat(bounds[:-1], np.diff(bounds)) < DEPENDENCY_ROWS
+        twin = np.full(len(dep), "", dtype=object)
+        if shown.any():
+            s, d, sin, din = src[dep][shown], dst[dep][shown], src_in[shown], dst_in[shown]
+            cells = [
+                np.where(sin, groups.md_label[s], groups.md_label_other[s]).tolist(),
+                np.where(din, groups.md_label[d], groups.md_label_other[d]).tolist(),
+                md_table.number_column(weights[dep[shown]]),
+                np.where(sin != din, "yes", "").tolist(),
             ]
-            for e in ranked
-        ],
-    ) + _more(len(rows), len(ranked), "plan.json `move_group_dependencies`")
-    legend = (
-        "Arrows point from a move group to the one it depends on, labelled with the connections between "
-        "them; dashed boxes are move groups of other waves.\n"
-    )
-    return (
-        diagram
-        + "\n"
-        + legend
-        + "\n"
-        + md_table.details(f"Dependencies of this wave's move groups ({len(rows):,})", twin)
-    )
+            twin[shown] = md_table.row_lines(cells)
+        return cls(source, target, connections, dep, bounds, nodes, twin.tolist())
+
+    def diagram(self, i: int, w: Wave, groups: _Groups) -> str:
+        """The wave's dependency diagram and its table twin (wave ``w``, position ``i``)."""
+        a, b = int(self.bounds[i]), int(self.bounds[i + 1])
+        if a == b:
+            return NO_DEPENDENCIES
+        inside = set(w.move_groups)
+        ranked = self.ranked[a:b].tolist()
+
+        def node(gid: str) -> FlowNode:
+            g = groups.at[gid]
+            return FlowNode(
+                gid, *((groups.label[g], "") if gid in inside else (groups.label_other[g], "other"))
+            )
+
+        edges = (FlowEdge(self.source[d], self.target[d], self.connections[d]) for d in ranked)
+        diagram, _ = ranked_flowchart(
+            edges, node, (b - a, int(self.nodes[i])), DIAGRAM_EDGES, DIAGRAM_NODES, DIAGRAM_STYLE
+        )
+        shown = min(b - a, DEPENDENCY_ROWS)
+        twin = "\n".join([*md_table.table_lines(TWIN_HEADERS, []), *self.twin[a : a + shown]]) + "\n"
+        twin += _more(b - a, shown, "plan.json `move_group_dependencies`")
+        title = f"Dependencies of this wave's move groups ({b - a:,})"
+        return diagram + "\n" + LEGEND + "\n" + md_table.details(title, twin)
+
+
+def _members(waves: Sequence[Wave], at: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """(wave position, group position) of every move group a wave lists (groups no dependency names and
+    that the table does not hold are left out)."""
+    lists = [w.move_groups for w in waves]
+    wave = np.repeat(np.arange(len(waves)), [len(x) for x in lists])
+    listed = pd.Index([g for x in lists for g in x], dtype=object)
+    group = at.get_indexer(listed) if len(wave) else np.zeros(0, dtype=np.int64)
+    known = group >= 0
+    return wave[known].astype(np.int64), group[known].astype(np.int64)
+
+
+def _incidences(
+    member_wave: np.ndarray, member: np.ndarray, src: np.ndarray, dst: np.ndarray, groups: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(wave, dependency) of every dependency whose source or target is one of the wave's move groups,
+    each pair once, sorted."""
+    found = [_touching(member_wave, member, ends, groups) for ends in (src, dst)]
+    wave = np.concatenate([f[0] for f in found])
+    dep = np.concatenate([f[1] for f in found])
+    deps = max(len(src), 1)
+    key = np.unique(wave * deps + dep)
+    return key // deps, key % deps
+
+
+def _touching(
+    member_wave: np.ndarray, member: np.ndarray, ends: np.ndarray, groups: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(wave, dependency) for each dependency whose ``ends`` (its source or target) is a wave's group."""
+    by_group = np.argsort(ends, kind="stable")
+    count = np.bincount(ends, minlength=groups)
+    first = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+    n = count[member]
+    total = int(n.sum())
+    offsets = np.arange(total) - np.repeat(np.cumsum(n) - n, n) + np.repeat(first[member], n)
+    return np.repeat(member_wave, n), by_group[offsets]
 
 
 def _servers(w: Wave, count: int, table: str) -> str:
