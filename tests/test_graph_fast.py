@@ -203,3 +203,30 @@ def test_external_endpoints_are_the_per_group_aggregation(seed: int) -> None:
     found = graph._external_endpoints([part])
     pd.testing.assert_frame_equal(found, _reference_external(part), check_exact=True)
     assert found["ports"].map(len).eq(0).any() and found["ports"].map(len).gt(1).any()
+
+
+def test_address_kinds_are_those_ipaddress_gives() -> None:
+    # Every IPv4 range boundary the classification draws, spellings ipaddress refuses (leading zeros, an octet
+    # over 255, three octets, spaces, non-ASCII digits), IPv6 and names.
+    rng = np.random.default_rng(0)
+    octets = rng.choice(
+        [0, 1, 9, 10, 15, 16, 31, 32, 63, 64, 99, 100, 127, 128, 168, 169, 172, 192], (3000, 4)
+    )
+    octets[:, 0] = rng.choice([0, 1, 10, 100, 126, 127, 128, 169, 172, 192, 223, 224, 239, 240, 255], 3000)
+    addresses = [".".join(map(str, row)) for row in octets.tolist()]
+    addresses += ["0.0.0.0", "255.255.255.255", "01.2.3.4", "1.2.3.04", "256.1.1.1", "1.2.3", "1.2.3.4.5"]
+    addresses += [
+        " 10.0.0.1",
+        "10.0.0.1 ",
+        "١٠.0.0.1",
+        "fe80::1",
+        "::1",
+        "2001:db8::1",
+        "ghost",
+        "",
+        "a.b.c.d",
+    ]
+    series = pd.Series(addresses + addresses[:50], dtype=object)
+    found = graph._kinds(series)
+    assert found.tolist() == [graph._classify(a) for a in series]
+    assert set(found) == {"local", "private", "internet", "unresolved-name"}

@@ -56,6 +56,27 @@ def _classify(address: str) -> str:
     return "private" if any(ip in net for net in _PRIVATE if net.version == ip.version) else "internet"
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"  # what ipaddress accepts: 0-255, no leading zero
+_DOTTED_QUAD = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
+
+
+def _kinds(addresses: pd.Series) -> pd.Series:
+    """``_classify`` of each address: dotted-quad IPv4 addresses by their octets, in arrays (an estate's
+    telemetry names many thousands); anything else one distinct address at a time."""
+    unique = pd.Series(addresses.unique(), dtype=object)
+    kind = np.full(len(unique), "", dtype=object)
+    quad = unique.str.fullmatch(_DOTTED_QUAD).fillna(False).to_numpy(bool)
+    if quad.any():
+        octets = unique[quad].str.split(".", expand=True).astype(np.int64).to_numpy()
+        a, b = octets[:, 0], octets[:, 1]
+        local = (a == 127) | ((a == 169) & (b == 254)) | ((a >= 224) & (a <= 239)) | (octets.sum(axis=1) == 0)
+        private = (a == 10) | ((a == 172) & (b >= 16) & (b <= 31)) | ((a == 192) & (b == 168))
+        private |= (a == 100) & (b >= 64) & (b <= 127)  # the _PRIVATE networks
+        kind[quad] = np.where(local, "local", np.where(private, "private", "internet"))
+    kind[~quad] = [_classify(x) for x in unique[~quad]]
+    return addresses.map(pd.Series(kind, index=unique.to_numpy()))
+
+
 @dataclass(frozen=True)
 class _ServerLookup:
     """Where an endpoint is in the servers table: by full name, by unique short name, by unique IP."""
@@ -171,8 +192,7 @@ def _external_endpoints(frames: list[pd.DataFrame]) -> pd.DataFrame:
     grouped = ext.groupby(["server", "address", "direction"], sort=True)
     external = grouped.agg(weight=("weight", "sum"), rows=("weight", "size")).reset_index()
     external["ports"] = _distinct_ports(grouped.ngroup(), ext["port"], len(external))
-    kinds = {a: _classify(a) for a in external["address"].unique()}
-    external["kind"] = external["address"].map(kinds)
+    external["kind"] = _kinds(external["address"])
     return external
 
 
