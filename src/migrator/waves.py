@@ -151,14 +151,20 @@ def _bundle_facts(
     load = np.zeros((n_bundles, 3))
     np.add.at(load, bundle, capacity_load(groups, cap))
     g = groups.assign(bundle=bundle, is_prod=groups["klass"].eq("prod"))
-    agg = g.groupby("bundle", sort=True).agg(
-        prod=("is_prod", "max"),
-        crit=("crit", "max"),
-        cplx=("complexity", "max"),
-        pin=("pin", "min"),
-        name=("name", "min"),
-        system=("system", "max"),
-    )
+    if n_bundles == len(groups):  # every move group a bundle of its own: its facts are the group's
+        columns = {"is_prod": "prod", "crit": "crit", "complexity": "cplx", "pin": "pin", "name": "name"}
+        by_bundle = np.empty(n_bundles, dtype=np.int64)
+        by_bundle[bundle] = np.arange(n_bundles)
+        agg = g[[*columns, "system"]].iloc[by_bundle].rename(columns=columns).reset_index(drop=True)
+    else:
+        agg = g.groupby("bundle", sort=True).agg(
+            prod=("is_prod", "max"),
+            crit=("crit", "max"),
+            cplx=("complexity", "max"),
+            pin=("pin", "min"),
+            name=("name", "min"),
+            system=("system", "max"),
+        )
     crit, cplx = agg["crit"].to_numpy(), agg["cplx"].to_numpy()
     held = ((crit >= 2) | (cplx >= 2)) & (planning.protected_waves > 0)
     pin = agg["pin"].to_numpy()
