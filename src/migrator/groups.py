@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from migrator.fastpaths import components
-from migrator.partition import Partition, partition
+from migrator.partition import partition
 from migrator.schema import COMPLEXITY_LEVELS, CRITICALITY_LEVELS
 from migrator.settings import CapacitySettings, PlanningSettings
 
@@ -181,7 +181,8 @@ class GroupBuilder:
             if self._internal is None:
                 self._internal = formed.internal_edges()
             base = base.copy()
-            base["group"], split_info = _split_groups(formed.base, over, self._internal, cap)
+            labels = self.described["name"]
+            base["group"], split_info = _split_groups(formed.base, over, labels, self._internal, cap)
             group = base["group"].to_numpy()
             changed = np.isin(group, over) | (group > self.loads.index.max())
             described = pd.concat([described.drop(labels=list(over)), _describe(base[changed])]).sort_index()
@@ -277,29 +278,33 @@ def _split_oversize(formed: _Formed, cap: CapacitySettings) -> tuple[np.ndarray,
     """Split groups that exceed a wave's capacity along their weakest dependencies: the new group per server
     and what each split made."""
     over = _over(formed.loads(), cap)
+    base = formed.base
     if not len(over):
-        return formed.base["group"].to_numpy().copy(), {}
-    return _split_groups(formed.base, over, formed.internal_edges(), cap)
+        return base["group"].to_numpy().copy(), {}
+    labels = _group_names(base[np.isin(base["group"].to_numpy(), over)])
+    return _split_groups(base, over, labels, formed.internal_edges(), cap)
 
 
 def _split_groups(
-    base: pd.DataFrame, over: np.ndarray, internal: pd.DataFrame, cap: CapacitySettings
+    base: pd.DataFrame, over: np.ndarray, labels: pd.Series, internal: pd.DataFrame, cap: CapacitySettings
 ) -> tuple[np.ndarray, SplitInfo]:
-    """Split the groups ``over`` (sorted) along their weakest dependencies (``internal``: the strong edges
-    inside groups, in order of group): the new group per server (the first part keeps the group's number,
-    the others are numbered after every group) and what each split made."""
+    """Split the groups ``over`` (sorted; ``labels``: their names) along their weakest dependencies
+    (``internal``: the strong edges inside groups, in order of group): the new group per server (the first
+    part keeps the group's number, the others are numbered after every group) and what each split made."""
     group = base["group"].to_numpy().copy()
     split_info: SplitInfo = {}
-    order = np.argsort(group, kind="stable")
+    order = np.argsort(group, kind="stable")  # each group's rows, ascending
     bounds = np.searchsorted(group[order], np.stack([over, over + 1]))
-    gu = internal["gu"].to_numpy()
-    edge_bounds = np.searchsorted(gu, np.stack([over, over + 1]))
+    edge_bounds = np.searchsorted(internal["gu"].to_numpy(), np.stack([over, over + 1]))
+    u, v, w = internal["u"].to_numpy(), internal["v"].to_numpy(), internal["w"].to_numpy(float)
+    load = capacity_load(base, cap)
     next_id = int(group.max()) + 1
-    for i, g in enumerate(int(x) for x in over):
+    for i, (g, label) in enumerate(zip(over.tolist(), labels.reindex(over).tolist(), strict=True)):
         rows = order[bounds[0, i] : bounds[1, i]]
-        inside = internal.iloc[edge_bounds[0, i] : edge_bounds[1, i]]
-        part = _split_group(rows, inside if len(inside) else None, base, cap)
-        label = _group_names(base.iloc[rows]).iloc[0]
+        inside = slice(edge_bounds[0, i], edge_bounds[1, i])
+        # Partition the group's servers (its inside edges as positions among them) into parts fitting a wave.
+        uu, vv = np.searchsorted(rows, u[inside]), np.searchsorted(rows, v[inside])
+        part = partition(len(rows), uu, vv, w[inside], load[rows])
         for p in range(part.k):
             gid = g if p == 0 else next_id + p - 1
             group[rows[part.parts == p]] = gid
@@ -329,19 +334,6 @@ def _internal_edges(
     )
     internal.loc[pair.isin(tw), "w"] = internal.loc[pair.isin(tw), "w"] * 1000.0
     return internal
-
-
-def _split_group(
-    rows: np.ndarray, edges: pd.DataFrame | None, base: pd.DataFrame, cap: CapacitySettings
-) -> Partition:
-    """Partition the servers ``rows`` of one group (``edges``: its inside edges) into parts fitting a wave."""
-    local = np.full(len(base), -1, dtype=np.int64)
-    local[rows] = np.arange(len(rows))
-    uu = local[edges["u"].to_numpy()] if edges is not None else np.zeros(0, dtype=np.int64)
-    vv = local[edges["v"].to_numpy()] if edges is not None else np.zeros(0, dtype=np.int64)
-    ww = edges["w"].to_numpy(float) if edges is not None else np.zeros(0)
-    servers = base.iloc[rows].assign(servers_count=1)
-    return partition(len(rows), uu, vv, ww, capacity_load(servers, cap))
 
 
 def _numbered(
