@@ -271,3 +271,111 @@ def test_the_lower_bound_never_exceeds_the_best_possible_plan() -> None:
         rows = [(f"g{i}", str(klass[i]), int(size[i])) for i in range(6)]
         deps = [(f"g{s}", f"g{d}", float(w)) for s, d, w in zip(src, dst, weight, strict=True)]
         assert bound_of(rows, deps, capacity) <= best + 1e-9
+
+
+# The optimiser's bookkeeping, against the plain loops it replaces -------------------------------------------
+
+
+def test_unit_neighbours_are_listed_in_the_order_the_pairs_add_them() -> None:
+    # Pairs sorted by (a, b), both orientations present (as unit pairs can be): each row adds (b, w) to a's
+    # list and (a, w) to b's, row by row; a unit's weight is summed along its list.
+    rng = np.random.default_rng(5)
+    a, b = rng.integers(0, 12, 200), rng.integers(0, 12, 200)
+    keep = a != b
+    pairs = pd.DataFrame({"a": a[keep], "b": b[keep], "w": rng.random(int(keep.sum())) * 1e3})
+    pairs = pairs.groupby(["a", "b"], sort=True)["w"].sum().reset_index()
+    expected: list[list[tuple[int, float]]] = [[] for _ in range(14)]
+    for x, y, w in zip(pairs["a"].tolist(), pairs["b"].tolist(), pairs["w"].tolist(), strict=True):
+        expected[x].append((y, w))
+        expected[y].append((x, w))
+    adjacency = opt._Adjacency.of(14, pairs)
+    assert [adjacency[u] for u in range(14)] == expected
+    assert adjacency.busy().tolist() == [sum(w for _, w in row) for row in expected]
+    earlier: list[list[int]] = [[] for _ in range(14)]  # as the order bounds are listed: b's list gets a
+    for x, y in zip(pairs["a"].tolist(), pairs["b"].tolist(), strict=True):
+        earlier[y].append(x)
+    lower = opt._Lists.of(14, pairs["b"].to_numpy(), pairs["a"].to_numpy())
+    assert [lower[u] for u in range(14)] == earlier
+
+
+def reference_model(state: Any, movable: list[int]) -> Any:
+    """The part's CP-SAT model built term by term with ``CpModel``'s own helpers (as the optimiser first
+    built it)."""
+    from ortools.sat.python import cp_model
+
+    model, inside = cp_model.CpModel(), set(movable)
+    window = sorted({state.wave[u] for u in movable})
+    x: dict[tuple[int, int], Any] = {}
+    for u in movable:
+        lo = max((state.wave[p] for p in state.lower[u] if p not in inside), default=-(1 << 30))
+        hi = min((state.wave[q] for q in state.upper[u] if q not in inside), default=1 << 30)
+        options = [w for w in window if w == state.wave[u] or (lo <= w <= hi and state.allowed(u, w))]
+        for w in options:
+            x[u, w] = model.new_bool_var(f"x{u}_{w}")
+            model.add_hint(x[u, w], w == state.wave[u])
+        model.add_exactly_one(x[u, w] for w in options)
+    for u in movable:
+        for p in state.lower[u]:
+            if p in inside:
+                model.add(
+                    sum(w * x[p, w] for w in window if (p, w) in x)
+                    <= sum(w * x[u, w] for w in window if (u, w) in x)
+                )
+    reference_capacity(model, state, movable, window, x)
+    model.maximize(sum(reference_objective(model, state, movable, window, x)))
+    return model
+
+
+def reference_capacity(
+    model: Any, state: Any, movable: list[int], window: list[int], x: dict[Any, Any]
+) -> None:
+    for w in window:
+        here = [u for u in movable if (u, w) in x]
+        fixed = [u for u in state.members[w] if u not in movable]
+        if not fixed:
+            model.add(sum(x[u, w] for u in here) >= 1)
+        for d in range(3):
+            room = state.limit[d] - sum(state.load[u][d] for u in fixed)
+            terms = [int(np.ceil(state.load[u][d] * opt.SCALE)) * x[u, w] for u in here]
+            model.add(sum(terms) <= int(np.floor(room * opt.SCALE)))
+
+
+def reference_objective(
+    model: Any, state: Any, movable: list[int], window: list[int], x: dict[Any, Any]
+) -> list[Any]:
+    terms = []
+    for u in movable:
+        for v, weight in state.adj[u]:
+            iw = int(round(weight * opt.SCALE))
+            if v in movable and v > u:
+                same = model.new_bool_var(f"same{u}_{v}")
+                both = []
+                for w in [w for w in window if (u, w) in x and (v, w) in x]:
+                    z = model.new_bool_var(f"z{u}_{v}_{w}")
+                    model.add_implication(z, x[u, w])
+                    model.add_implication(z, x[v, w])
+                    both.append(z)
+                model.add(same <= sum(both))
+                terms.append(iw * same)
+            elif v not in movable and (u, state.wave[v]) in x:
+                terms.append(iw * x[u, state.wave[v]])
+    return terms
+
+
+def test_each_part_model_is_the_model_built_term_by_term(
+    estate: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The part models are built in batches (weighted sums, hints at once, one domain for every boolean):
+    # CP-SAT must get the very same model, variable for variable and constraint for constraint, so that it
+    # finds the same waves.
+    real, checked = opt._PartModel, []
+
+    def part_model(state: Any, movable: list[int]) -> Any:
+        built = real(state, movable)
+        assert str(built.model.proto) == str(reference_model(state, movable).proto)
+        checked.append(len(movable))
+        return built
+
+    monkeypatch.setattr(opt, "_PartModel", part_model)
+    plan(estate, True)
+    assert len(checked) >= 5 and max(checked) > 2
