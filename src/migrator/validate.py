@@ -191,30 +191,23 @@ def stack_tables(results: Sequence[ReadResult], table: str) -> pd.DataFrame:
         frame = getattr(res, table)
         if frame is None:
             continue
-        frame = frame.copy()
-        for col in names:
-            if col not in frame.columns:
-                frame[col] = ""
         rows = (
             frame["source_row"].to_numpy()
             if "source_row" in frame.columns
             else np.arange(len(frame)) + 1 + res.row_offset
         )
         extra = [c for c in ("folder", "annotation") if c in frame.columns]
-        frame = frame[names + extra]
-        frame["_file"] = str(
-            res.path
-        )  # as given: error messages name it; findings shorten it with display_path
-        frame["_row"] = rows
-        frame["_exported"] = res.exported
-        frames.append(frame)
+        columns: dict[str, object] = {c: frame[c] if c in frame.columns else "" for c in names + extra}
+        # The file as given: error messages name it; findings shorten it with display_path.
+        columns.update(_file=str(res.path), _row=rows, _exported=res.exported)
+        frames.append(pd.DataFrame(columns, index=frame.index))  # one frame built, no copies on the way
     if not frames:
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in names})
         empty["_file"] = pd.Series(dtype=object)
         empty["_row"] = pd.Series(dtype="int64")
         empty["_exported"] = pd.Series(dtype=bool)
         return empty
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
 
 
 def _bools(frame: pd.DataFrame, column: str) -> pd.Series:
