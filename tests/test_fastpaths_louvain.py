@@ -147,3 +147,24 @@ def test_communities_are_the_networkx_ones_on_generated_estates(
     # enough communities (and splits of big ones) for the comparison to mean something
     assert label.max() > 20
     np.testing.assert_array_equal(label, _networkx_communities(pairs, n_apps))
+
+
+@pytest.mark.parametrize("share", [0.1, 0.5, 0.9])
+def test_subgraphs_iterate_as_networkx_views_do(share: float) -> None:
+    # A part under half the graph iterates in the order of the Python set of it, a larger one in the
+    # graph's order; each node's neighbours in the whole graph's order; a part of a part likewise.
+    rng = random.Random(7)
+    nodes = list(range(0, 2000, 7))
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes)
+    for a, b in sorted({tuple(sorted(rng.sample(nodes, 2))) for _ in range(1500)}):
+        graph.add_edge(a, b, weight=1.0)
+    labels, adj = _as_adjacency(graph)
+    whole = systems._Graph(labels, adj, len(labels))
+    part = sorted(rng.sample(nodes, int(share * len(nodes))))
+    inner = sorted(rng.sample(part, len(part) // 2))
+    (mine,) = whole.subgraphs([part])
+    (mine_inner,) = mine.subgraphs([inner])
+    for got, view in ((mine, graph.subgraph(part)), (mine_inner, graph.subgraph(part).subgraph(inner))):
+        assert (got.labels, got.adj) == _as_adjacency(view)
+    assert mine.labels != part if share < 0.5 else mine.labels == part
