@@ -200,3 +200,18 @@ def test_the_search_ends_on_a_value_that_meets_while_one_less_does_not() -> None
     assert _Search(lambda v: v >= 137, lambda lo, top: 137, 100, 1000).run() == 137
     assert _Search(lambda v: False, lambda lo, top: lo * 2, 100, 1000).run() is None
     assert len(probed) < 40
+
+
+def test_near_a_value_that_meets_the_search_tries_the_one_below_it_first() -> None:
+    """The outcome is not monotone near the answer: 140 meets, 139 does not, and the search ends there."""
+    probed: list[int] = []
+
+    def meets(v: int) -> bool:
+        probed.append(v)
+        return v == 140 or v >= 145
+
+    def guess(lo: int, top: int | None) -> int:
+        return 140 if top is None else 136
+
+    assert _Search(meets, guess, 100, 1000, near=5).run() == 140
+    assert probed == [140, 136, 139]

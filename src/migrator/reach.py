@@ -11,8 +11,10 @@ and the sizing are reused.
 
 The search is a bisection whose first probes are guessed from how late the target is reached (the time a
 schedule takes falls about as one over the capacity), and it ends only on a value that meets the target while
-one step less (one server fewer a wave, one week longer cadence, one week later start) does not. When the plan
-meets the target: the slack in months and the latest start (whole weeks later) that still meets it.
+one step less (one server fewer a wave, one week longer cadence, one week later start) does not; within five
+servers a wave of a capacity that meets, the one below it is probed first (the schedule is not monotone in
+its capacity, and that probe ends the search when it misses). When the plan meets the target: the slack in
+months and the latest start (whole weeks later) that still meets it.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from migrator.systems import Systems
 SERVERS, CADENCE, START = "capacity.max_servers", "calendar.cadence_weeks", "calendar.start"
 MAX_START_WEEKS = 520  # the earliest start tried: ten years before the plan's
 WEEKS_A_MONTH = 365.25 / 12 / 7
+CAPACITY_NEAR = 5  # servers a wave: this close to a capacity that meets, the one below it is probed first
 
 
 @dataclass(frozen=True)
@@ -236,7 +239,9 @@ def _wave_of_leave(leave: np.ndarray, waves: WavePlan) -> np.ndarray | None:
 class _Search:
     """The smallest value in (lo, hi] that meets the target while one step less does not; ``lo`` is known
     not to meet. ``guess(lo, top)`` places the probes (``top``: the least value known to meet, None before
-    one is found); a guess that does not halve the bracket twice running gives way to bisection."""
+    one is found); a guess that does not halve the bracket twice running gives way to bisection. Within
+    ``near`` of the least value known to meet, the value one below it is probed: when that misses, the search
+    ends (the outcome is not monotone near the answer, so a probe in between rarely saves one)."""
 
     meets: Callable[[int], bool]
     guess: Callable[[int, int | None], int]
@@ -244,6 +249,7 @@ class _Search:
     hi: int
     top: int | None = None
     slow: int = field(default=0)  # guesses in a row that did not halve the bracket
+    near: int = 0
 
     def run(self) -> int | None:
         while self.top is None or self.top - self.lo > 1:
@@ -264,6 +270,8 @@ class _Search:
             return int(
                 min(max(self.guess(self.lo, None) if self.slow < 2 else self.hi, self.lo + 1), self.hi)
             )
+        if self.top - self.lo <= self.near:
+            return self.top - 1
         if self.slow < 2:
             return int(min(max(self.guess(self.lo, self.top), self.lo + 1), self.top - 1))
         self.slow = 0
@@ -321,7 +329,7 @@ def _capacity(trials: _Trials, settings: Settings) -> Change:
     def guess(lo: int, top: int | None) -> int:
         return _capacity_guess(settings, (lo, run(lo)), None if top is None else (top, run(top)))
 
-    found = _Search(lambda x: run(x).met, guess, cap.max_servers, ceiling).run()
+    found = _Search(lambda x: run(x).met, guess, cap.max_servers, ceiling, near=CAPACITY_NEAR).run()
     if found is None:
         return Change(
             SERVERS,
