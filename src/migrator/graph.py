@@ -246,14 +246,14 @@ def _edges_and_ports(
     return edges, ports
 
 
-LARGEST_GROUP = 256  # group_sums hands larger groups to pandas (one numpy step per row of the largest)
+LARGEST_GROUP = 256  # group_sums hands larger groups to pandas (it takes one numpy step per rank)
 
 
 def group_sums(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The distinct keys in ascending order, each one's sum of values and number of rows, and each row's
     group: exactly ``pd.Series(values).groupby(key, sort=True)``'s sum and size (pandas adds a group's values
     in row order with Kahan compensation, skipping NaN), without pandas' hashing: a stable sort, then one
-    vectorised compensated step per rank within the groups."""
+    vectorised compensated step per rank within the groups (pandas sums groups over ``LARGEST_GROUP``)."""
     order = np.argsort(np.asarray(key, dtype=np.int64), kind="stable")
     ranked = np.asarray(key, dtype=np.int64)[order]
     new = np.ones(len(ranked), dtype=bool)
@@ -264,25 +264,33 @@ def group_sums(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndar
     inverse[order] = group
     size = np.diff(np.append(starts, len(ranked)))
     values = np.asarray(values, dtype=float)[order]
-    if len(size) and size.max() > LARGEST_GROUP:
-        grouped = pd.Series(values).groupby(ranked, sort=True)
-        return ranked[starts], grouped.sum().to_numpy(float), grouped.size().to_numpy(np.int64), inverse
-    rank = (np.arange(len(ranked)) - starts[group]).astype(np.int16)  # small: numpy radix-sorts it
-    by_rank = np.argsort(rank, kind="stable")
-    by_rank = by_rank[~np.isnan(values[by_rank])]  # pandas skips NaN
+    rank = np.arange(len(ranked)) - starts[group]
+    big = (size > LARGEST_GROUP)[group]  # rows of the groups pandas sums
+    total = _compensated_sums(group, values, rank, np.flatnonzero(~big & ~np.isnan(values)), len(starts))
+    if big.any():
+        summed = pd.Series(values[big]).groupby(group[big], sort=True).sum()
+        total[summed.index.to_numpy()] = summed.to_numpy(float)
+    return ranked[starts], total, size.astype(np.int64), inverse
+
+
+def _compensated_sums(
+    group: np.ndarray, values: np.ndarray, rank: np.ndarray, rows: np.ndarray, n: int
+) -> np.ndarray:
+    """Per group, its ``rows`` (no NaN among them) added as pandas adds them: Kahan-compensated, in rank order
+    (the rank of a row within its group, under ``LARGEST_GROUP``), one vectorised step per rank."""
+    by_rank = rows[np.argsort(rank[rows].astype(np.int16), kind="stable")]  # small: numpy radix-sorts it
     per_rank = np.bincount(rank[by_rank])
     bounds = np.cumsum(per_rank)
-    total, compensation = np.zeros(len(starts)), np.zeros(len(starts))
+    total, compensation = np.zeros(n), np.zeros(n)
     with np.errstate(invalid="ignore", over="ignore"):  # infinite values: as in pandas, no warning
         for lo, hi in zip((bounds - per_rank).tolist(), bounds.tolist(), strict=True):
-            rows = by_rank[lo:hi]
-            at = group[rows]
-            y = values[rows] - compensation[at]
+            at = group[by_rank[lo:hi]]
+            y = values[by_rank[lo:hi]] - compensation[at]
             t = total[at] + y
             c = t - total[at] - y
             c[~np.isfinite(c)] = 0.0  # pandas resets the compensation after an infinite value
             compensation[at], total[at] = c, t
-    return ranked[starts], total, size.astype(np.int64), inverse
+    return total
 
 
 def build_graph(
