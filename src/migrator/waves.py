@@ -156,6 +156,20 @@ def _bundle_facts(
         by_bundle = np.empty(n_bundles, dtype=np.int64)
         by_bundle[bundle] = np.arange(n_bundles)
         agg = g[[*columns, "system"]].iloc[by_bundle].rename(columns=columns).reset_index(drop=True)
+    elif groups["name"].is_monotonic_increasing:  # the lowest name of a bundle is its first group's
+        first = np.full(n_bundles, len(groups), dtype=np.int64)
+        np.minimum.at(first, bundle, np.arange(len(groups)))
+        agg = (
+            g.groupby("bundle", sort=True)
+            .agg(
+                prod=("is_prod", "max"),
+                crit=("crit", "max"),
+                cplx=("complexity", "max"),
+                pin=("pin", "min"),
+                system=("system", "max"),
+            )
+            .assign(name=g["name"].iloc[first].to_numpy())
+        )
     else:
         agg = g.groupby("bundle", sort=True).agg(
             prod=("is_prod", "max"),
