@@ -6,7 +6,6 @@ Every other output (PLAN.md, waves.csv, the terminal summary) is a view of the d
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -127,8 +126,16 @@ def _currency(parts: DocumentInputs) -> str:
 
 def _plain_columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
     """The frame's columns as lists of plain Python values, None where a value is missing."""
-    plain = frame.astype(object).where(frame.notna(), None)
-    return {str(k): plain[k].tolist() for k in plain.columns}
+    return {str(k): _plain(frame[k]) for k in frame.columns}
+
+
+def _plain(column: pd.Series) -> list[Any]:
+    """A column as a list of plain Python values, None where a value is missing (a column at a time: no
+    object copy of the whole frame)."""
+    values = column.astype(object).tolist() if column.dtype == object else column.tolist()
+    for i in np.flatnonzero(column.isna().to_numpy()).tolist():
+        values[i] = None
+    return values
 
 
 # Summary
@@ -278,23 +285,31 @@ def confidence_rating(rows: pd.DataFrame) -> pm.ConfidenceRating | None:
 
 
 def _rating_model(r: Rating | None) -> pm.ConfidenceRating | None:
-    return None if r is None else pm.ConfidenceRating.model_validate(dataclasses.asdict(r))
+    """The rating as the plan's model (built without validation: one per wave, thousands of waves)."""
+    if r is None:
+        return None
+    return pm.ConfidenceRating.model_construct(
+        servers=int(r.servers),
+        sized_on_utilisation=float(r.sized_on_utilisation),
+        disks_on_performance=float(r.disks_on_performance),
+        data_available=float(r.data_available),
+        stars=None if r.stars is None else int(r.stars),
+    )
 
 
 def _distinct_by_wave(frame: pd.DataFrame, column: str) -> dict[int, list[str]]:
     """Per wave, the sorted distinct non-empty values of ``column`` (one sort of the whole frame)."""
-    values = pd.DataFrame(
-        {"wave": frame["wave"].astype("int64").to_numpy(), column: frame[column].to_numpy()}
-    )
-    values = values[values[column].notna() & values[column].astype(bool)]
-    values = values.drop_duplicates().sort_values(["wave", column], kind="mergesort")
-    wave, text = values["wave"].to_numpy(), values[column].to_numpy(dtype=object)
-    cuts = np.flatnonzero(np.diff(wave)) + 1
-    return {
-        int(part[0]): names.tolist()
-        for part, names in zip(np.split(wave, cuts), np.split(text, cuts), strict=True)
-        if len(part)
-    }
+    text = frame[column].to_numpy(dtype=object)
+    keep = pd.notna(text)
+    keep[keep] = text[keep].astype(bool)
+    if not keep.any():
+        return {}
+    codes, uniques = pd.factorize(text[keep], sort=True)  # codes in the order of the sorted values
+    n = len(uniques)
+    pairs = np.unique(frame["wave"].astype("int64").to_numpy()[keep] * n + codes)  # by wave, then value
+    wave, names = pairs // n, np.asarray(uniques, dtype=object)[pairs % n].tolist()
+    cuts = [0, *(np.flatnonzero(np.diff(wave)) + 1).tolist(), len(names)]
+    return {int(wave[a]): names[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)}
 
 
 def _score(score: Score) -> pm.Score:
@@ -322,8 +337,11 @@ def _risk_attributes(parts: DocumentInputs) -> pd.DataFrame:
     attrs = servers[
         ["name", "criticality", "cpu_util_pct", "memory_util_pct", "application", "power_state"]
     ].assign(has_cross=parts.has_cross, has_deps=has_deps)
-    wave_of = pd.Series(parts.table["wave"].to_numpy(), index=parts.table["server"].to_numpy())
-    attrs["wave"] = wave_of.reindex(attrs["name"]).to_numpy()
+    if parts.server_wave is not None:  # wave per server, in the servers' order (NaN: none)
+        attrs["wave"] = parts.server_wave
+    else:
+        wave_of = pd.Series(parts.table["wave"].to_numpy(), index=parts.table["server"].to_numpy())
+        attrs["wave"] = wave_of.reindex(attrs["name"]).to_numpy()
     return attrs
 
 
@@ -413,15 +431,14 @@ def _placed_groups(parts: DocumentInputs) -> pd.DataFrame:
 
 def build_move_groups(table: pd.DataFrame, groups: pd.DataFrame) -> pm.MoveGroupTable:
     """plan.json ``move_groups``, by id, built column-wise (tens of thousands at enterprise scale)."""
-    names = table["server"].to_numpy(dtype=object)
-    members = {gid: sorted(names[idx].tolist()) for gid, idx in table.groupby("move_group").indices.items()}
+    members = _members(table)
     g = groups.sort_values("id", kind="mergesort")
     pin, wave = g["pin"], g["wave"]
     crit, complexity = np.asarray(CRITICALITY_LEVELS), np.asarray(COMPLEXITY_LEVELS)
     columns = {
         "id": g["id"].tolist(),
         "name": g["name"].tolist(),
-        "wave": [None if pd.isna(w) else int(w) for w in wave.tolist()],
+        "wave": _optional_ints(wave),
         "klass": g["klass"].tolist(),
         "servers": [members.get(i, []) for i in g["id"].tolist()],
         "servers_count": g["servers_count"].astype(int).tolist(),
@@ -433,10 +450,44 @@ def build_move_groups(table: pd.DataFrame, groups: pd.DataFrame) -> pm.MoveGroup
         "criticality": crit[g["crit"].to_numpy(dtype=int)].tolist(),
         "complexity": complexity[g["complexity"].to_numpy(dtype=int)].tolist(),
         "complexity_source": g["complexity_source"].tolist(),
-        "pinned_wave": [None if pd.isna(p) else int(p) for p in pin.tolist()],
-        "split": [_split(r) if r.split_from else None for r in g[SPLIT_COLUMNS].itertuples(index=False)],
+        "pinned_wave": _optional_ints(pin),
+        "split": _splits(g),
     }
     return pm.MoveGroupTable.from_columns(columns)
+
+
+def _optional_ints(values: pd.Series) -> list[int | None]:
+    """Whole numbers as ints, None where missing."""
+    numbers = values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    known = ~np.isnan(numbers)
+    out = np.where(known, numbers, 0).astype(np.int64).astype(object)
+    out[~known] = None
+    return list(out.tolist())
+
+
+def _splits(groups: pd.DataFrame) -> list[pm.GroupSplit | None]:
+    """Per move group, which part of a split bundle it is (None for most: only split ones are built)."""
+    out: list[pm.GroupSplit | None] = [None] * len(groups)
+    split = groups["split_from"].to_numpy(dtype=object).astype(bool)
+    for i, r in zip(np.flatnonzero(split).tolist(), groups[split][SPLIT_COLUMNS].itertuples(), strict=True):
+        out[i] = _split(r)
+    return out
+
+
+def _members(table: pd.DataFrame) -> dict[str, list[str]]:
+    """Per move group, its servers' names sorted (one stable sort by group, not a group-by's dict of
+    arrays)."""
+    if not len(table):
+        return {}
+    codes, ids = pd.factorize(table["move_group"].to_numpy(dtype=object))
+    order = np.argsort(codes, kind="stable")
+    names = table["server"].to_numpy(dtype=object)[order].tolist()
+    cuts = [0, *(np.flatnonzero(np.diff(codes[order])) + 1).tolist(), len(names)]
+    return {
+        str(ids[c]): sorted(names[a:b])
+        for c, a, b in zip(codes[order][cuts[:-1]].tolist(), cuts[:-1], cuts[1:], strict=True)
+        if c >= 0
+    }
 
 
 SPLIT_COLUMNS = ["split_from", "split_part", "split_of", "split_cut_weight", "split_cut_edges"]
@@ -711,14 +762,17 @@ def build_cost(parts: DocumentInputs, footprint: pm.Footprint) -> pm.CostSummary
     ends = pd.to_datetime(moved["wave_end"]).dt.to_period("M")
     cost = pd.to_numeric(moved["monthly_cost"], errors="coerce").fillna(0.0)
     by_month = cost.groupby(ends).sum().sort_index().cumsum()
-    run_rate = []
-    for point in footprint.timeline:
-        landed = by_month[by_month.index <= pd.Period(point.month, "M")]
-        run_rate.append(
-            pm.RunRatePoint(
-                month=point.month, monthly_payg=_num(landed.to_numpy(float)[-1]) if len(landed) else 0.0
-            )
-        )
+    months = [p.month for p in footprint.timeline]
+    # the last month landed by each month of the timeline (one search, not one scan per month); a month's
+    # ordinal as pandas counts it: months since 1970-01
+    ordinals = np.array([int(m[:4]) * 12 + int(m[5:7]) - 1970 * 12 - 1 for m in months], dtype=np.int64)
+    month_ends = np.asarray(pd.PeriodIndex(by_month.index).asi8, dtype=np.int64)
+    landed = np.searchsorted(month_ends, ordinals, side="right") - 1
+    totals_by_month = by_month.to_numpy(float)
+    run_rate = [
+        pm.RunRatePoint(month=m, monthly_payg=_num(totals_by_month[i]) if i >= 0 else 0.0)
+        for m, i in zip(months, landed.tolist(), strict=True)
+    ]
     return pm.CostSummary(totals=totals, run_rate=run_rate)
 
 
