@@ -308,3 +308,25 @@ def test_the_plans_waves_csv_is_the_text_pandas_writes(plan: PlanResult) -> None
     buf = io.StringIO()
     frame.to_csv(buf, index=False, lineterminator="\n")
     assert csv_text(frame) == buf.getvalue()
+
+
+# The escapers' fast paths
+
+
+SPECIAL = st.text(alphabet=st.sampled_from("ab _*`[]|\\<>&@.\n\t\"#:;(){}'%\u202e\u2066\x1c"), max_size=12)
+
+
+@given(SPECIAL)
+@hyp_settings(max_examples=500, deadline=None)
+def test_escaping_skips_no_character_it_has_to_escape(text: str) -> None:
+    """md_text and mermaid_label look for characters before translating; what they give is what translating
+    and substituting every string gave."""
+    import html
+    import re
+
+    from migrator.outputs import escape
+
+    s = html.escape(text.translate(escape._BIDI_SHOWN), quote=False)
+    s = escape._MENTION.sub("@" + escape.ZWJ, re.sub(r"([\\`*_\[\]|])", r"\\\1", s))
+    assert escape.md_text(text) == " ".join(s.split())
+    assert escape.mermaid_label(text) == " ".join(text.translate(escape._MERMAID).split())

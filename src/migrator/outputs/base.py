@@ -53,13 +53,16 @@ def write_files(files: Mapping[str, bytes], out_dir: str | Path) -> list[Path]:
     written = []
     temps: list[tuple[str, Path]] = []
     final = out
+    made: set[Path] = set()
     try:
         out.mkdir(parents=True, exist_ok=True)
         for name, data in files.items():
             final = out / name
-            if final.is_dir():
+            if os.path.isdir(final):
                 raise PlanFolderError("cannot write a file: a folder is in the way", file=final)
-            final.parent.mkdir(parents=True, exist_ok=True)  # nested names: waves/wave-007.md
+            if final.parent not in made:  # nested names: waves/wave-007.md (each folder made once)
+                final.parent.mkdir(parents=True, exist_ok=True)
+                made.add(final.parent)
             fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
             temps.append((tmp, final))
             with os.fdopen(fd, "wb") as fh:

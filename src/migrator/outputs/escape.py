@@ -25,6 +25,7 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 # Embeddings, overrides, isolates and marks that reorder how text is displayed.
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _BIDI_SHOWN = str.maketrans({c: f"<U+{ord(c):04X}>" for c in BIDI_CONTROLS})
+_HAS_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 _MENTION = re.compile(r"(?<![A-Za-z0-9_.])@(?=[A-Za-z0-9_-])")  # as GitHub finds them: not in an e-mail
 ZWJ = "\u200d"
 
@@ -33,7 +34,8 @@ def md_text(text: object) -> str:
     """Inline Markdown text: HTML escaped, Markdown emphasis/link/code characters escaped, one line;
     bidirectional controls shown as ``<U+202E>``, ``@mentions`` defused."""
     s = "" if text is None else str(text)
-    s = s.translate(_BIDI_SHOWN)
+    if _HAS_BIDI.search(s):  # str.translate with a dict visits every character: only when needed
+        s = s.translate(_BIDI_SHOWN)
     s = html.escape(s, quote=False)
     for c in _MD_SPECIAL:  # str.replace: a pass in C each, far faster than a regex with a template
         if c in s:
@@ -55,12 +57,16 @@ _MERMAID = str.maketrans(
     | {c: f"U+{ord(c):04X}" for c in BIDI_CONTROLS}
 )
 
+_MERMAID_SPECIAL = re.compile("[" + re.escape("".join(chr(c) for c in _MERMAID)) + "]")
+
 
 def mermaid_label(text: object) -> str:
     """A Mermaid label: every character with a meaning in Mermaid syntax becomes a Mermaid entity
     (``#35;``)."""
     s = "" if text is None else str(text)
-    return " ".join(s.translate(_MERMAID).split())
+    if _MERMAID_SPECIAL.search(s):  # most labels have none: str.translate with a dict is slow
+        s = s.translate(_MERMAID)
+    return " ".join(s.split())
 
 
 def csv_cell(value: object) -> object:

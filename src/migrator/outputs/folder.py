@@ -133,15 +133,21 @@ def _remove_leftovers(target: Path) -> None:
 
 
 def _fill(tmp: Path, files: Mapping[str, bytes], mode: int) -> None:
-    root = tmp.resolve()
+    """Write ``files`` into the fresh folder ``tmp``: string paths, each folder made once (thousands of wave
+    pages). Nothing in ``tmp`` is a link, so a name stays inside it when its normalised path does."""
+    root = os.path.realpath(tmp)
+    made = {root}
     for name, data in files.items():
-        path = tmp / name
-        if Path(name).is_absolute() or not path.resolve().is_relative_to(root):
+        path = os.path.normpath(os.path.join(root, name))
+        if os.path.isabs(name) or not path.startswith(root + os.sep):
             raise ValueError(f"plan file name outside the plan folder: {name!r}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as fh:
+        folder = os.path.dirname(path)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        # created with ``mode`` (already masked, so the umask leaves it as it is): no chmod per file
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode), "wb") as fh:
             fh.write(data)
-        os.chmod(path, mode)
 
 
 def _link_or_copy(src: str, dst: str) -> None:

@@ -38,7 +38,9 @@ def _cells(values: Iterable[Any]) -> list[str]:
 
 def md_column(values: Iterable[Any] | pd.Series) -> list[str]:
     """Each value as :func:`~migrator.outputs.escape.md_text` would escape it (``None``/NaN: empty)."""
-    if isinstance(values, pd.Series):
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):
+        cells = values.to_numpy(dtype=object, na_value="").tolist()
+    elif isinstance(values, pd.Series):
         cells = values.astype(object).where(values.notna(), "").astype(str).tolist()
     else:
         cells = _cells(values)
@@ -58,11 +60,12 @@ def number_column(values: pd.Series | np.ndarray, digits: int = 0, missing: str 
     arr = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     if arr.size == 0:
         return []
-    out = np.array(list(map(f"{{:,.{digits}f}}".format, arr.tolist())), dtype=object)
+    codes, distinct = pd.factorize(arr.view(np.int64))  # each distinct value (bit for bit) formatted once
+    out = np.array(list(map(f"{{:,.{digits}f}}".format, distinct.view(float).tolist())), dtype=object)
     zero = f"{0:.{digits}f}"
     out[out == "-" + zero] = zero  # -0.00 reads as 0.00
-    out[np.isnan(arr)] = missing
-    return out.tolist()
+    out[np.isnan(distinct.view(float))] = missing
+    return out[codes].tolist()
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

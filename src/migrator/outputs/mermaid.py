@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from migrator.outputs import md_table
 from migrator.outputs.escape import mermaid_label
@@ -117,9 +117,9 @@ class FlowNode:
     css_class: str = ""  # a class of the flowchart's ``class_defs`` (other waves' move groups, dashed)
 
 
-@dataclass(frozen=True)
-class FlowEdge:
-    """``source`` depends on ``target`` with ``weight``; ``label`` (default: the weight) goes on the arrow."""
+class FlowEdge(NamedTuple):
+    """``source`` depends on ``target`` with ``weight``; ``label`` (default: the weight) goes on the arrow.
+    (A named tuple: a wave page makes thousands of them.)"""
 
     source: str
     target: str

@@ -93,16 +93,14 @@ def _objects(values: Sequence[Any]) -> np.ndarray:
 @dataclass(frozen=True)
 class _Groups:
     """The move groups a page reads, by position (``at``: position by id), with each group's row of the move
-    group table and its labels (as on a page of its own wave, and of another wave) escaped once for all
-    pages. Dependencies naming a group the table does not hold add it, named by its id only."""
+    group table escaped once for all pages. Dependencies naming a group the table does not hold add it,
+    named by its id only."""
 
     ids: list[str]
     at: dict[str, int]
+    names: list[str | None]
+    waves: list[int | None]
     lines: list[str]  # the row of the move group table (known groups only)
-    label: list[str]  # "MG-0001 Payroll"
-    label_other: list[str]  # "MG-0001 Payroll, wave 4"
-    md_label: np.ndarray  # label, Markdown-escaped
-    md_label_other: np.ndarray
 
     @classmethod
     def of(cls, doc: PlanDocument) -> _Groups:
@@ -116,19 +114,22 @@ class _Groups:
             at[gid] = len(ids)
             ids.append(gid)
         missing = [None] * (len(ids) - known)
-        idx, names = _objects(ids), _objects([*t.column("name"), *missing])
-        label = np.where(pd.isna(names), idx, idx + " " + np.where(pd.isna(names), "", names))
-        wave = _objects([*t.column("wave"), *missing])
-        other = label + ", wave " + np.where(pd.isna(wave), "?", wave.astype(str)).astype(object)
-        return cls(
-            ids=ids,
-            at=at,
-            lines=_group_lines(t) if known else [],
-            label=label.tolist(),
-            label_other=other.tolist(),
-            md_label=_objects(md_table.md_column(label.tolist())),
-            md_label_other=_objects(md_table.md_column(other.tolist())),
-        )
+        names, waves = [*t.column("name"), *missing], [*t.column("wave"), *missing]
+        return cls(ids=ids, at=at, names=names, waves=waves, lines=_group_lines(t) if known else [])
+
+    def label(self, g: int, other: bool) -> str:
+        """``MG-0001 Payroll``; ``MG-0001 Payroll, wave 4`` for a group of another wave than the page's."""
+        name = self.ids[g] if self.names[g] is None else f"{self.ids[g]} {self.names[g]}"
+        if not other:
+            return name
+        wave = self.waves[g]
+        return f"{name}, wave {'?' if wave is None else wave}"
+
+    def md_labels(self, g: np.ndarray, other: np.ndarray) -> list[str]:
+        """:meth:`label` of each group, Markdown-escaped (each distinct one escaped once)."""
+        key, inverse = np.unique(g * 2 + other, return_inverse=True)
+        texts = md_table.md_column([self.label(k // 2, bool(k % 2)) for k in key.tolist()])
+        return [texts[i] for i in inverse.ravel().tolist()]
 
 
 def _group_lines(t: Any) -> list[str]:
@@ -267,11 +268,10 @@ class _WaveEdges:
     table twin's rows (the first DEPENDENCY_ROWS) escaped. A page reads its slice: the render grows with the
     dependencies, never with waves x dependencies."""
 
-    source: list[str]
-    target: list[str]
+    source: list[str]  # the dependencies, wave by wave, each wave's heaviest first (one twice when it
+    target: list[str]  # crosses waves: in the source's wave and in the target's)
     connections: list[float]
-    ranked: np.ndarray  # dependency positions, wave by wave, each wave's heaviest first
-    bounds: np.ndarray  # wave i's dependencies are ranked[bounds[i]:bounds[i + 1]]
+    bounds: np.ndarray  # wave i's dependencies are source[bounds[i]:bounds[i + 1]] (and target...)
     nodes: np.ndarray  # move groups joined, per wave
     twin: list[str]  # the table twin's line of each of ranked[:DEPENDENCY_ROWS] of each wave, else ""
 
@@ -280,6 +280,9 @@ class _WaveEdges:
         t: Any = doc.move_group_dependencies
         source, target = t.column("source"), t.column("target")
         connections = t.column("connections")
+        if not source:  # no page has a dependency
+            none = np.zeros(len(waves) + 1, dtype=np.int64)
+            return cls(source, target, connections, none, none[:-1], [])
         at = pd.Index(groups.ids, dtype=object)
         src, dst = at.get_indexer(source), at.get_indexer(target)
         member_wave, member = _members(waves, at)
@@ -305,13 +308,14 @@ class _WaveEdges:
         if shown.any():
             s, d, sin, din = src[dep][shown], dst[dep][shown], src_in[shown], dst_in[shown]
             cells = [
-                np.where(sin, groups.md_label[s], groups.md_label_other[s]).tolist(),
-                np.where(din, groups.md_label[d], groups.md_label_other[d]).tolist(),
+                groups.md_labels(s, ~sin),
+                groups.md_labels(d, ~din),
                 md_table.number_column(weights[dep[shown]]),
                 np.where(sin != din, "yes", "").tolist(),
             ]
             twin[shown] = md_table.row_lines(cells)
-        return cls(source, target, connections, dep, bounds, nodes, twin.tolist())
+        ranked = (_objects(source)[dep].tolist(), _objects(target)[dep].tolist(), weights[dep].tolist())
+        return cls(*ranked, bounds, nodes, twin.tolist())
 
     def diagram(self, i: int, w: Wave, groups: _Groups) -> str:
         """The wave's dependency diagram and its table twin (wave ``w``, position ``i``)."""
@@ -319,15 +323,12 @@ class _WaveEdges:
         if a == b:
             return NO_DEPENDENCIES
         inside = set(w.move_groups)
-        ranked = self.ranked[a:b].tolist()
 
         def node(gid: str) -> FlowNode:
-            g = groups.at[gid]
-            return FlowNode(
-                gid, *((groups.label[g], "") if gid in inside else (groups.label_other[g], "other"))
-            )
+            other = gid not in inside
+            return FlowNode(gid, groups.label(groups.at[gid], other), "other" if other else "")
 
-        edges = (FlowEdge(self.source[d], self.target[d], self.connections[d]) for d in ranked)
+        edges = map(FlowEdge, self.source[a:b], self.target[a:b], self.connections[a:b])
         diagram, _ = ranked_flowchart(
             edges, node, (b - a, int(self.nodes[i])), DIAGRAM_EDGES, DIAGRAM_NODES, DIAGRAM_STYLE
         )
