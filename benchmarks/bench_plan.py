@@ -2,13 +2,15 @@
 
     python benchmarks/bench_plan.py                 # 1,000 / 10,000 / 100,000 servers
     python benchmarks/bench_plan.py 10000 50000     # chosen sizes
+    python benchmarks/bench_plan.py --default-capacity 100000   # the default settings (50 servers a wave)
 
 Each size is generated (``migrator generate``, about 10 dependency rows per server) into a temporary
 folder, then planned in a fresh Python process, so peak memory (ru_maxrss) is that size's alone. For each size
 it prints the wall time of every stage (``migrator.pipeline.STAGES``, then writing the files), the total, the
 peak memory, and, as the floor to compare with, the time pyarrow takes merely to parse the same CSV files.
 Wave capacity grows with the estate (1% of the servers per wave, at least 50) on a two-week cadence, as a
-large migration factory would run it. Not part of the test suite.
+large migration factory would run it; ``--default-capacity`` plans with the default settings instead. Not part
+of the test suite.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 import pyarrow.csv as pacsv
-d, n = Path(sys.argv[1]), int(sys.argv[2])
+d, n, default = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "default"
 t0 = time.perf_counter()
 for name in ("servers.csv", "dependencies.csv", "hosts.csv"):
     pacsv.read_csv(d / name)
@@ -37,7 +39,8 @@ from migrator.pipeline import PlanInputs, run_plan
 from migrator.settings import load_settings
 per_wave = max(50, n // 100)
 capacity = {"max_servers": per_wave, "max_vcpus": per_wave * 8, "max_storage_gb": per_wave * 1000}
-settings = load_settings(None, {"capacity": capacity, "calendar": {"wave_weeks": 2, "cadence_weeks": 2}})
+over = {} if default else {"capacity": capacity, "calendar": {"wave_weeks": 2, "cadence_weeks": 2}}
+settings = load_settings(None, over)
 timings = {}
 inputs = PlanInputs([d / "servers.csv"], [d / "dependencies.csv"], [d / "hosts.csv"])
 result = run_plan(inputs, settings, timings)
@@ -54,13 +57,13 @@ print(json.dumps({"timings": timings, "total": total, "floor": floor, "peak_mb":
 STAGES = (*PIPELINE_STAGES, "write")
 
 
-def run(n: int) -> dict:
+def run(n: int, capacity: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         estate = generate_estate(n)
         write_estate(estate, tmp)
         rows = len(estate.dependencies)
         proc = subprocess.run(
-            [sys.executable, "-c", CHILD, tmp, str(n)], capture_output=True, text=True, check=True
+            [sys.executable, "-c", CHILD, tmp, str(n), capacity], capture_output=True, text=True, check=True
         )
         out = json.loads(proc.stdout.strip().splitlines()[-1])
         out["servers"], out["rows"] = n, rows
@@ -68,13 +71,15 @@ def run(n: int) -> dict:
 
 
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [1_000, 10_000, 100_000]
+    args = sys.argv[1:]
+    capacity = "default" if "--default-capacity" in args else "scaled"
+    sizes = [int(a) for a in args if a != "--default-capacity"] or [1_000, 10_000, 100_000]
     header = ["servers", "dep rows", *STAGES, "total s", "pyarrow floor s", "peak MB", "waves"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for n in sizes:
         t0 = time.perf_counter()
-        r = run(n)
+        r = run(n, capacity)
         cells = [
             f"{r['servers']:,}",
             f"{r['rows']:,}",
