@@ -379,3 +379,15 @@ def test_each_part_model_is_the_model_built_term_by_term(
     monkeypatch.setattr(opt, "_PartModel", part_model)
     plan(estate, True)
     assert len(checked) >= 5 and max(checked) > 2
+
+
+def test_the_lean_cp_sat_model_is_used_where_its_internals_are_there() -> None:
+    from ortools.sat.python import cp_model
+
+    from migrator.optimise import _model_class
+
+    model_class = _model_class()
+    assert model_class is not cp_model.CpModel  # ortools as pyproject installs it: the fast model
+    model = model_class()
+    model.new_bool_var("x")
+    assert list(model.proto.variables[0].domain) == [0, 1] and model.proto.variables[0].name == "x"

@@ -646,7 +646,14 @@ def _model_class() -> type[cp_model.CpModel]:
         def new_bool_var(self, name: str) -> cp_model.IntVar:  # one domain object for every variable
             return cp_model.IntVar(self.model_proto).with_name(name).with_domain(boolean)
 
-    return Model
+    try:  # these are CP-SAT's internals (ortools 9.15): another version gets the plain model
+        probe = Model()
+        var = probe.new_bool_var("probe")
+        if list(probe.proto.variables[0].domain) == [0, 1] and var.name == "probe":
+            return Model
+    except (AttributeError, TypeError):
+        pass
+    return cp_model.CpModel
 
 
 class _PartModel:
