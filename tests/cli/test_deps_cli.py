@@ -70,7 +70,7 @@ def test_aggregating_first_gives_the_same_plan_as_planning_on_the_raw_export(tmp
     agg = tmp_path / "dependencies.csv"
     result = runner.invoke(app, ["deps", "aggregate", str(raw), "--out", str(agg)])
     assert result.exit_code == 0, result.output
-    assert "aggregated into" in result.output
+    assert " from 1 file aggregated into " in result.output  # one file, not "1 files"
     servers = estate / "servers.csv"
     assert _plan(servers, agg, tmp_path / "a") == _plan(servers, raw, tmp_path / "b")
 

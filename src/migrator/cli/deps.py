@@ -11,6 +11,7 @@ import typer
 
 from migrator.cli.app import EXIT_OK, app
 from migrator.cli.common import err_console, fail
+from migrator.outputs.text import plural
 
 deps_app = typer.Typer(
     name="deps",
@@ -114,8 +115,8 @@ def aggregate_command(
         fail(str(exc))
     if not quiet:
         err_console().print(
-            f"{summary.rows:,} rows from {summary.files:,} files aggregated into {summary.flows:,} flows: "
-            f"{out}",
+            f"{plural(summary.rows, 'row')} from {plural(summary.files, 'file')} aggregated into "
+            f"{plural(summary.flows, 'flow')}: {out}",
             markup=False,
         )
     raise typer.Exit(EXIT_OK)
