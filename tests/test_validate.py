@@ -144,13 +144,12 @@ def test_server_findings_come_in_check_order_with_their_messages(tmp_path: Path)
         ("powered-off", None),
     ]
     messages = [f.message for f in inv.findings]
-    assert messages[0] == "1 servers have no storage size; it counts as 0 in wave totals and sizing"
+    assert messages[0] == "1 server has no storage size; it counts as 0 in wave totals and sizing"
     assert messages[1] == "server 'WEB01' is also in an earlier file; the first one is kept"
     assert messages[2] == "IP 10.0.0.1 is given for several servers: off1, web01"
-    assert messages[3] == "1 VM templates are not planned: tmpl"
+    assert messages[3] == "1 VM template is not planned: tmpl"
     assert messages[4] == (
-        "1 servers are powered off; they are planned as their disposition says, "
-        "check whether they should be retired: off1"
+        "1 server powered off, planned as the disposition says; check whether they should be retired: off1"
     )
     assert list(inv.servers["name"]) == ["web01", "off1", "x"]
     assert list(inv.servers.columns[:3]) == ["name", "ip", "os"] and inv.servers.columns[-1] == "_row"

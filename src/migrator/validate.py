@@ -17,6 +17,7 @@ import pandas as pd
 from migrator.errors import Finding, InputError, display_path
 from migrator.inputs.base import ReadResult
 from migrator.inputs.units import LIMITS, expected_range, shown
+from migrator.outputs.text import plural
 from migrator.schema import (
     COMPLEXITY_LEVELS,
     CRITICALITY_LEVELS,
@@ -245,7 +246,8 @@ def _storage_unknown(frame: pd.DataFrame, storage: pd.Series) -> list[Finding]:
     return [
         Finding(
             "storage-unknown",
-            f"{count} servers have no storage size; it counts as 0 in wave totals and sizing",
+            f"{plural(count, 'server')} {'has' if count == 1 else 'have'} no storage size; it counts as 0 in "
+            "wave totals and sizing",
             display_path(str(file)),
             column="storage_gb",
         )
@@ -394,8 +396,8 @@ def _told_apart_findings(renamed: pd.DataFrame, key: pd.Series) -> list[Finding]
     return [
         Finding(
             "duplicate-name",
-            f"{count} rows are named {given!r}; all are kept as different servers, planned under names of "
-            f"their own: {where}",
+            f"{plural(count, 'row')} are named {given!r}; all are kept as different servers, planned under "
+            f"names of their own: {where}",
             paths[file],
             int(row),
             "name",
@@ -459,7 +461,8 @@ def _not_planned_templates(out: pd.DataFrame, findings: list[Finding]) -> pd.Dat
     findings.append(
         Finding(
             "template",
-            f"{int(templates.sum())} VM templates are not planned: "
+            f"{plural(int(templates.sum()), 'VM template')} "
+            f"{'is' if int(templates.sum()) == 1 else 'are'} not planned: "
             + _some_names(out.loc[templates, "name"], int(templates.sum())),
             column="template",
         )
@@ -474,7 +477,7 @@ def _powered_off(out: pd.DataFrame) -> list[Finding]:
     return [
         Finding(
             "powered-off",
-            f"{int(off.sum())} servers are powered off; they are planned as their disposition says, "
+            f"{plural(int(off.sum()), 'server')} powered off, planned as the disposition says; "
             "check whether they should be retired: " + _some_names(out.loc[off, "name"], int(off.sum())),
             column="power_state",
         )

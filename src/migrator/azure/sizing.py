@@ -22,6 +22,7 @@ from migrator.azure.confidence import server_confidence
 from migrator.azure.config import SizingSettings
 from migrator.azure.readiness import boot_nic_readiness, load_rules, os_readiness
 from migrator.errors import Finding
+from migrator.outputs.text import plural
 from migrator.schema import MIGRATING_DISPOSITIONS
 
 MAX_DISK_GIB = 32_767
@@ -503,7 +504,8 @@ def _findings(
         findings.append(
             Finding(
                 "price-unknown",
-                f"{int(price_unknown.sum())} servers have a size without a known price",
+                f"{plural(int(price_unknown.sum()), 'server')} "
+                f"{'has' if int(price_unknown.sum()) == 1 else 'have'} a size without a known price",
                 severity="warning",
             )
         )

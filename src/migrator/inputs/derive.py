@@ -6,6 +6,7 @@ import pandas as pd
 
 from migrator.errors import Finding
 from migrator.inputs.config import InputSettings
+from migrator.outputs.text import plural
 
 
 def derive_fields(servers: pd.DataFrame, settings: InputSettings) -> tuple[pd.DataFrame, list[Finding]]:
@@ -66,7 +67,8 @@ def _still_missing(out: pd.DataFrame) -> list[Finding]:
         findings.append(
             Finding(
                 "no-application",
-                f"{missing_app} servers have no application: each is its own move group "
+                f"{plural(missing_app, 'server')} {'has' if missing_app == 1 else 'have'} no application: "
+                "each is its own move group "
                 "(set [inputs] application_from, or add an application column)",
                 column="application",
                 severity="info",
@@ -77,7 +79,8 @@ def _still_missing(out: pd.DataFrame) -> list[Finding]:
         findings.append(
             Finding(
                 "no-environment",
-                f"{missing_env} servers have no environment and are planned as production "
+                f"{plural(missing_env, 'server')} {'has' if missing_env == 1 else 'have'} no environment and "
+                f"{'is' if missing_env == 1 else 'are'} planned as production "
                 "(set [inputs] environment_pattern to derive it from the name)",
                 column="environment",
                 severity="info",
