@@ -129,3 +129,20 @@ def test_shared_services_can_be_retained() -> None:
     result = _plan(_estate_with_dns(), [_dep("web", "dns1")], shared_services={"treatment": "retain"})
     row = _shared(result)["dns1"]
     assert row["handling"] == "retained on premises" and row["decommission_date"] is None
+
+
+def test_each_shared_service_lists_its_busiest_ports_as_a_filter_per_service_would() -> None:
+    import numpy as np
+
+    from migrator.decommission import TOP_PORTS, _ports_by_service
+
+    rng = np.random.default_rng(3)
+    top = pd.DataFrame(
+        {"dst": rng.integers(0, 9, 200), "port": rng.integers(1, 60, 200), "weight": rng.random(200)}
+    ).sort_values(["dst", "weight", "port"], ascending=[True, False, True], kind="mergesort")
+    got = _ports_by_service(top)
+    for s in range(10):
+        want = top[top["dst"] == s]["port"].head(TOP_PORTS).astype(int).tolist()
+        assert got.get(s, []) == want
+    assert max(len(p) for p in got.values()) == TOP_PORTS  # services with more ports are cut
+    assert _ports_by_service(top.iloc[:0]) == {}
