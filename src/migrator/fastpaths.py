@@ -32,6 +32,17 @@ def strong_components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return np.asarray(connected_components(graph, directed=True, connection="strong")[1])
 
 
+def pair_codes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Code per row of the distinct (first, second) pairs, numbered in their sorted order."""
+    order = np.lexsort((second, first))
+    a, b = first[order], second[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    codes = np.empty(len(order), dtype=np.int64)
+    codes[order] = np.cumsum(new) - 1
+    return codes
+
+
 # --- Louvain communities, exactly as networkx computes them ------------------------------------------------
 #
 # ``louvain`` gives what ``networkx.community.louvain_communities(G, weight="weight", seed=seed)`` gives

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from migrator.fastpaths import components
+from migrator.fastpaths import components, pair_codes
 from migrator.partition import partition
 from migrator.schema import COMPLEXITY_LEVELS, CRITICALITY_LEVELS
 from migrator.settings import CapacitySettings, PlanningSettings
@@ -225,11 +225,7 @@ def _split_by_pins(comp: np.ndarray, pin: np.ndarray) -> tuple[np.ndarray, np.nd
     frame = pd.DataFrame({"comp": comp, "pin": pin})
     pin_min = frame.groupby("comp")["pin"].transform("min").to_numpy()
     pin_eff = np.where(np.isnan(pin), pin_min, pin)
-    # Numbered in order of component, then pin (no pin first).
-    pin_code, _ = pd.factorize(np.nan_to_num(pin_eff, nan=-1), sort=True)
-    _, group = np.unique(
-        comp.astype(np.int64) * (int(pin_code.max(initial=0)) + 1) + pin_code, return_inverse=True
-    )
+    group = pair_codes(comp, np.nan_to_num(pin_eff, nan=-1))  # in order of component, then pin (none first)
     pin_split = pd.Series(group).groupby(comp).nunique().to_numpy()[comp] > 1
     return group, pin_eff, pin_split
 
@@ -435,20 +431,16 @@ def _partners(base: pd.DataFrame, edges: pd.DataFrame, n: int) -> pd.Series:
     """Per group: how many other groups it depends on or is depended on by."""
     grp = np.full(n, -1, dtype=np.int64)
     grp[base["server"].to_numpy()] = base["group"].to_numpy()
-    gs, gd = grp[edges["src"].to_numpy()], grp[edges["dst"].to_numpy()]
-    both = (gs >= 0) & (gd >= 0) & (gs != gd)
-    pairs = pd.DataFrame(
-        {"a": np.concatenate([gs[both], gd[both]]), "b": np.concatenate([gd[both], gs[both]])}
-    ).drop_duplicates()
-    return pairs.groupby("a").size()
+    a, _ = _group_pairs(grp, edges["src"].to_numpy(), edges["dst"].to_numpy())
+    return pd.Series(a).value_counts(sort=False)
 
 
 def _group_pairs(group: np.ndarray, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct ordered pairs of different groups (both ways) that the dependencies ``u``-``v`` (rows of
-    ``group``; -1: a server in no group) join."""
+    ``group``, -1 for none; a group of -1: a server in no group) join."""
     inside = (u >= 0) & (v >= 0)
     gs, gd = group[u[inside]], group[v[inside]]
-    both = gs != gd
+    both = (gs >= 0) & (gd >= 0) & (gs != gd)
     pairs = pd.DataFrame(
         {"a": np.concatenate([gs[both], gd[both]]), "b": np.concatenate([gd[both], gs[both]])}
     ).drop_duplicates()

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from migrator.fastpaths import strong_components
+from migrator.fastpaths import pair_codes, strong_components
 from migrator.groups import capacity_load
 from migrator.partition import partition
 from migrator.settings import CapacitySettings, PlanningSettings
@@ -88,7 +88,7 @@ def _bundles(
     """Bundle per move group: strongly connected sets of groups (they must share a wave), split by pin and
     by capacity; and the capacity splits made."""
     scc = strong_components(len(groups), gedges["src"].to_numpy(), gedges["dst"].to_numpy())
-    bundle = _pair_codes(scc, groups["pin"].fillna(-1).to_numpy(float))
+    bundle = pair_codes(scc, groups["pin"].fillna(-1).to_numpy(float))
     sizes = np.bincount(bundle)
     multi = np.flatnonzero(sizes > 1)
     splits: list[Split] = []
@@ -121,17 +121,6 @@ def _bundles(
     return bundle, splits
 
 
-def _pair_codes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Code per row of the distinct (first, second) pairs, numbered in their sorted order."""
-    order = np.lexsort((second, first))
-    a, b = first[order], second[order]
-    new = np.ones(len(order), dtype=bool)
-    new[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-    codes = np.empty(len(order), dtype=np.int64)
-    codes[order] = np.cumsum(new) - 1
-    return codes
-
-
 @dataclass(frozen=True)
 class _BundleFacts:
     """What the scheduler knows of each bundle (arrays indexed by bundle)."""
@@ -156,29 +145,21 @@ def _bundle_facts(
         by_bundle = np.empty(n_bundles, dtype=np.int64)
         by_bundle[bundle] = np.arange(n_bundles)
         agg = g[[*columns, "system"]].iloc[by_bundle].rename(columns=columns).reset_index(drop=True)
-    elif groups["name"].is_monotonic_increasing:  # the lowest name of a bundle is its first group's
-        first = np.full(n_bundles, len(groups), dtype=np.int64)
-        np.minimum.at(first, bundle, np.arange(len(groups)))
-        agg = (
-            g.groupby("bundle", sort=True)
-            .agg(
-                prod=("is_prod", "max"),
-                crit=("crit", "max"),
-                cplx=("complexity", "max"),
-                pin=("pin", "min"),
-                system=("system", "max"),
-            )
-            .assign(name=g["name"].iloc[first].to_numpy())
-        )
     else:
-        agg = g.groupby("bundle", sort=True).agg(
+        by = g.groupby("bundle", sort=True)
+        agg = by.agg(
             prod=("is_prod", "max"),
             crit=("crit", "max"),
             cplx=("complexity", "max"),
             pin=("pin", "min"),
-            name=("name", "min"),
             system=("system", "max"),
         )
+        if groups["name"].is_monotonic_increasing:  # the lowest name of a bundle is its first group's
+            first = np.full(n_bundles, len(groups), dtype=np.int64)
+            np.minimum.at(first, bundle, np.arange(len(groups)))
+            agg["name"] = g["name"].iloc[first].to_numpy()
+        else:
+            agg["name"] = by["name"].min()
     crit, cplx = agg["crit"].to_numpy(), agg["cplx"].to_numpy()
     held = ((crit >= 2) | (cplx >= 2)) & (planning.protected_waves > 0)
     pin = agg["pin"].to_numpy()

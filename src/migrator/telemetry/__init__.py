@@ -123,10 +123,11 @@ def _aggregate(
     try:
         rejects = _run(con, sources, filters, with_rows)
     except duckdb.Error as exc:
-        if not any(mixes_line_ends(src) for src in sources):
+        mixed = [mixes_line_ends(src) for src in sources]  # each file scanned once, on this path only
+        if not any(mixed):
             _explain(con, exc, rejects, sources, filters)
         # a file ending some lines with CR LF and others with LF: DuckDB refuses it; read an LF copy
-        sources = [with_lf_line_ends(s, folder) if mixes_line_ends(s) else s for s in sources]
+        sources = [with_lf_line_ends(s, folder) if m else s for s, m in zip(sources, mixed, strict=True)]
         try:
             rejects = _run(con, sources, filters, with_rows)
         except duckdb.Error as again:
