@@ -36,7 +36,7 @@ from pydantic_core import CoreSchema, core_schema
 
 from migrator.conditions import RULES
 from migrator.footprint import UNITS
-from migrator.planfile import decoded
+from migrator.planfile import TABLE_PATHS, decoded
 from migrator.schema import COMPLEXITY_LEVELS, CRITICALITY_LEVELS, DISPOSITIONS
 from migrator.waves import CLASSES
 
@@ -795,17 +795,6 @@ else:
     CrossWaveDependencyTable = table_of(CrossWaveDependency, _TABLE.format("cross-wave dependency"))
     MoveGroupDependencyTable = table_of(MoveGroupDependency, _TABLE.format("move-group dependency"))
 
-TABLE_PATHS = (
-    ("waves",),
-    ("move_groups",),
-    ("servers",),
-    ("cross_wave_dependencies",),
-    ("violations",),
-    ("move_group_dependencies",),
-    ("footprint", "consolidation_moves"),
-)
-"""Where PlanDocument holds a :class:`Table` (the long lists: per wave, server, move group, dependency,
-violation, consolidation move), as keys from the document down."""
 TABLES = tuple(p[0] for p in TABLE_PATHS if len(p) == 1)
 """PlanDocument's :class:`Table` sections (top-level ones)."""
 

@@ -25,7 +25,9 @@ SUPPORTED_MAJORS = ("1", "2")  # 2.x writes the long lists as tables (columns); 
 # time: only what readers use is checked in them. From 2.0 on a plan of the current version must follow its
 # whole schema.
 WHOLE_SCHEMA_FROM = "2"
-TABLE_PATHS = (  # where a 2.x plan may hold a table (plan_model.TABLE_PATHS; 2.0: the first four)
+# Where PlanDocument holds a table (plan_model.Table: the long lists per wave, server, move group, dependency,
+# violation, consolidation move), as keys from the document down; a 2.0 plan has the first four.
+TABLE_PATHS = (
     ("servers",),
     ("move_groups",),
     ("cross_wave_dependencies",),

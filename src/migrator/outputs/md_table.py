@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from migrator.outputs.escape import md_text
+from migrator.outputs.text import number
 
 _SEP = "\x00"
 LONG = 1_000  # cells from which a column is converted the vectorised way
@@ -61,9 +62,7 @@ def number_column(values: pd.Series | np.ndarray, digits: int = 0, missing: str 
     if arr.size == 0:
         return []
     codes, distinct = pd.factorize(arr.view(np.int64))  # each distinct value (bit for bit) formatted once
-    out = np.array(list(map(f"{{:,.{digits}f}}".format, distinct.view(float).tolist())), dtype=object)
-    zero = f"{0:.{digits}f}"
-    out[out == "-" + zero] = zero  # -0.00 reads as 0.00
+    out = np.array([number(x, digits) for x in distinct.view(float).tolist()], dtype=object)
     out[np.isnan(distinct.view(float))] = missing
     return out[codes].tolist()
 
