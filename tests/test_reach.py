@@ -173,6 +173,7 @@ def test_redating_the_waves_gives_the_leave_dates_the_decommission_stage_gives(
         return Reach(stages.footprint.met)
 
     monkeypatch.setattr(pipeline, "what_it_takes", capture)
+    monkeypatch.setenv("MIGRATOR_PROCESSES", "1")  # captured in this process, not in a child
     settings = _settings()
     plan_inventory(sample, settings)
     stages = captured[0]

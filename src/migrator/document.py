@@ -7,7 +7,9 @@ Every other output (PLAN.md, waves.csv, the terminal summary) is a view of the d
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -62,14 +64,31 @@ class DocumentInputs:
     optimisation: OptimisationStats | None = None  # the dependency weight crossing waves, before and after
     systems: Systems | None = None  # coupled systems (migrator.systems)
     server_wave: np.ndarray | None = None  # wave per server (float, NaN when it moves in none)
-    reach: Reach | None = None  # what it takes to meet the footprint target (migrator.reach)
 
 
 @dataclass(frozen=True)
 class PlanResult:
-    document: PlanDocument
-    servers: pd.DataFrame  # one row per server, the columns of waves.csv (and more)
+    """The plan: ``document`` (the content of plan.json) and ``servers`` (one row per server: the columns of
+    waves.csv, and more).
+
+    ``draft`` is the document without what the reach stage adds (``footprint.target``'s ``to_meet``,
+    ``slack_months`` and ``latest_start``: :func:`with_reach`). ``finish``, when given, makes the whole
+    document from the draft: the pipeline runs the reach stage beside the rest of the plan on a second core
+    (:mod:`migrator.background`) and ``document`` waits for it when first read. The views that show nothing of
+    it render from :meth:`before_reach` meanwhile (:func:`migrator.outputs.render_plan`)."""
+
+    draft: PlanDocument
+    servers: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    finish: Callable[[PlanDocument], PlanDocument] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def document(self) -> PlanDocument:
+        return self.draft if self.finish is None else self.finish(self.draft)
+
+    def before_reach(self) -> PlanResult:
+        """The plan without the reach stage's results (nothing to wait for)."""
+        return PlanResult(self.draft, self.servers, self.timings)
 
     @property
     def target_met(self) -> bool:
@@ -83,7 +102,7 @@ class PlanResult:
 def build_document(parts: DocumentInputs) -> PlanDocument:
     groups = _placed_groups(parts)
     waves = build_waves(parts, groups)
-    footprint = build_footprint(parts.footprint, parts.reach)
+    footprint = build_footprint(parts.footprint)
     return PlanDocument(
         schema_version=SCHEMA_VERSION,
         generator=pm.Generator(name="migrator", version=__version__),
@@ -674,8 +693,9 @@ def build_inputs(inventory: Inventory) -> list[pm.InputFile]:
 # Footprint and cost
 
 
-def build_footprint(footprint: Footprint, reach: Reach | None = None) -> pm.Footprint:
-    """The footprint projection, rounded as plan.json publishes it."""
+def build_footprint(footprint: Footprint) -> pm.Footprint:
+    """The footprint projection, rounded as plan.json publishes it (what it takes to meet the target is added
+    by :func:`with_reach`)."""
     return pm.Footprint(
         metric=footprint.metric,
         unit=footprint.unit,
@@ -694,7 +714,6 @@ def build_footprint(footprint: Footprint, reach: Reach | None = None) -> pm.Foot
             remaining_at_target_date=round(footprint.value_at_target, 3),
             max_achievable=round(footprint.max_achievable, 4),
             minimum_remaining=round(footprint.minimum_remaining, 3),
-            **build_reach(reach),
         ),
         consolidation=footprint.consolidation,
         consolidation_moves=build_consolidation_moves(footprint),
@@ -725,6 +744,16 @@ def build_datacenters(footprint: Footprint) -> list[pm.DataCenter]:
         )
         for d in footprint.datacenters
     ]
+
+
+def with_reach(document: PlanDocument, reach: Reach | None) -> PlanDocument:
+    """The document with what the reach stage found, in ``footprint.target`` (the rest shared, not copied)."""
+    added = build_reach(reach)
+    if not added:
+        return document
+    footprint = document.footprint
+    target = footprint.target.model_copy(update=added)
+    return document.model_copy(update={"footprint": footprint.model_copy(update={"target": target})})
 
 
 def build_reach(reach: Reach | None) -> dict[str, Any]:

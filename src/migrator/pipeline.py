@@ -2,12 +2,16 @@
 
     read, validate (validate)  ->  graph (graph)  ->  shared services (shared_services, pins)
     ->  move groups (groups)  ->  coupled systems (systems)  ->  waves (schedule, waves, optimise, dates)
-    ->  conditions (conditions)  ->  decommission (decommission, crossing)  ->  sizing (azure.sizing)
-    ->  footprint (baseline, footprint)  ->  what it takes to meet the target (reach)
-    ->  document (plantable, document)
+    ->  decommission (decommission)  ->  footprint (baseline, footprint)
+    ->  what it takes to meet the target (reach: started here, run beside what follows on a second core)
+    ->  conditions (conditions, crossing)  ->  sizing (azure.sizing)  ->  document (plantable, document)
 
 :func:`run_plan` reads the files and returns a :class:`PlanResult` whose ``document`` is the plan (the
-content of ``plan.json``); every other output is a view of it. Nothing here prints or writes files.
+content of ``plan.json``); every other output is a view of it. Two stages run in a child process on a second
+core (:mod:`migrator.background`; the same results as in this process): the coupled systems while this one
+forms the move groups, and the reach stage (which re-plans the waves many times, one knob at a time) while
+this one goes on with the conditions, sizing, the document and the views that show nothing of it
+(``PlanResult.document`` waits for it). Nothing here prints or writes files.
 ARCHITECTURE.md lists the types each stage takes and returns.
 """
 
@@ -24,13 +28,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migrator import background
 from migrator.azure.sizing import SizingResult, size_servers
 from migrator.baseline import footprint_servers
 from migrator.conditions import Violation, WaveContext, check_conditions
 from migrator.contradictions import calendar_findings, capacity_findings
 from migrator.crossing import Crossing, cross_wave_dependencies
 from migrator.decommission import Decommission, plan_decommission
-from migrator.document import DocumentInputs, PlanResult, build_document
+from migrator.document import DocumentInputs, PlanResult, build_document, with_reach
 from migrator.errors import Finding, InputError
 from migrator.footprint import Footprint, project_plan
 from migrator.graph import DependencyGraph, build_graph
@@ -40,6 +45,7 @@ from migrator.inputs.base import ReadResult
 from migrator.inputs.derive import derive_fields
 from migrator.optimise import GroupLinks, group_links
 from migrator.pins import apply_pins, read_pins
+from migrator.plan_model import PlanDocument
 from migrator.plantable import server_table
 from migrator.reach import Reach, Stages, what_it_takes
 from migrator.schedule import WavePlan, plan_waves
@@ -56,11 +62,11 @@ STAGES = (
     "move groups",
     "systems",
     "waves",
-    "conditions",
     "decommission",
-    "sizing",
     "footprint",
     "reach",
+    "conditions",
+    "sizing",
     "document",
 )
 
@@ -165,43 +171,56 @@ def plan_inventory(
         scope = plan_scope(servers, graph, settings.shared_services)
         pinned, pin_findings = apply_pins(servers, pins, pins_file, scope)
         pin_findings = [*pin_findings, *calendar_findings(settings), *capacity_findings(pinned, settings)]
-    with stage("move groups"):
+    with stage("move groups"):  # the coupled systems found beside them, on a second core when there is one
+        found = background.start(partial(detect_systems, servers, graph.edges, scope.planned))
         builder = GroupBuilder(servers, graph.edges, scope.planned, pinned, planning)
         moves = builder.at(settings.capacity)
     with stage("systems"):
-        systems = detect_systems(servers, graph.edges, scope.planned)
+        systems = found.result()
     with stage("waves"):
         instance, klass = instance_key(servers, planning), env_class(servers["environment"], planning)
         links = _group_links(servers, instance, klass, moves)
         group_system = systems.group_system(moves.server_group, len(moves.groups))
         waves = plan_waves(moves, graph, scope, settings, group_system, links)
-    with stage("conditions"):
-        violations = _violations(servers, instance, klass, graph, scope, moves, waves, settings)
     with stage("decommission"):
         decommission = plan_decommission(servers, graph, scope, waves, np.datetime64(settings.calendar.start))
-        crossing = cross_wave_dependencies(servers, graph, scope, waves)
-    with stage("sizing"):
-        sizing = size_servers(servers, settings.sizing) if settings.sizing.enabled else None
     with stage("footprint"):
         footprint, fp_findings = project_plan(
             fp_servers, inventory.hosts, decommission.leave, waves.dates, settings
         )
-    with stage("reach"):
+    with stage("reach"):  # beside the stages below on a second core when there is one (migrator.background)
         fixed = (graph, scope, pinned, moves, systems, partial(_group_links, servers, instance, klass), links)
-        reach = what_it_takes(
-            Stages(fp_servers, inventory.hosts, *fixed, waves, decommission.leave, footprint, builder),
-            settings,
-        )
+        stages = Stages(fp_servers, inventory.hosts, *fixed, waves, decommission.leave, footprint, builder)
+        reach = background.start(partial(what_it_takes, stages, settings), _child_limit(stage.timings))
+    with stage("conditions"):
+        violations = _violations(servers, instance, klass, graph, scope, moves, waves, settings)
+        crossing = cross_wave_dependencies(servers, graph, scope, waves)
+    with stage("sizing"):
+        sizing = size_servers(servers, settings.sizing) if settings.sizing.enabled else None
     with stage("document"):
         per_server = sizing.per_server if sizing is not None else None
         table = server_table(servers, klass, moves, waves, decommission.leave, scope, per_server)
         findings = [*inventory.findings, *graph.findings, *pin_findings, *waves.findings]
         findings += [*decommission.findings, *host_findings, *fp_findings]
-        parts = _Parts(
-            graph, moves, waves, violations, decommission, crossing, sizing, footprint, systems, reach
-        )
-        document = build_document(parts.document_inputs(inventory, settings, table, findings))
-    return PlanResult(document=document, servers=table, timings=stage.timings)
+        parts = _Parts(graph, moves, waves, violations, decommission, crossing, sizing, footprint, systems)
+        draft = build_document(parts.document_inputs(inventory, settings, table, findings))
+    return PlanResult(draft, table, stage.timings, partial(_add_reach, reach, stage.timings))
+
+
+def _child_limit(timings: dict[str, float]) -> float:
+    """Seconds the reach stage's child process may take before it is deemed stuck (and the stage is run in
+    this process instead): ten times the plan so far, and never less than the default."""
+    return max(background.LIMIT_SECONDS, 10 * sum(timings.values()))
+
+
+def _add_reach(
+    reach: background.Pending[Reach], timings: dict[str, float], draft: PlanDocument
+) -> PlanDocument:
+    """The whole document, once the reach stage is done (the wait counted in its time)."""
+    t0 = time.perf_counter()
+    document = with_reach(draft, reach.result())
+    timings["reach"] = timings.get("reach", 0.0) + time.perf_counter() - t0
+    return document
 
 
 @dataclass(frozen=True)
@@ -217,7 +236,6 @@ class _Parts:
     sizing: SizingResult | None
     footprint: Footprint
     systems: Systems | None = None
-    reach: Reach | None = None
 
     def document_inputs(
         self, inventory: Inventory, settings: Settings, table: pd.DataFrame, findings: list[Finding]
@@ -247,7 +265,6 @@ class _Parts:
             optimisation=waves.optimisation,
             systems=self.systems,
             server_wave=waves.server_wave,
-            reach=self.reach,
         )
 
 

@@ -15,6 +15,11 @@ one step less (one server fewer a wave, one week longer cadence, one week later 
 servers a wave of a capacity that meets, the one below it is probed first (the schedule is not monotone in
 its capacity, and that probe ends the search when it misses). When the plan meets the target: the slack in
 months and the latest start (whole weeks later) that still meets it.
+
+A capacity probe is a whole re-schedule (about a second at 100,000 servers). Where the next probe is known
+before the current one ends (a capacity this close to the last that missed: if it meets, the one below it is
+next), that one starts at once in a child process on the other core (:mod:`migrator.background`) and is
+dropped when the current one misses: the same probes, the same answer, fewer rounds.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from migrator import background
 from migrator import footprint as fp
 from migrator.dates import wave_dates
 from migrator.decommission import plan_decommission
@@ -45,6 +52,7 @@ SERVERS, CADENCE, START = "capacity.max_servers", "calendar.cadence_weeks", "cal
 MAX_START_WEEKS = 520  # the earliest start tried: ten years before the plan's
 WEEKS_A_MONTH = 365.25 / 12 / 7
 CAPACITY_NEAR = 5  # servers a wave: this close to a capacity that meets, the one below it is probed first
+AHEAD_SECONDS = 0.2  # a probe known in advance starts in a child process when the last probe took this long
 
 
 @dataclass(frozen=True)
@@ -124,12 +132,33 @@ class _Trials:
         self.prepared = _prepare(stages, settings)
         self.retained = stages.leave >= NEVER
         self.builder = stages.groups
+        self.ahead: dict[tuple[str, int], background.Pending[Outcome]] = {}  # probes started in advance
+        self.last_seconds = 0.0  # how long the last probe took
 
     def probe(self, knob: str, value: int, run: Callable[[], Outcome]) -> Outcome:
-        if (knob, value) not in self.cache:
+        key = (knob, value)
+        if key not in self.cache:
             self.count += 1
-            self.cache[(knob, value)] = run()
-        return self.cache[(knob, value)]
+            t0 = time.perf_counter()
+            pending = self.ahead.pop(key, None)
+            self.cache[key] = pending.result() if pending is not None else run()
+            self.last_seconds = time.perf_counter() - t0
+        return self.cache[key]
+
+    def start_ahead(self, knob: str, value: int, run: Callable[[], Outcome]) -> None:
+        """Start the probe of ``value`` in a child process, for :meth:`probe` to collect if it is asked for
+        (only when a second core is free to run it and probes are slow enough to be worth a process)."""
+        key = (knob, value)
+        if key in self.cache or key in self.ahead or self.last_seconds < AHEAD_SECONDS:
+            return
+        if background.available():
+            self.ahead[key] = background.start(run)
+
+    def drop_ahead(self) -> None:
+        """Probes started in advance and not asked for: stopped."""
+        for pending in self.ahead.values():
+            pending.cancel()
+        self.ahead.clear()
 
     def seed(self, settings: Settings, base: Footprint) -> None:
         """The plan itself is every knob's unchanged value."""
@@ -241,7 +270,9 @@ class _Search:
     not to meet. ``guess(lo, top)`` places the probes (``top``: the least value known to meet, None before
     one is found); a guess that does not halve the bracket twice running gives way to bisection. Within
     ``near`` of the least value known to meet, the value one below it is probed: when that misses, the search
-    ends (the outcome is not monotone near the answer, so a probe in between rarely saves one)."""
+    ends (the outcome is not monotone near the answer, so a probe in between rarely saves one). So a probe
+    within ``near`` of ``lo`` that meets makes the value one below it the next: ``ahead`` (when given) is
+    told that value before the probe runs, to start it in advance."""
 
     meets: Callable[[int], bool]
     guess: Callable[[int, int | None], int]
@@ -250,6 +281,7 @@ class _Search:
     top: int | None = None
     slow: int = field(default=0)  # guesses in a row that did not halve the bracket
     near: int = 0
+    ahead: Callable[[int], None] | None = None
 
     def run(self) -> int | None:
         while self.top is None or self.top - self.lo > 1:
@@ -257,6 +289,8 @@ class _Search:
                 return None
             before = (self.top if self.top is not None else self.hi + 1) - self.lo
             v = self._next()
+            if self.ahead is not None and v - 1 > self.lo and v - self.lo <= self.near:
+                self.ahead(v - 1)  # the next probe if this one meets
             if self.meets(v):
                 self.top = v
             else:
@@ -329,7 +363,15 @@ def _capacity(trials: _Trials, settings: Settings) -> Change:
     def guess(lo: int, top: int | None) -> int:
         return _capacity_guess(settings, (lo, run(lo)), None if top is None else (top, run(top)))
 
-    found = _Search(lambda x: run(x).met, guess, cap.max_servers, ceiling, near=CAPACITY_NEAR).run()
+    def ahead(x: int) -> None:
+        trials.start_ahead(SERVERS, x, lambda: trials.with_capacity(_scaled(settings, x)))
+
+    try:
+        found = _Search(
+            lambda x: run(x).met, guess, cap.max_servers, ceiling, near=CAPACITY_NEAR, ahead=ahead
+        ).run()
+    finally:
+        trials.drop_ahead()
     if found is None:
         return Change(
             SERVERS,

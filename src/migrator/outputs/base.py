@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 class Writer(Protocol):
     filename: str
+    shows_reach: bool  # shows what the reach stage found (footprint.target's to_meet, slack, latest start)
 
     def render(self, result: PlanResult) -> bytes:
         """The file's bytes (deterministic: the same plan gives the same bytes)."""
@@ -30,14 +31,18 @@ def writers() -> list[Writer]:
 
 
 def render_plan(result: PlanResult) -> dict[str, bytes]:
-    """Every plan file by name, rendered in memory."""
-    files = {w.filename: w.render(result) for w in writers()}
+    """Every plan file by name, rendered in memory. The views that show nothing of the reach stage come first,
+    from the plan without it (:meth:`PlanResult.before_reach`): the stage may still be running beside them on
+    another core; the others then wait for it (``result.document``)."""
+    early, views = result.before_reach(), writers()
+    files = {w.filename: w.render(early) for w in views if not w.shows_reach}
     from migrator.outputs.wave_pages import wave_pages
 
-    files.update(wave_pages(result))  # waves/wave-007.md: one page per wave
+    files.update(wave_pages(early))  # waves/wave-007.md: one page per wave
     from migrator.outputs.chart import burndown_png_bytes  # matplotlib: imported only when a plan is rendered
 
-    files["footprint.png"] = burndown_png_bytes(result.document.footprint)
+    files["footprint.png"] = burndown_png_bytes(early.document.footprint)
+    files.update({w.filename: w.render(result) for w in views if w.shows_reach})
     return dict(sorted(files.items()))
 
 

@@ -70,6 +70,7 @@ def validate_document(document: PlanDocument | dict[str, Any]) -> None:
 
 class PlanJson:
     filename = "plan.json"
+    shows_reach = True
 
     def render(self, result: PlanResult) -> bytes:
         return dumps(result.document)

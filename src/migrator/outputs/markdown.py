@@ -718,6 +718,7 @@ SECTIONS: tuple[Section, ...] = (
 
 class PlanMarkdown:
     filename = "PLAN.md"
+    shows_reach = True
 
     def render(self, result: PlanResult) -> bytes:
         return render_markdown(result.document).encode("utf-8")

@@ -1,0 +1,137 @@
+"""Work done beside the pipeline on a second core: a forked child process computes one result while the
+parent goes on, and the parent collects it when it needs it.
+
+Only pure computations run this way (the reach stage's re-plans while the parent builds and renders the rest
+of the plan): the child is a copy of the parent (``fork``: its memory shared copy-on-write, nothing pickled
+on the way in), computes, sends the result back pickled through a pipe and leaves at once (``os._exit``: no
+clean-up of the parent's runs twice). The same code on the same data gives the same result as computing it in
+the parent, so a plan is byte-identical either way (``tests/test_background.py`` renders both and compares).
+
+Whenever the child fails (an exception, killed, out of memory, a result that does not arrive whole, over its
+time limit), the parent computes the result itself: an error then surfaces exactly as it would have without
+a child (its own type, message and traceback) and nothing is lost but time.
+
+One process only (the result computed at once, in the parent) when: the platform is not Linux (fork is the
+only start method that shares the parent's memory, and macOS' system libraries are not fork-safe), this
+process may run on one CPU only, or ``MIGRATOR_PROCESSES=1``. On Linux the libraries the child uses are
+fork-safe: the child is forked from the main thread while the others (pyarrow's and OpenBLAS' thread pools)
+are idle, and both reset their pools in a forked child.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import sys
+import warnings
+import weakref
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+ENV = "MIGRATOR_PROCESSES"  # "1": every stage in this process
+LIMIT_SECONDS = 600  # a child still computing after this is killed (its result then computed in the parent)
+
+
+def available() -> bool:
+    """True when a child process may compute beside this one (see the module docstring)."""
+    if not sys.platform.startswith("linux") or os.environ.get(ENV, "").strip() == "1":
+        return False
+    try:
+        return len(os.sched_getaffinity(0)) > 1
+    except (AttributeError, OSError):  # pragma: no cover - Linux always has it
+        return (os.cpu_count() or 1) > 1
+
+
+class Pending(Generic[T]):
+    """A result being computed in a child process (or already computed): :meth:`result` waits for it."""
+
+    def __init__(self, compute: Callable[[], T], pid: int | None = None, fd: int | None = None) -> None:
+        self._compute = compute
+        self._pid, self._fd = pid, fd
+        self._done = False
+        self._value: T | None = None
+        self.in_child = pid is not None  # False: computed in this process
+        self._reaper = weakref.finalize(self, _reap, pid, fd) if pid is not None else None
+
+    @classmethod
+    def now(cls, compute: Callable[[], T]) -> Pending[T]:
+        """Computed here and now."""
+        pending = cls(compute)
+        pending._value, pending._done = compute(), True
+        return pending
+
+    def result(self) -> T:
+        """The result: the child's when it delivers one, else computed here."""
+        if not self._done:
+            delivered = self._collect()
+            self.in_child = delivered is not None
+            self._value = delivered[0] if delivered is not None else self._compute()
+            self._done = True
+        return self._value  # type: ignore[return-value]
+
+    def cancel(self) -> None:
+        """Not needed after all: the child (if any) is stopped and reaped (asked for later, the result is then
+        computed here)."""
+        if self._reaper is not None and self._reaper.alive:
+            self._reaper()
+        self._fd = self._pid = None
+
+    def _collect(self) -> tuple[T] | None:
+        """The child's result (in a 1-tuple), None when it delivered none (the child is reaped either way)."""
+        if self._reaper is None or self._fd is None or self._pid is None:
+            return None
+        self._reaper.detach()
+        chunks = []
+        try:
+            while chunk := os.read(self._fd, 1 << 20):
+                chunks.append(chunk)
+        finally:
+            os.close(self._fd)
+            _, status = os.waitpid(self._pid, 0)
+        if not chunks or os.waitstatus_to_exitcode(status) != 0:
+            return None
+        try:
+            delivered = pickle.loads(b"".join(chunks))
+        except Exception:  # a truncated payload: computed here instead
+            return None
+        return delivered if isinstance(delivered, tuple) and len(delivered) == 1 else None
+
+
+def start(compute: Callable[[], T], limit_seconds: float = LIMIT_SECONDS) -> Pending[T]:
+    """``compute()`` in a child process when :func:`available`, else here and now."""
+    if not available():
+        return Pending.now(compute)
+    read, write = os.pipe()
+    with warnings.catch_warnings():  # Python 3.12+ warns on fork in a process with threads: see the docstring
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: compute, send, leave
+        code = 1
+        try:
+            os.close(read)
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)  # killed by the kernel, even when stuck in a lock
+            signal.alarm(max(1, int(limit_seconds)))
+            warnings.simplefilter("ignore")  # the parent says what is to be said
+            payload = pickle.dumps((compute(),), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write, "wb") as out:
+                out.write(payload)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    return Pending(compute, pid, read)
+
+
+def _reap(pid: int | None, fd: int | None) -> None:
+    """A child whose result was never asked for: stopped and reaped (no zombie, no open pipe)."""
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    if pid is not None:
+        with contextlib.suppress(OSError):  # ChildProcessError included: already reaped
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
