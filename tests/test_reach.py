@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from migrator import pipeline
+from migrator import background, pipeline, reach
 from migrator.decommission import plan_decommission
 from migrator.pipeline import PlanInputs, load_inventory, plan_inventory
 from migrator.plan_model import FootprintTarget
-from migrator.reach import Reach, Stages, _Search, _Trials
+from migrator.reach import Reach, Stages, _Search, _Trials, what_it_takes
 from migrator.settings import Settings, load_settings
 from migrator.validate import Inventory
 from tests.conftest import SAMPLE
@@ -216,3 +216,53 @@ def test_near_a_value_that_meets_the_search_tries_the_one_below_it_first() -> No
 
     assert _Search(meets, guess, 100, 1000, near=5).run() == 140
     assert probed == [140, 136, 139]
+
+
+def test_the_probe_started_in_advance_is_the_next_one_whenever_the_current_one_meets() -> None:
+    """Near the last miss, a probe that meets makes the one below it next: that one is started beside it."""
+    probed: list[int] = []
+    started: list[int] = []
+
+    def meets(v: int) -> bool:
+        probed.append(v)
+        return v in (139, 140) or v >= 145
+
+    def guess(lo: int, top: int | None) -> int:
+        return 140 if top is None else 136
+
+    assert _Search(meets, guess, 100, 1000, near=5, ahead=started.append).run() == 139
+    assert probed == [140, 136, 139, 138]
+    # beside 139 (which met: 138 came next) and beside 138 (which missed: 137 unused)
+    assert started == [138, 137]
+    for value in started[:-1]:
+        assert value == probed[probed.index(value + 1) + 1]
+
+
+def test_probes_started_in_advance_change_no_answer(
+    sample: Inventory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The capacity search with probes run beside it in child processes gives what it gives alone."""
+    captured: list[Stages] = []
+    settings = _settings(TIGHT)
+    with monkeypatch.context() as m:
+        m.setattr(pipeline, "what_it_takes", lambda stages, _: captured.append(stages) or Reach(False))
+        m.setenv(background.ENV, "1")
+        plan_inventory(sample, settings)
+    with monkeypatch.context() as m:
+        m.setenv(background.ENV, "1")
+        alone = what_it_takes(captured[0], settings)
+    if not background.available():
+        pytest.skip("one CPU, or not Linux: no child process")
+    started: list[background.Pending[Any]] = []
+    real = background.start
+
+    def start(compute: Any, *args: Any) -> background.Pending[Any]:
+        started.append(real(compute, *args))
+        return started[-1]
+
+    monkeypatch.setattr(reach, "AHEAD_SECONDS", 0.0)  # every probe known in advance is started beside
+    monkeypatch.setattr(background, "start", start)
+    beside = what_it_takes(captured[0], settings)
+    assert beside == dataclasses.replace(alone, probes=beside.probes)
+    assert beside.probes == alone.probes
+    assert any(p.in_child and p._done for p in started)  # some probe's result came from a child

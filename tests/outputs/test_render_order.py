@@ -1,0 +1,85 @@
+"""The views that show nothing of the reach stage are rendered before waiting for it (it may still be running
+beside them in a child process); the files are those of the whole plan either way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+import pytest
+
+from migrator import background
+from migrator.document import PlanResult
+from migrator.outputs import chart, render_plan, wave_pages
+from migrator.outputs.csv_waves import WavesCsv
+from migrator.pipeline import PlanInputs, run_plan
+from migrator.settings import load_settings
+from tests.conftest import SAMPLE
+
+TIGHT = {"target": {"reduction": 0.7, "by": dt.date(2028, 6, 30)}, "sizing": {"enabled": False}}
+INPUTS = PlanInputs([SAMPLE / "servers.csv"], [SAMPLE / "dependencies.csv"], [SAMPLE / "hosts.csv"])
+
+
+def _plan(processes: str | None = None) -> PlanResult:
+    settings = load_settings(SAMPLE / "migrator.toml", TIGHT, environ={})
+    before = os.environ.pop(background.ENV, None)
+    try:
+        if processes is not None:
+            os.environ[background.ENV] = processes
+        return run_plan(INPUTS, settings)
+    finally:
+        os.environ.pop(background.ENV, None)
+        if before is not None:
+            os.environ[background.ENV] = before
+
+
+@pytest.fixture(scope="module")
+def one_process() -> dict[str, bytes]:
+    return render_plan(_plan("1"))
+
+
+def test_the_plan_is_the_same_with_the_reach_stage_in_a_child_process(one_process: dict[str, bytes]) -> None:
+    assert render_plan(_plan()) == one_process
+    assert b'"to_meet": [' in one_process["plan.json"]  # the reach stage's results are in it
+
+
+def test_views_without_the_reach_are_rendered_before_waiting_for_it(
+    one_process: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, events = _plan(), []
+    real_pages, real_chart, real_csv = wave_pages.wave_pages, chart.burndown_png_bytes, WavesCsv.render
+
+    def pages(r: PlanResult) -> dict[str, bytes]:
+        events.append("pages")
+        return real_pages(r)
+
+    def png(footprint: Any) -> bytes:
+        events.append("chart")
+        return real_chart(footprint)
+
+    def csv(self: WavesCsv, r: PlanResult) -> bytes:
+        events.append("csv")
+        return real_csv(self, r)
+
+    def finish(draft: Any) -> Any:
+        events.append("reach")
+        assert result.finish is not None
+        return result.finish(draft)
+
+    monkeypatch.setattr(wave_pages, "wave_pages", pages)
+    monkeypatch.setattr(chart, "burndown_png_bytes", png)
+    monkeypatch.setattr(WavesCsv, "render", csv)
+    waiting = PlanResult(result.draft, result.servers, result.timings, finish)
+    assert render_plan(waiting) == one_process
+    assert events[-1] == "reach" and sorted(events[:-1]) == ["chart", "csv", "pages"]
+
+
+def test_the_draft_lacks_only_what_the_reach_stage_adds() -> None:
+    result = _plan("1")
+    draft, whole = result.draft.to_dict(), result.document.to_dict()
+    added = {"to_meet", "slack_months", "latest_start"}
+    assert added.isdisjoint(draft["footprint"]["target"])
+    assert added <= set(whole["footprint"]["target"])
+    whole["footprint"]["target"] = {k: v for k, v in whole["footprint"]["target"].items() if k not in added}
+    assert whole == draft
