@@ -831,17 +831,20 @@ class PlanDocument(PlanModel):
     dependency_stats: DependencyStats
     findings: list[Finding]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, only: set[str] | None = None) -> dict[str, Any]:
         """Plain JSON data, keys by their JSON name; optional fields never set (a server's sizing columns when
-        sizing did not run) are left out. Tables (:data:`TABLE_PATHS`) as their columns."""
+        sizing did not run) are left out. Tables (:data:`TABLE_PATHS`) as their columns. ``only``: these
+        top-level fields alone."""
         exclude: dict[str, Any] = {}
         for *up, name in TABLE_PATHS:
             node: Any = exclude
             for key in up:
                 node = node.setdefault(key, {})
             node[name] = True
-        out = self.model_dump(by_alias=True, exclude_unset=True, exclude=exclude)
+        out = self.model_dump(by_alias=True, exclude_unset=True, exclude=exclude, include=only)
         for *up, name in TABLE_PATHS:
+            if only is not None and [*up, name][0] not in only:
+                continue
             node, model = out, self
             for key in up:
                 node, model = node.get(key), getattr(model, key)

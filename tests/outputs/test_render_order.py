@@ -83,3 +83,15 @@ def test_the_draft_lacks_only_what_the_reach_stage_adds() -> None:
     assert added <= set(whole["footprint"]["target"])
     whole["footprint"]["target"] = {k: v for k, v in whole["footprint"]["target"].items() if k not in added}
     assert whole == draft
+
+
+@pytest.mark.parametrize("settings", [TIGHT, {"sizing": {"enabled": False}}], ids=["missed", "met"])
+def test_plan_json_and_plan_md_rendered_in_two_steps_are_those_of_the_whole_plan(settings: Any) -> None:
+    """Most of plan.json and PLAN.md come from the plan without the reach stage, the rest from the whole."""
+    from migrator.outputs.json_plan import PlanJson, dumps
+    from migrator.outputs.markdown import PlanMarkdown, render_markdown
+
+    result = run_plan(INPUTS, load_settings(SAMPLE / "migrator.toml", settings, environ={}))
+    assert PlanJson().render(result) == dumps(result.document)
+    assert PlanMarkdown().render(result) == render_markdown(result.document).encode("utf-8")
+    assert PlanMarkdown().render(result) != render_markdown(result.draft).encode("utf-8")  # the headline

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -21,6 +21,10 @@ class Writer(Protocol):
     def render(self, result: PlanResult) -> bytes:
         """The file's bytes (deterministic: the same plan gives the same bytes)."""
 
+    def render_later(self, result: PlanResult) -> Callable[[], bytes]:
+        """``render`` in two steps: the part that needs nothing of the reach stage now, the rest when the
+        returned function is called (only writers that show the reach need more than ``lambda: bytes``)."""
+
 
 def writers() -> list[Writer]:
     from migrator.outputs.csv_waves import WavesCsv
@@ -36,13 +40,14 @@ def render_plan(result: PlanResult) -> dict[str, bytes]:
     another core; the others then wait for it (``result.document``)."""
     early, views = result.before_reach(), writers()
     files = {w.filename: w.render(early) for w in views if not w.shows_reach}
+    later = {w.filename: w.render_later(result) for w in views if w.shows_reach}
     from migrator.outputs.wave_pages import wave_pages
 
     files.update(wave_pages(early))  # waves/wave-007.md: one page per wave
     from migrator.outputs.chart import burndown_png_bytes  # matplotlib: imported only when a plan is rendered
 
     files["footprint.png"] = burndown_png_bytes(early.document.footprint)
-    files.update({w.filename: w.render(result) for w in views if w.shows_reach})
+    files.update({name: finish() for name, finish in later.items()})
     return dict(sorted(files.items()))
 
 

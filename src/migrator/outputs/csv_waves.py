@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -122,3 +123,7 @@ class WavesCsv:
 
     def render(self, result: PlanResult) -> bytes:
         return csv_text(waves_frame(result)).encode("utf-8")
+
+    def render_later(self, result: PlanResult) -> Callable[[], bytes]:
+        data = self.render(result)
+        return lambda: data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -32,9 +33,14 @@ def dumps(document: PlanDocument | dict[str, Any]) -> bytes:
 
 def _object(data: dict[str, Any], path: tuple[str, ...], indent: bytes) -> bytes:
     """``data`` (a dict on the way to a table) indented as orjson would, its tables one column a line."""
+    return _joined(_members(data, path, indent), indent)
+
+
+def _members(data: dict[str, Any], path: tuple[str, ...], indent: bytes) -> dict[str, bytes]:
+    """Each key of ``data`` with its value, as a line (or lines) of the object."""
     inner = indent + b"  "
-    parts = []
-    for key in sorted(data):
+    parts = {}
+    for key in data:
         value, here = data[key], (*path, key)
         if here in TABLE_PATHS and isinstance(value, dict) and value:
             body = _columns(value, inner)
@@ -42,8 +48,12 @@ def _object(data: dict[str, Any], path: tuple[str, ...], indent: bytes) -> bytes
             body = _object(value, here, inner)
         else:
             body = orjson.dumps(value, option=OPTIONS).replace(b"\n", b"\n" + inner)
-        parts.append(inner + orjson.dumps(key) + b": " + body)
-    return b"{\n" + b",\n".join(parts) + b"\n" + indent + b"}"
+        parts[key] = inner + orjson.dumps(key) + b": " + body
+    return parts
+
+
+def _joined(members: dict[str, bytes], indent: bytes) -> bytes:
+    return b"{\n" + b",\n".join(members[k] for k in sorted(members)) + b"\n" + indent + b"}"
 
 
 def _columns(table: dict[str, Any], indent: bytes) -> bytes:
@@ -73,4 +83,16 @@ class PlanJson:
     shows_reach = True
 
     def render(self, result: PlanResult) -> bytes:
-        return dumps(result.document)
+        return self.render_later(result)()
+
+    def render_later(self, result: PlanResult) -> Callable[[], bytes]:
+        """:func:`dumps` of the whole plan in two steps: the parts outside ``footprint`` dumped now from the
+        plan without the reach stage's results (the stage may still be running beside: it adds only to
+        ``footprint.target``); the returned function adds the footprint once the stage is done."""
+        members = _members(result.draft.to_dict(), (), b"")
+
+        def finish() -> bytes:
+            members.update(_members(result.document.to_dict(only={"footprint"}), (), b""))
+            return _joined(members, b"") + b"\n"
+
+        return finish

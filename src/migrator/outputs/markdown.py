@@ -117,7 +117,11 @@ def _crossing_share(s: Summary) -> str:
 
 
 def render_markdown(doc: PlanDocument) -> str:
-    out = [block for section in SECTIONS for block in section(doc)]
+    return _joined([block for section in SECTIONS for block in section(doc)])
+
+
+def _joined(out: list[str]) -> str:
+    """The sections' blocks as one text: never more than one blank line in a row, one newline at the end."""
     text = "\n".join(out)
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
@@ -715,13 +719,28 @@ SECTIONS: tuple[Section, ...] = (
 )
 """PLAN.md's sections, in order."""
 
+REACH_SECTIONS = frozenset({_title})
+"""The sections that show what the reach stage found (the headline's sentence on what it takes)."""
+
 
 class PlanMarkdown:
     filename = "PLAN.md"
     shows_reach = True
 
     def render(self, result: PlanResult) -> bytes:
-        return render_markdown(result.document).encode("utf-8")
+        return self.render_later(result)()
+
+    def render_later(self, result: PlanResult) -> Callable[[], bytes]:
+        """PLAN.md in two steps: the sections that show nothing of the reach stage rendered now from the plan
+        without it (the stage may still be running beside); the returned function adds the headline from the
+        whole plan once the stage is done."""
+        early = {s: s(result.draft) for s in SECTIONS if s not in REACH_SECTIONS}
+
+        def finish() -> bytes:
+            blocks = [block for s in SECTIONS for block in (early[s] if s in early else s(result.document))]
+            return _joined(blocks).encode("utf-8")
+
+        return finish
 
 
 __all__ = ["SECTIONS", "PlanMarkdown", "render_markdown"]
