@@ -43,14 +43,34 @@ class _Usage:
 def plan_decommission(
     servers: pd.DataFrame, graph: DependencyGraph, scope: Scope, waves: WavePlan, start: np.datetime64
 ) -> Decommission:
+    leave, usage = _leave(servers, graph, scope, waves, start)
+    findings = _retired_but_in_use(servers, scope, usage)
+    handling = _shared_handling(leave, servers, graph, scope, waves, usage)
+    rows = _shared_service_rows(handling, servers, graph, scope, waves)
+    return Decommission(leave=leave, shared_services=rows, findings=findings)
+
+
+def leave_dates(
+    servers: pd.DataFrame, graph: DependencyGraph, scope: Scope, waves: WavePlan, start: np.datetime64
+) -> np.ndarray:
+    """The ``leave`` of :func:`plan_decommission` alone (no findings, no shared-service rows): for a caller
+    that only needs when each server leaves (a capacity probe of the reach stage)."""
+    leave, usage = _leave(servers, graph, scope, waves, start)
+    _shared_handling(leave, servers, graph, scope, waves, usage)
+    return leave
+
+
+def _leave(
+    servers: pd.DataFrame, graph: DependencyGraph, scope: Scope, waves: WavePlan, start: np.datetime64
+) -> tuple[np.ndarray, _Usage]:
+    """When each server leaves, shared services aside (their dates come with their handling), and who uses
+    the servers whose date depends on their users."""
     leave = np.full(len(servers), NEVER, dtype="datetime64[D]")
     moved = scope.planned & np.isfinite(waves.server_wave)
     leave[moved] = waves.end_of(waves.server_wave[moved])
     usage = _usage(graph, scope, waves, leave, start)
     _retire_dates(leave, servers, scope, usage, moved)
-    findings = _retired_but_in_use(servers, scope, usage)
-    rows = _shared_service_rows(leave, servers, graph, scope, waves, usage)
-    return Decommission(leave=leave, shared_services=rows, findings=findings)
+    return leave, usage
 
 
 def _usage(
@@ -135,32 +155,48 @@ def _top_ports(graph: DependencyGraph, scope: Scope) -> pd.DataFrame:
     )
 
 
-def _shared_service_rows(
+def _shared_handling(
     leave: np.ndarray,
     servers: pd.DataFrame,
     graph: DependencyGraph,
     scope: Scope,
     waves: WavePlan,
     usage: _Usage,
-) -> list[dict[str, Any]]:
-    top_ports = _ports_by_service(_top_ports(graph, scope))
+) -> list[tuple[str, str, np.datetime64 | None]]:
+    """Each shared service's disposition, what happens to it on premises and when it goes (None: never), in
+    the order of ``graph.shared_services``; its leave date set where it goes."""
     pairs = usage.pairs
     used_by_stayers = set(pairs.loc[pairs["user_stays"], "dst"].tolist())
+    out = []
+    for s in graph.shared_services["server"].tolist():
+        disposition = str(servers["disposition"].iat[s])
+        how, decommission = _handling(s, disposition, scope, waves, usage, s in used_by_stayers)
+        if decommission is not None:
+            leave[s] = decommission
+        out.append((disposition, how, decommission))
+    return out
+
+
+def _shared_service_rows(
+    handling: list[tuple[str, str, np.datetime64 | None]],
+    servers: pd.DataFrame,
+    graph: DependencyGraph,
+    scope: Scope,
+    waves: WavePlan,
+) -> list[dict[str, Any]]:
+    top_ports = _ports_by_service(_top_ports(graph, scope))
     names = servers["name"].to_numpy()
     rows: list[dict[str, Any]] = []
     found = graph.shared_services
-    for s, role, detected_by, peers, applications in zip(
+    for s, role, detected_by, peers, applications, (disposition, how, decommission) in zip(
         found["server"].tolist(),
         found["role"].tolist(),
         found["detected_by"].tolist(),
         found["peers"].tolist(),
         found["applications"].tolist(),
+        handling,
         strict=True,
     ):
-        disposition = str(servers["disposition"].iat[s])
-        how, decommission = _handling(s, disposition, scope, waves, usage, s in used_by_stayers)
-        if decommission is not None:
-            leave[s] = decommission
         wave = waves.server_wave[s]
         rows.append(
             {

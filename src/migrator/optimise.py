@@ -175,37 +175,64 @@ def optimise(
     total_weight: float,
 ) -> tuple[WaveAssignment, OptimisationStats]:
     """A better assignment (fewer dependencies across waves, no rule broken more) and what was done."""
+    t0 = time.perf_counter()
+    improved, state = _optimised(groups, gedges, assignment, links, settings, first_wave)
+    seconds = time.perf_counter() - t0
     before = crossing_weight(assignment.group_wave, gedges)
     bound = lower_bound(groups, gedges, largest_wave(groups, assignment, settings.capacity))
+    if state is None:
+        enabled = settings.planning.optimise
+        return improved, OptimisationStats(enabled, total_weight, before, before, lower_bound=bound)
+    return improved, OptimisationStats(
+        enabled=True,
+        total_weight=total_weight,
+        crossing_before=before,
+        crossing_after=crossing_weight(improved.group_wave, gedges),
+        moves=state.moves,
+        swaps=state.swaps,
+        solved_parts=state.solved,
+        seconds=seconds,
+        lower_bound=bound,
+    )
+
+
+def optimised(
+    groups: pd.DataFrame,
+    gedges: pd.DataFrame,
+    assignment: WaveAssignment,
+    links: GroupLinks,
+    settings: Settings,
+    first_wave: int,
+) -> WaveAssignment:
+    """The assignment :func:`optimise` makes, without what it reports (the weights crossing waves before and
+    after, the lower bound): for a caller that wants only the waves (a capacity probe of the reach stage)."""
+    return _optimised(groups, gedges, assignment, links, settings, first_wave)[0]
+
+
+def _optimised(
+    groups: pd.DataFrame,
+    gedges: pd.DataFrame,
+    assignment: WaveAssignment,
+    links: GroupLinks,
+    settings: Settings,
+    first_wave: int,
+) -> tuple[WaveAssignment, _State | None]:
+    """The better assignment and the search's state (None, and the assignment as it was, when the
+    optimisation is off)."""
     planning = settings.planning
     if not planning.optimise or planning.optimise_seconds <= 0 or len(groups) < 2:
-        return assignment, OptimisationStats(
-            planning.optimise, total_weight, before, before, lower_bound=bound
-        )
-    t0 = time.perf_counter()
+        return assignment, None
     state = _State.build(groups, gedges, assignment, links, settings, first_wave)
-    solved = _solve_parts(state, planning.optimise_seconds * SOLVER_SHARE)
+    state.solved = _solve_parts(state, planning.optimise_seconds * SOLVER_SHARE)
     state.budget = int(planning.optimise_seconds * (1 - SOLVER_SHARE) * EVALS_PER_SECOND)
     _local_search(state)
-    group_wave = np.asarray(state.wave, dtype=np.int64)[state.unit]
     improved = WaveAssignment(
-        group_wave=group_wave,
+        group_wave=np.asarray(state.wave, dtype=np.int64)[state.unit],
         group_bundle=assignment.group_bundle,
         wave_kind=assignment.wave_kind,
         bundles_split=assignment.bundles_split,
     )
-    stats = OptimisationStats(
-        enabled=True,
-        total_weight=total_weight,
-        crossing_before=before,
-        crossing_after=crossing_weight(group_wave, gedges),
-        moves=state.moves,
-        swaps=state.swaps,
-        solved_parts=solved,
-        seconds=time.perf_counter() - t0,
-        lower_bound=bound,
-    )
-    return improved, stats
+    return improved, state
 
 
 def largest_wave(groups: pd.DataFrame, assignment: WaveAssignment, capacity: CapacitySettings) -> float:
@@ -336,6 +363,7 @@ class _State:
     work: int = 0
     moves: int = 0
     swaps: int = 0
+    solved: int = 0  # parts solved by CP-SAT that improved
 
     @classmethod
     def build(

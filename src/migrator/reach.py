@@ -195,10 +195,11 @@ class _Trials:
         if self.split:
             moves = self.groups().at(capacity)
             links = st.links(moves)
+        from migrator.decommission import leave_dates  # only the dates: no findings, no shared-service rows
+
         group_system = st.systems.group_system(moves.server_group, len(moves.groups))
-        waves = plan_waves(moves, st.graph, st.scope, settings, group_system, links)
-        start = np.datetime64(settings.calendar.start)
-        leave = plan_decommission(st.servers, st.graph, st.scope, waves, start).leave
+        waves = plan_waves(moves, st.graph, st.scope, settings, group_system, links, report=False)
+        leave = leave_dates(st.servers, st.graph, st.scope, waves, np.datetime64(settings.calendar.start))
         if self.prepared is None or not np.array_equal(leave >= NEVER, self.retained):
             projected, _ = fp.project_plan(st.servers, st.hosts, leave, waves.dates, settings)
         else:  # the same servers stay: the footprint's preparation holds

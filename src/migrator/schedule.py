@@ -25,6 +25,7 @@ from migrator.optimise import (
     largest_wave,
     lower_bound,
     optimise,
+    optimised,
     planned_weight,
 )
 from migrator.settings import Settings
@@ -72,36 +73,34 @@ def plan_waves(
     settings: Settings,
     group_system: np.ndarray | None = None,
     links: GroupLinks | None = None,
+    report: bool = True,
 ) -> WavePlan:
     """``group_system``: the coupled system of each move group (-1 for none), kept in the same or adjacent
     waves when capacity allows. ``links``: the server-level facts the optimisation keeps
-    (:mod:`migrator.optimise`); without them the greedy schedule stands."""
+    (:mod:`migrator.optimise`); without them the greedy schedule stands. ``report=False``: the same waves and
+    dates without what the plan reports of them (no optimisation figures, no findings), for a caller that
+    only needs when each server moves (a capacity probe of the reach stage)."""
     gedges = group_edges(moves.server_group, graph.edges)
     assignment = schedule(
         moves.groups, gedges, settings.capacity, settings.planning, scope.first_wave, group_system
     )
-    total = planned_weight(moves.server_group, graph.edges)
-    if links is None:
-        before = crossing_weight(assignment.group_wave, gedges)
-        optimisation = OptimisationStats(
-            False,
-            total,
-            before,
-            before,
-            lower_bound=lower_bound(
-                moves.groups, gedges, largest_wave(moves.groups, assignment, settings.capacity)
-            ),
-        )
-    else:
+    optimisation = None
+    if links is not None and not report:
+        assignment = optimised(moves.groups, gedges, assignment, links, settings, scope.first_wave)
+    elif links is not None:
+        total = planned_weight(moves.server_group, graph.edges)
         assignment, optimisation = optimise(
             moves.groups, gedges, assignment, links, settings, scope.first_wave, total
         )
+    elif report:
+        optimisation = _greedy_stats(moves, gedges, assignment, graph, settings)
     sg = moves.server_group
     server_wave = np.full(len(sg), np.nan)
     server_wave[sg >= 0] = assignment.group_wave[sg[sg >= 0]]
     wave_kind = dict(assignment.wave_kind)
     _place_shared_services(server_wave, wave_kind, scope)
     last = int(np.nanmax(server_wave)) if np.isfinite(server_wave).any() else 0
+    pins = moves.groups["pin"].to_numpy(dtype="float64", na_value=np.nan)
     return WavePlan(
         assignment=assignment,
         group_edges=gedges,
@@ -110,8 +109,22 @@ def plan_waves(
         dates=wave_dates(last, settings.calendar),
         first_wave=scope.first_wave,
         optimisation=optimisation,
-        findings=wave_gaps(server_wave, moves.groups["pin"].to_numpy(dtype="float64", na_value=np.nan)),
+        findings=wave_gaps(server_wave, pins) if report else (),
     )
+
+
+def _greedy_stats(
+    moves: MoveGroups,
+    gedges: pd.DataFrame,
+    assignment: WaveAssignment,
+    graph: DependencyGraph,
+    settings: Settings,
+) -> OptimisationStats:
+    """The greedy schedule's figures, when it is not optimised."""
+    before = crossing_weight(assignment.group_wave, gedges)
+    bound = lower_bound(moves.groups, gedges, largest_wave(moves.groups, assignment, settings.capacity))
+    total = planned_weight(moves.server_group, graph.edges)
+    return OptimisationStats(False, total, before, before, lower_bound=bound)
 
 
 def wave_gaps(server_wave: np.ndarray, group_pin: np.ndarray) -> tuple[Finding, ...]:
