@@ -146,3 +146,9 @@ def test_each_shared_service_lists_its_busiest_ports_as_a_filter_per_service_wou
         assert got.get(s, []) == want
     assert max(len(p) for p in got.values()) == TOP_PORTS  # services with more ports are cut
     assert _ports_by_service(top.iloc[:0]) == {}
+
+
+def test_servers_without_an_application_share_none() -> None:
+    # A blank application is no application: the retired server waits for no other server without one.
+    result = _plan([server("web", "", pinned_wave=3), server("fax", "", disposition="retire")])
+    assert _leaves(result)["fax"] == WAVE_END[1]

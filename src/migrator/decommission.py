@@ -78,10 +78,11 @@ def _usage(
 ) -> _Usage:
     es, ed = graph.edges["src"].to_numpy(), graph.edges["dst"].to_numpy()
     # A retired server is used by the servers that depend on it; a shared service by every peer (either way).
-    dst, user = np.concatenate([ed, es]), np.concatenate([es, ed])
-    forward = np.arange(len(dst)) < len(ed)
-    kept = np.flatnonzero((scope.retire[dst] & forward) | scope.shared[dst])  # the pairs that matter only
-    dst, user = dst[kept], user[kept]
+    # The pairs that matter only: (dst, user) = (edge dst, edge src), then (edge src, edge dst) for shared
+    # services, numbered as in the two lists one after the other.
+    ahead, back = np.flatnonzero(scope.retire[ed] | scope.shared[ed]), np.flatnonzero(scope.shared[es])
+    kept = np.concatenate([ahead, back + len(ed)])
+    dst, user = np.concatenate([ed[ahead], es[back]]), np.concatenate([es[ahead], ed[back]])
     pairs = pd.DataFrame(
         {
             "dst": dst,
@@ -102,13 +103,14 @@ def _retire_dates(
     leave: np.ndarray, servers: pd.DataFrame, scope: Scope, usage: _Usage, moved: np.ndarray
 ) -> None:
     """Retired servers go once every migrating server using them (or sharing their application) has moved."""
-    application = servers["application"].to_numpy()
-    app_last = pd.Series(leave[moved], index=application[moved])
-    app_last = app_last[app_last.index != ""].groupby(level=0).max()
+    app, names = pd.factorize(servers["application"].to_numpy())  # applications as numbers (-1: none)
+    app[np.isin(app, np.flatnonzero(names == ""))] = -1
+    kept = moved & (app >= 0)
+    app_last = pd.Series(leave[kept]).groupby(app[kept]).max()
     r_idx = np.flatnonzero(scope.retire)
     r_dates = np.full(len(r_idx), usage.first_end, dtype="datetime64[D]")
     by_user = usage.last_user.reindex(r_idx).to_numpy()
-    by_app = app_last.reindex(application[r_idx]).to_numpy()
+    by_app = app_last.reindex(app[r_idx]).to_numpy()
     for candidate in (by_user, by_app):
         cand = np.asarray(candidate, dtype="datetime64[D]")
         ok = ~np.isnat(cand)

@@ -28,7 +28,7 @@ import functools
 import heapq
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -50,6 +50,7 @@ MODEL_VARS_PER_SECOND = 5_000  # CP-SAT model building and solving, counted in v
 MAX_PASSES = 20
 FILLER_WAVES = 3  # waves of the heaviest neighbours a neighbourhood takes room-making units from
 SWAP_SCAN = 24  # units of the target wave tried for a swap
+LONG_LIST = 64  # a unit's list this long is read with numpy, a shorter one item by item
 SCALE = 1000  # capacity and weights in integers for CP-SAT
 EPS = 1e-9
 
@@ -287,6 +288,18 @@ class _Lists:
             got = self.made[u] = self.items[self.starts[u] : self.starts[u + 1]].tolist()
         return got
 
+    def array(self, u: int) -> np.ndarray:
+        """Unit ``u``'s list as an array (a view, nothing made)."""
+        return self.items[self.starts[u] : self.starts[u + 1]]
+
+    def runs(self, units: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The lists of ``units`` one after the other: where each item is in ``items``, and the position in
+        ``units`` of the unit it belongs to."""
+        first = np.array([self.starts[u] for u in units], dtype=np.int64)
+        counts = np.array([self.starts[u + 1] for u in units], dtype=np.int64) - first
+        owner = np.repeat(np.arange(len(units)), counts)
+        return np.arange(len(owner)) + np.repeat(first - (np.cumsum(counts) - counts), counts), owner
+
 
 @dataclass
 class _Rows:
@@ -355,6 +368,7 @@ class _State:
     protected_until: int  # waves below this number are protected
     limit: tuple[float, float, float]
     loads: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # ``load`` as an array
+    waves: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # ``wave`` as an array
     pairs: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))  # linked unit pairs
     busy: list[float] = field(default_factory=list)  # dependency weight per unit
     used: dict[int, list[float]] = field(default_factory=dict)
@@ -389,6 +403,7 @@ class _State:
         state = cls(
             unit=unit,
             wave=facts["wave"].tolist(),
+            waves=facts["wave"].to_numpy(np.int64).copy(),
             load=_Rows(loads),
             movable=facts["movable"].tolist(),
             prod=facts["prod"].tolist(),
@@ -417,9 +432,7 @@ class _State:
             self.members[w] = set(units.tolist())
 
     def bounds(self, u: int) -> tuple[int, int]:
-        lo = max((self.wave[p] for p in self.lower[u]), default=-(1 << 30))
-        hi = min((self.wave[s] for s in self.upper[u]), default=1 << 30)
-        return lo, hi
+        return _extreme(self, self.lower, u, max, -(1 << 30)), _extreme(self, self.upper, u, min, 1 << 30)
 
     def allowed(self, u: int, w: int) -> bool:
         """Kind and protected waves (the order bounds are checked by the caller)."""
@@ -440,13 +453,31 @@ class _State:
         self.members[a].discard(u)
         self.members[w].add(u)
         self.wave[u] = w
+        self.waves[u] = w
 
     def weights_by_wave(self, u: int) -> dict[int, float]:
-        out: dict[int, float] = defaultdict(float)
-        for v, x in self.adj[u]:
-            out[self.wave[v]] += x
-        self.work += len(self.adj[u]) + 1
-        return out
+        """The dependency weight from ``u`` to each wave that holds a neighbour, added up neighbour by
+        neighbour in the order of ``adj`` (a long list with numpy: ``bincount`` adds in the same order)."""
+        start, end = self.adj.neighbours.starts[u], self.adj.neighbours.starts[u + 1]
+        self.work += end - start + 1
+        if end - start <= LONG_LIST:
+            out: dict[int, float] = defaultdict(float)
+            for v, x in self.adj[u]:
+                out[self.wave[v]] += x
+            return out
+        waves = self.waves[self.adj.neighbours.items[start:end]]
+        sums = np.bincount(waves, weights=self.adj.weights[start:end])
+        present = np.flatnonzero(np.bincount(waves))
+        return dict(zip(present.tolist(), sums[present].tolist(), strict=True))
+
+
+def _extreme(state: _State, lists: _Lists, u: int, pick: Callable[..., int], default: int) -> int:
+    """The latest (``max``) or earliest (``min``) wave of the units in ``lists[u]`` (``default`` when there is
+    none): a long list with numpy."""
+    if lists.starts[u + 1] - lists.starts[u] <= LONG_LIST:
+        return pick((state.wave[v] for v in lists[u]), default=default)
+    waves = state.waves[lists.array(u)]
+    return int(waves.max() if pick is max else waves.min())
 
 
 def _limits(cap: CapacitySettings) -> tuple[float, float, float]:
@@ -693,6 +724,8 @@ class _PartModel:
 
         self.state, self.model, self.linear = state, _model_class()(), LinearExpr
         self.inside = set(movable)
+        self.marked = np.zeros(len(state.wave), dtype=bool)  # ``inside`` as a mask over the units
+        self.marked[movable] = True
         self.window = sorted({state.wave[u] for u in movable})
         self.kinds = [(w, state.kind.get(w)) for w in self.window]
         self.x: dict[tuple[int, int], cp_model.IntVar] = {}
@@ -706,10 +739,15 @@ class _PartModel:
         self._capacity(movable)
         self.current = self._objective(movable)
 
+    def _outside(self, units: np.ndarray) -> np.ndarray:
+        """The waves of those of ``units`` that are not in the part."""
+        return self.state.waves[units[~self.marked[units]]]
+
     def _choices(self, u: int) -> None:
-        s, inside, wave = self.state, self.inside, self.state.wave
-        lo = max((wave[p] for p in s.lower[u] if p not in inside), default=-(1 << 30))
-        hi = min((wave[q] for q in s.upper[u] if q not in inside), default=1 << 30)
+        s, wave = self.state, self.state.wave
+        lower, upper = self._outside(s.lower.array(u)), self._outside(s.upper.array(u))
+        lo = int(lower.max()) if len(lower) else -(1 << 30)
+        hi = int(upper.min()) if len(upper) else 1 << 30
         now, kind, anywhere = wave[u], "prod" if s.prod[u] else "nonprod", s.may_protect[u]
         options = [  # as State.allowed says, with the order bounds
             w
@@ -739,43 +777,46 @@ class _PartModel:
 
     def _capacity(self, movable: list[int]) -> None:
         """Per wave of the window: the room the fixed units leave (their loads summed one by one, in the
-        order of the wave's members), and no wave emptied."""
+        order of the wave's members: a running sum), and no wave emptied."""
         s, x = self.state, self.x
         for w in self.window:
             here = [u for u in movable if (u, w) in x]
-            fixed = [u for u in s.members[w] if u not in self.inside]
+            members = np.fromiter(s.members[w], np.int64, len(s.members[w]))
+            fixed = members[~self.marked[members]]
             variables = [x[u, w] for u in here]
-            if not fixed:
+            if not len(fixed):
                 self.model.add(self.linear.sum(variables) >= 1)  # no wave is emptied
-            fixed_load = s.loads[fixed].T.tolist()
+            used = np.cumsum(s.loads[fixed], axis=0)[-1].tolist() if len(fixed) else [0, 0, 0]
             need = np.ceil(s.loads[here] * SCALE).T.astype(np.int64).tolist()
             for d in range(3):
-                room = s.limit[d] - sum(fixed_load[d])
+                room = s.limit[d] - used[d]
                 self.model.add(self.linear.weighted_sum(variables, need[d]) <= int(np.floor(room * SCALE)))
 
     def _objective(self, movable: list[int]) -> int:
-        """Set the objective (weight kept inside waves, in integers); return its value now."""
-        s, x, inside, current = self.state, self.x, self.inside, 0
+        """Set the objective (weight kept inside waves, in integers); return its value now. A neighbour in
+        the part adds a variable true when both share a wave (each pair once); the neighbours outside it
+        weigh on the unit's variable of their wave, summed per unit and wave (CP-SAT sums a variable's terms
+        in any case)."""
+        s, x = self.state, self.x
+        at, owner = s.adj.neighbours.runs(movable)
+        v, unit = s.adj.neighbours.items[at], np.asarray(movable, dtype=np.int64)[owner]
+        iw = np.round(s.adj.weights[at] * SCALE).astype(np.int64)
+        inside, wave_v = self.marked[v], s.waves[v]
+        current = int(iw[(~inside | (v > unit)) & (wave_v == s.waves[unit])].sum())
         variables: list[cp_model.IntVar] = []
         coefficients: list[int] = []
-        for u in movable:
-            wave_u = s.wave[u]
-            for v, weight in s.adj[u]:
-                if v in inside:
-                    if v < u:
-                        continue
-                    same = self.model.new_bool_var(f"same{u}_{v}")
-                    both = [self._both(u, v, w) for w in self.options[u] if (v, w) in x]
-                    self.model.add(same <= (self.linear.sum(both) if both else 0))
-                    variables.append(same)
-                else:
-                    var = x.get((u, s.wave[v]))
-                    if var is None:
-                        continue
-                    variables.append(var)
-                iw = int(round(weight * SCALE))
-                coefficients.append(iw)
-                current += iw * (wave_u == s.wave[v])
+        for i in np.flatnonzero(inside & (v > unit)).tolist():  # pairs in the part, in the order of adj
+            u, other = movable[owner[i]], int(v[i])
+            same = self.model.new_bool_var(f"same{u}_{other}")
+            both = [self._both(u, other, w) for w in self.options[u] if (other, w) in x]
+            self.model.add(same <= (self.linear.sum(both) if both else 0))
+            variables.append(same)
+            coefficients.append(int(iw[i]))
+        for (i, w), weight in _summed(owner[~inside], wave_v[~inside], iw[~inside]):
+            var = x.get((movable[i], w))
+            if var is not None:
+                variables.append(var)
+                coefficients.append(weight)
         self.model.maximize(self.linear.weighted_sum(variables, coefficients) if variables else 0)
         return current
 
@@ -784,3 +825,14 @@ class _PartModel:
         self.model.add_implication(z, self.x[u, w])
         self.model.add_implication(z, self.x[v, w])
         return z
+
+
+def _summed(a: np.ndarray, b: np.ndarray, values: np.ndarray) -> list[tuple[tuple[int, int], int]]:
+    """``values`` (integers) summed per distinct pair (a, b), the pairs in order."""
+    if not len(a):
+        return []
+    order = np.lexsort((b, a))
+    a, b, values = a[order], b[order], values[order]
+    start = np.flatnonzero(np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])])
+    sums = np.add.reduceat(values, start)
+    return list(zip(zip(a[start].tolist(), b[start].tolist(), strict=True), sums.tolist(), strict=True))
