@@ -25,7 +25,6 @@ same plan on any machine.
 from __future__ import annotations
 
 import functools
-import heapq
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -432,7 +431,14 @@ class _State:
             self.members[w] = set(units.tolist())
 
     def bounds(self, u: int) -> tuple[int, int]:
+        """The waves ``u`` may take by the order rules: not before its latest ``lower``, not after its
+        earliest ``upper``."""
         return _extreme(self, self.lower, u, max, -(1 << 30)), _extreme(self, self.upper, u, min, 1 << 30)
+
+    def may_take(self, u: int, w: int) -> bool:
+        """Whether wave ``w`` is within ``bounds(u)`` (the upper bound read only when the lower one holds)."""
+        lowest, highest = -(1 << 30), 1 << 30
+        return _extreme(self, self.lower, u, max, lowest) <= w <= _extreme(self, self.upper, u, min, highest)
 
     def allowed(self, u: int, w: int) -> bool:
         """Kind and protected waves (the order bounds are checked by the caller)."""
@@ -588,8 +594,7 @@ def _swap(state: _State, u: int, b: int, gain_u: float, by_wave_u: dict[int, flo
         state.work += 1
         if not state.movable[v] or v in linked or not state.allowed(v, a):
             continue
-        lo, hi = state.bounds(v)
-        if not lo <= a <= hi:
+        if not state.may_take(v, a):
             continue
         wv = state.weights_by_wave(v)
         gain = gain_u + wv.get(a, 0.0) - wv.get(b, 0.0) - 2 * to_u.get(v, 0.0)
@@ -640,10 +645,10 @@ def _parts(state: _State) -> Iterator[list[int]]:
     small = (sizes >= 2) & (sizes <= MAX_MODEL_UNITS)
     for c in np.flatnonzero(small):
         yield np.flatnonzero((label == c) & movable).tolist()
-    busy = state.busy
+    busy = np.asarray(state.busy)
     for seed in _busiest_first(state, movable):
         if busy[seed] > 0:
-            yield _neighbourhood(state, seed, busy)
+            yield _neighbourhood(state, seed, busy, movable)
 
 
 def _busiest_first(state: _State, chosen: np.ndarray) -> list[int]:
@@ -652,17 +657,18 @@ def _busiest_first(state: _State, chosen: np.ndarray) -> list[int]:
     return units[np.lexsort((units, -np.asarray(state.busy)[units]))].tolist()
 
 
-def _neighbourhood(state: _State, seed: int, busy: list[float]) -> list[int]:
-    """The seed, its heaviest movable neighbours, and the least busy units of the seed's wave and of its
-    FILLER_WAVES heaviest neighbours' waves (room to swap with)."""
+def _neighbourhood(state: _State, seed: int, busy: np.ndarray, movable: np.ndarray) -> list[int]:
+    """The seed, its heaviest movable neighbours, and the least busy units (then by number) of the seed's
+    wave and of its FILLER_WAVES heaviest neighbours' waves (room to swap with)."""
     weight = dict(state.adj[seed])
     near = sorted((v for v in weight if state.movable[v]), key=lambda v: (-weight[v], v))
     chosen = {seed, *near[: MAX_MODEL_UNITS // 2]}
     waves = dict.fromkeys([state.wave[seed], *(state.wave[v] for v in near[:FILLER_WAVES])])
-    pool = [u for w in waves for u in state.members[w] if u not in chosen and state.movable[u]]
+    pool = np.concatenate([np.fromiter(state.members[w], np.int64, len(state.members[w])) for w in waves])
+    pool = pool[movable[pool] & ~np.isin(pool, list(chosen))]
     state.work += len(pool) + len(weight)
-    fillers = heapq.nsmallest(MAX_MODEL_UNITS - len(chosen), pool, key=lambda u: (busy[u], u))
-    return sorted(chosen | set(fillers))
+    fillers = pool[np.lexsort((pool, busy[pool]))[: max(0, MAX_MODEL_UNITS - len(chosen))]]
+    return sorted(chosen | set(fillers.tolist()))
 
 
 def _solve_part(state: _State, movable: list[int], dt: float) -> tuple[float, bool]:
