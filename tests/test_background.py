@@ -95,13 +95,14 @@ def test_a_result_that_cannot_be_sent_is_computed_here() -> None:
     assert pid == PARENT
 
 
+def _stuck() -> int:
+    time.sleep(30)
+    return 1
+
+
 @needs_fork
 def test_cancelled_work_leaves_no_process_behind() -> None:
-    def compute() -> int:
-        time.sleep(30)
-        return 1
-
-    pending = background.start(compute)
+    pending = background.start(_stuck)
     pid = pending._pid
     assert pid is not None
     pending.cancel()
@@ -110,11 +111,7 @@ def test_cancelled_work_leaves_no_process_behind() -> None:
 
 @needs_fork
 def test_work_never_asked_for_is_stopped_when_forgotten() -> None:
-    def compute() -> int:
-        time.sleep(30)
-        return 1
-
-    pending = background.start(compute)
+    pending = background.start(_stuck)
     pid = pending._pid
     assert pid is not None
     del pending
