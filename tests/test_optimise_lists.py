@@ -42,3 +42,18 @@ def test_long_lists_read_with_numpy_give_what_item_by_item_gives(state: Any) -> 
     by_item, by_numpy = answers(state, 1 << 30), answers(state, 0)
     assert by_numpy == by_item  # floats compared exactly, waves with a neighbour only
     assert any(len(weights) > 1 for _, weights in by_item)  # units with neighbours in several waves
+
+
+@pytest.mark.parametrize("long_list", [0, 1 << 30])
+def test_a_swap_reads_the_weights_to_two_waves_as_the_weights_by_wave_give_them(
+    state: Any, long_list: int
+) -> None:
+    waves = sorted(set(state.wave))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(opt, "LONG_LIST", long_list)
+        for u in range(len(state.wave)):
+            by_wave, work = state.weights_by_wave(u), state.work
+            for a, b in [*zip(waves, waves[1:] + waves[:1], strict=True), (waves[0], waves[0])]:
+                assert state.weights_to(u, a, b) == (by_wave.get(a, 0.0), by_wave.get(b, 0.0))
+                assert state.work - work == len(state.adj[u]) + 1  # the same work counted
+                work = state.work

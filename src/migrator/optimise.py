@@ -396,8 +396,7 @@ class _State:
             unit, np.minimum(src, dst), np.maximum(src, dst), gedges["weight"].to_numpy(float)
         )
         adj = _Adjacency.of(n, undirected)
-        orders = _orders(unit, assignment.group_wave, gedges, links)
-        a, b = orders["a"].to_numpy(np.int64), orders["b"].to_numpy(np.int64)
+        a, b = _orders(unit, assignment.group_wave, gedges, links)
         loads = facts[["servers", "cores", "storage"]].to_numpy(float)
         state = cls(
             unit=unit,
@@ -476,6 +475,23 @@ class _State:
         present = np.flatnonzero(np.bincount(waves))
         return dict(zip(present.tolist(), sums[present].tolist(), strict=True))
 
+    def weights_to(self, u: int, a: int, b: int) -> tuple[float, float]:
+        """``weights_by_wave(u)`` at waves ``a`` and ``b`` (0 where no neighbour is), the same sums (added in
+        the same order) and the same work counted, without the other waves."""
+        start, end = self.adj.neighbours.starts[u], self.adj.neighbours.starts[u + 1]
+        if end - start > LONG_LIST:
+            by_wave = self.weights_by_wave(u)
+            return by_wave.get(a, 0.0), by_wave.get(b, 0.0)
+        self.work += end - start + 1
+        wave, to_a, to_b = self.wave, 0.0, 0.0
+        for v, x in self.adj[u]:
+            w = wave[v]
+            if w == a:
+                to_a += x
+            if w == b:
+                to_b += x
+        return to_a, to_b
+
 
 def _extreme(state: _State, lists: _Lists, u: int, pick: Callable[..., int], default: int) -> int:
     """The latest (``max``) or earliest (``min``) wave of the units in ``lists[u]`` (``default`` when there is
@@ -535,15 +551,18 @@ def _unit_facts(
 
 def _orders(
     unit: np.ndarray, group_wave: np.ndarray, gedges: pd.DataFrame, links: GroupLinks
-) -> pd.DataFrame:
+) -> tuple[np.ndarray, np.ndarray]:
     """Unit pairs (a, b) whose order holds now and must keep holding: wave[a] <= wave[b]. From dependencies
-    (the target a not later than the source b) and from applications (dev/test a before production b)."""
+    (the target a not later than the source b) and from applications (dev/test a before production b).
+    Distinct, in order, one unit never paired with itself."""
     dep_a, dep_b = gedges["dst"].to_numpy(), gedges["src"].to_numpy()
     a = np.concatenate([dep_a, links.before[:, 0]])
     b = np.concatenate([dep_b, links.before[:, 1]])
     holds = group_wave[a] <= group_wave[b]
-    frame = _unit_pairs(unit, a[holds], b[holds], np.zeros(int(holds.sum())))
-    return frame[["a", "b"]]
+    ua, ub = unit[a[holds]], unit[b[holds]]
+    n = int(unit.max()) + 1 if len(unit) else 1
+    pairs = np.unique((ua * n + ub)[ua != ub])
+    return pairs // n, pairs % n
 
 
 # Local search -----------------------------------------------------------------------------------------------
@@ -596,8 +615,8 @@ def _swap(state: _State, u: int, b: int, gain_u: float, by_wave_u: dict[int, flo
             continue
         if not state.may_take(v, a):
             continue
-        wv = state.weights_by_wave(v)
-        gain = gain_u + wv.get(a, 0.0) - wv.get(b, 0.0) - 2 * to_u.get(v, 0.0)
+        to_a, to_b = state.weights_to(v, a, b)
+        gain = gain_u + to_a - to_b - 2 * to_u.get(v, 0.0)
         if (
             gain > best
             and state.fits(a, state.load[v], state.load[u])
