@@ -496,8 +496,9 @@ class _State:
 def _extreme(state: _State, lists: _Lists, u: int, pick: Callable[..., int], default: int) -> int:
     """The latest (``max``) or earliest (``min``) wave of the units in ``lists[u]`` (``default`` when there is
     none): a long list with numpy."""
-    if lists.starts[u + 1] - lists.starts[u] <= LONG_LIST:
-        return pick((state.wave[v] for v in lists[u]), default=default)
+    items = lists[u]
+    if len(items) <= LONG_LIST:
+        return pick(map(state.wave.__getitem__, items), default=default)
     waves = state.waves[lists.array(u)]
     return int(waves.max() if pick is max else waves.min())
 
