@@ -88,6 +88,55 @@ def test_a_child_over_its_time_limit_is_killed_and_the_result_computed_here() ->
 
 
 @needs_fork
+def test_a_child_stuck_without_using_cpu_is_killed_and_the_result_computed_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A lock held by another thread at the fork never comes free in the child: it waits using no CPU."""
+    monkeypatch.setattr(background, "STALL_SECONDS", 1.5)
+
+    def compute() -> str:
+        if os.getpid() != PARENT:
+            time.sleep(60)  # waits, using no CPU, as on a lock that never comes free
+        return "computed here"
+
+    t0 = time.perf_counter()
+    pending = background.start(compute)  # the time limit (600 s) is not what ends it
+    assert pending.result() == "computed here"
+    assert time.perf_counter() - t0 < 20
+    assert not pending.in_child
+
+
+@needs_fork
+def test_a_child_busy_computing_is_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(background, "STALL_SECONDS", 1.0)
+
+    pending = background.start(lambda: _busy(3))
+    assert pending.result() != PARENT
+    assert pending.in_child
+
+
+def _busy(seconds: float) -> int:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:  # uses CPU all along
+        pass
+    return os.getpid()
+
+
+@needs_fork
+def test_a_child_waiting_for_its_own_busy_child_is_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reach stage's child waits for a probe run in its own child: their CPU counts together."""
+    monkeypatch.setattr(background, "STALL_SECONDS", 1.0)
+
+    def compute() -> tuple[int, int]:
+        return os.getpid(), background.start(lambda: _busy(3)).result()
+
+    pending = background.start(compute)
+    child, grandchild = pending.result()
+    assert pending.in_child
+    assert len({PARENT, child, grandchild}) == 3
+
+
+@needs_fork
 def test_a_result_that_cannot_be_sent_is_computed_here() -> None:
     """A value that does not pickle (a lambda) cannot come back from the child."""
     pending = background.start(lambda: (os.getpid(), lambda: None))

@@ -7,8 +7,9 @@ on the way in), computes, sends the result back pickled through a pipe and leave
 clean-up of the parent's runs twice). The same code on the same data gives the same result as computing it in
 the parent, so a plan is byte-identical either way (``tests/test_background.py`` renders both and compares).
 
-Whenever the child fails (an exception, killed, out of memory, a result that does not arrive whole, over its
-time limit), the parent computes the result itself: an error then surfaces exactly as it would have without
+Whenever the child fails (an exception, killed, out of memory, a result that does not arrive whole, stuck
+with no CPU used for ``STALL_SECONDS`` while the parent waits, over its time limit), the parent computes the
+result itself: an error then surfaces exactly as it would have without
 a child (its own type, message and traceback) and nothing is lost but time.
 
 One process only (the result computed at once, in the parent) when: the platform is not Linux (fork is the
@@ -23,17 +24,21 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import select
 import signal
 import sys
+import time
 import warnings
 import weakref
 from collections.abc import Callable
+from pathlib import Path
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
 ENV = "MIGRATOR_PROCESSES"  # "1": every stage in this process
 LIMIT_SECONDS = 600  # a child still computing after this is killed (its result then computed in the parent)
+STALL_SECONDS = 10.0  # a child using no CPU (nor its children) this long while waited for is stuck: likewise
 
 
 def available() -> bool:
@@ -85,10 +90,8 @@ class Pending(Generic[T]):
         if self._reaper is None or self._fd is None or self._pid is None:
             return None
         self._reaper.detach()
-        chunks = []
         try:
-            while chunk := os.read(self._fd, 1 << 20):
-                chunks.append(chunk)
+            chunks = _read_all(self._fd, self._pid)
         finally:
             os.close(self._fd)
             _, status = os.waitpid(self._pid, 0)
@@ -124,6 +127,48 @@ def start(compute: Callable[[], T], limit_seconds: float = LIMIT_SECONDS) -> Pen
             os._exit(code)
     os.close(write)
     return Pending(compute, pid, read)
+
+
+def _read_all(fd: int, pid: int) -> list[bytes] | None:
+    """Everything the child writes until it closes the pipe; None when it is stuck: neither it nor its own
+    children used any CPU for ``STALL_SECONDS`` while this process waited (a lock another thread of the parent
+    held at the fork never comes free in the child). It is then killed."""
+    chunks: list[bytes] = []
+    last, since = _cpu_ticks(pid), time.monotonic()
+    while True:
+        ready, _, _ = select.select([fd], [], [], 1.0)
+        if ready:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return chunks
+            chunks.append(chunk)
+            since = time.monotonic()
+            continue
+        ticks = _cpu_ticks(pid)
+        if ticks is None or ticks != last:
+            last, since = ticks, time.monotonic()
+        elif time.monotonic() - since > STALL_SECONDS:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            return None
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    """CPU time the process and its descendants used (clock ticks, reaped children included); None when
+    /proc cannot tell."""
+    total = 0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            if p == pid:
+                return None
+            continue
+        total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return total
 
 
 def _reap(pid: int | None, fd: int | None) -> None:
