@@ -60,7 +60,7 @@ class Pending(Generic[T]):
         self._done = False
         self._value: T | None = None
         self.in_child = pid is not None  # False: computed in this process
-        self._reaper = weakref.finalize(self, _reap, pid, fd) if pid is not None else None
+        self._reaper = weakref.finalize(self, _reap, pid, fd, os.getpid()) if pid is not None else None
 
     @classmethod
     def now(cls, compute: Callable[[], T]) -> Pending[T]:
@@ -171,8 +171,11 @@ def _cpu_ticks(pid: int) -> int | None:
     return total
 
 
-def _reap(pid: int | None, fd: int | None) -> None:
-    """A child whose result was never asked for: stopped and reaped (no zombie, no open pipe)."""
+def _reap(pid: int | None, fd: int | None, owner: int) -> None:
+    """A child whose result was never asked for: stopped and reaped (no zombie, no open pipe). Only by the
+    process that started it: a copy of the ``Pending`` in a forked process is not its owner."""
+    if os.getpid() != owner:
+        return
     if fd is not None:
         with contextlib.suppress(OSError):
             os.close(fd)
