@@ -38,7 +38,7 @@ import pandas as pd
 from migrator import background
 from migrator import footprint as fp
 from migrator.dates import wave_dates
-from migrator.decommission import plan_decommission
+from migrator.decommission import leave_dates, plan_decommission
 from migrator.footprint import NEVER, Footprint
 from migrator.graph import DependencyGraph
 from migrator.groups import GroupBuilder, MoveGroups
@@ -189,14 +189,12 @@ class _Trials:
     def with_capacity(self, capacity: CapacitySettings) -> Outcome:
         """The outcome of the waves re-scheduled at another capacity (move groups re-formed only when the
         plan split one to fit a wave), projected in full (the reduction at the target date guides the
-        search)."""
+        search). Only what decides when servers leave is computed: no optimisation figures, no findings."""
         st, settings = self.st, self.settings.model_copy(update={"capacity": capacity})
         moves, links = st.moves, st.base_links
         if self.split:
             moves = self.groups().at(capacity)
             links = st.links(moves)
-        from migrator.decommission import leave_dates  # only the dates: no findings, no shared-service rows
-
         group_system = st.systems.group_system(moves.server_group, len(moves.groups))
         waves = plan_waves(moves, st.graph, st.scope, settings, group_system, links, report=False)
         leave = leave_dates(st.servers, st.graph, st.scope, waves, np.datetime64(settings.calendar.start))
