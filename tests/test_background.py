@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import time
+from functools import partial
 
 import pytest
 
@@ -166,3 +167,66 @@ def test_work_never_asked_for_is_stopped_when_forgotten() -> None:
     del pending
     gc.collect()
     assert _gone(pid)
+
+
+# A child started early that waits for its input
+
+PREPARED: list[int] = []
+
+
+def _prepare() -> None:
+    PREPARED.append(os.getpid())  # in the child's copy of this list only
+
+
+def _answer(value: int) -> tuple[int, int, list[int]]:
+    return os.getpid(), value * 2, list(PREPARED)
+
+
+@needs_fork
+def test_a_waiting_child_gets_ready_then_computes_what_it_is_given() -> None:
+    waiting = background.start_waiting(_prepare, _answer)
+    pending = waiting.give(21)
+    pid, doubled, prepared = pending.result()
+    assert (doubled, prepared) == (42, [pid]) and pid != PARENT
+    assert pending.in_child
+    assert PREPARED == []  # prepared in the child, not here
+
+
+@needs_fork
+def test_a_waiting_child_gets_its_input_while_a_later_child_shares_its_pipe() -> None:
+    """A child forked after it holds a copy of the pipe's other end: the input is read by its length, so the
+    waiting child need not wait for that copy to close."""
+    waiting = background.start_waiting(_prepare, _answer)
+    later = background.start(partial(_busy, 5))  # holds a copy of the waiting child's input pipe
+    t0 = time.perf_counter()
+    pid, doubled, _ = waiting.give(1).result()
+    assert doubled == 2 and pid != PARENT
+    assert time.perf_counter() - t0 < 4
+    later.cancel()
+
+
+@needs_fork
+def test_an_input_larger_than_the_pipe_is_computed_here() -> None:
+    waiting = background.start_waiting(_prepare, lambda data: (os.getpid(), len(data)))
+    pid = waiting._pid
+    assert pid is not None
+    pending = waiting.give(b"x" * 4_000_000)
+    assert pending.result() == (PARENT, 4_000_000)
+    assert not pending.in_child
+    assert _gone(pid)
+
+
+@needs_fork
+def test_a_waiting_child_never_given_its_input_is_stopped_when_forgotten() -> None:
+    waiting = background.start_waiting(_prepare, _answer)
+    pid = waiting._pid
+    assert pid is not None
+    del waiting
+    gc.collect()
+    assert _gone(pid)
+
+
+def test_in_one_process_the_waiting_work_is_done_here_when_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(background.ENV, "1")
+    pid, doubled, prepared = background.start_waiting(_prepare, _answer).give(5).result()
+    assert (pid, doubled, prepared) == (PARENT, 10, [])

@@ -26,15 +26,18 @@ import os
 import pickle
 import select
 import signal
+import struct
 import sys
 import time
 import warnings
 import weakref
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 ENV = "MIGRATOR_PROCESSES"  # "1": every stage in this process
 LIMIT_SECONDS = 600  # a child still computing after this is killed (its result then computed in the parent)
@@ -127,6 +130,82 @@ def start(compute: Callable[[], T], limit_seconds: float = LIMIT_SECONDS) -> Pen
             os._exit(code)
     os.close(write)
     return Pending(compute, pid, read)
+
+
+class Waiting(Generic[A, T]):
+    """A child process started early that gets ready (imports what it will need) while this one goes on, then
+    waits for its input: :meth:`give` sends it and returns the :class:`Pending` result. When the child cannot
+    take the input (gone, or the input larger than the pipe holds), the result is computed here."""
+
+    def __init__(
+        self, compute: Callable[[A], T], pid: int | None = None, fds: tuple[int, int] | None = None
+    ) -> None:
+        self._compute, self._pid, self._fds = compute, pid, fds
+        owner = os.getpid()
+        self._reaper = weakref.finalize(self, _reap_waiting, pid, fds, owner) if pid is not None else None
+
+    def give(self, value: A) -> Pending[T]:
+        """The result of ``compute(value)``: from the child when it takes the input, else computed here."""
+        compute = partial(self._compute, value)
+        if self._reaper is None or not self._reaper.alive or self._fds is None or self._pid is None:
+            return Pending.now(compute)
+        self._reaper.detach()
+        send, receive = self._fds
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        data = struct.pack("<Q", len(payload)) + payload  # its length first: other children share the pipe
+        try:  # never wait for the child: an input larger than the pipe holds is refused
+            os.set_blocking(send, False)
+            sent = os.write(send, data)
+        except OSError:
+            sent = -1
+        finally:
+            os.close(send)
+        if sent != len(data):
+            _reap(self._pid, receive, os.getpid())
+            return Pending.now(compute)
+        return Pending(compute, self._pid, receive)
+
+
+def start_waiting(prepare: Callable[[], object], compute: Callable[[A], T]) -> Waiting[A, T]:
+    """A child that runs ``prepare()`` at once, then ``compute(value)`` on the value given to
+    :meth:`Waiting.give` (when :func:`available`; else everything happens here when the value is given)."""
+    if not available():
+        return Waiting(compute)
+    take, send = os.pipe()
+    receive, reply = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.close(send)
+            os.close(receive)
+            warnings.simplefilter("ignore")
+            prepare()
+            with os.fdopen(take, "rb") as given:  # the length, then the value (the pipe never reaches EOF
+                head = given.read(8)  # while a process forked later holds a copy of its other end)
+                data = given.read(struct.unpack("<Q", head)[0]) if len(head) == 8 else b""
+            if data:  # nothing: the parent went without it
+                signal.signal(signal.SIGALRM, signal.SIG_DFL)
+                signal.alarm(LIMIT_SECONDS)
+                payload = pickle.dumps((compute(pickle.loads(data)),), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(reply, "wb") as out:
+                    out.write(payload)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(take)
+    os.close(reply)
+    return Waiting(compute, pid, (send, receive))
+
+
+def _reap_waiting(pid: int | None, fds: tuple[int, int] | None, owner: int) -> None:
+    """A waiting child never given its input: stopped and reaped, its pipes closed."""
+    if fds is not None and os.getpid() == owner:
+        with contextlib.suppress(OSError):
+            os.close(fds[0])
+        _reap(pid, fds[1], owner)
 
 
 def _read_all(fd: int, pid: int) -> list[bytes] | None:

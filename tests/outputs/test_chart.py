@@ -130,3 +130,26 @@ def test_drawing_does_not_switch_the_pyplot_backend() -> None:
     before = matplotlib.rcParams["backend"]
     burndown_png_bytes(_footprint())
     assert matplotlib.rcParams["backend"] == before
+
+
+def test_a_chart_drawn_by_the_warmed_up_process_is_the_same_png(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`migrator plan` starts a child that imports matplotlib while it plans; the chart it draws is the one
+    drawn here, byte for byte, and the child serves one chart only."""
+    from migrator import background
+    from migrator.outputs import chart
+
+    monkeypatch.delenv(background.ENV, raising=False)
+    here = burndown_png_bytes(_missed())
+    given: list[background.Pending[bytes]] = []
+    real = background.Waiting.give
+
+    def give(self: background.Waiting[Footprint, bytes], value: Footprint) -> background.Pending[bytes]:
+        given.append(real(self, value))
+        return given[-1]
+
+    monkeypatch.setattr(background.Waiting, "give", give)
+    chart.warm_up()
+    assert burndown_png_bytes(_missed()) == here
+    assert len(given) == 1 and chart._ready is None  # used once, then charts are drawn here again
+    assert given[0].in_child == background.available()
+    assert burndown_png_bytes(_missed()) == here and len(given) == 1

@@ -217,12 +217,13 @@ def _run(
     inputs: PlanInputs, config: Path | None, overrides: dict[str, Any], quiet: bool
 ) -> tuple[PlanResult, dict[str, bytes]]:
     """The settings in force, the plan and its files; exit 2 on bad input."""
-    from migrator.outputs import render_plan
+    from migrator.outputs import chart, render_plan
     from migrator.pipeline import STAGES, run_plan
     from migrator.settings import load_settings
 
     try:
         settings = load_settings(config, overrides, environ=os.environ)
+        chart.warm_up()  # matplotlib imported in a child process while the plan is made
         with progress_reporter(not quiet, STAGES) as progress:
             result = run_plan(inputs, settings, progress=progress)
             return result, render_plan(result)

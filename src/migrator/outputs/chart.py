@@ -7,16 +7,49 @@ import math
 from pathlib import Path
 from typing import Any
 
-from migrator.plan_model import Footprint
+from migrator import background
+from migrator.plan_model import ConsolidationMoveTable, Footprint
+
+_ready: background.Waiting[Footprint, bytes] | None = None  # a child process ready to draw (warm_up)
+
+
+def warm_up() -> None:
+    """Start a child process that imports matplotlib now, while the plan is made, and draws the next chart
+    asked for (:func:`burndown_png_bytes`): importing matplotlib is the costliest part of drawing it. Where no
+    second core is available (:mod:`migrator.background`), nothing happens and the chart is drawn here."""
+    global _ready
+    _ready = background.start_waiting(_import_matplotlib, _draw)
 
 
 def burndown_png_bytes(footprint: Footprint) -> bytes:
     """The PNG's bytes: the same footprint gives the same bytes (no date or software version in the
-    metadata).
+    metadata). Drawn by the process :func:`warm_up` started, when there is one, else here.
 
     Drawn on a bare Agg canvas, not through pyplot: no global backend switch, no figure registry, safe in
     threads and in a notebook that uses another backend.
     """
+    global _ready
+    ready, _ready = _ready, None
+    if ready is None:
+        return _draw(footprint)
+    return ready.give(_what_is_drawn(footprint)).result()
+
+
+def _what_is_drawn(footprint: Footprint) -> Footprint:
+    """The footprint without what the chart does not show (consolidation moves, what keeps each data center
+    open): less to send to the process that draws it."""
+    sites = [d.model_copy(update={"kept_open_by": []}) for d in footprint.datacenters]
+    return footprint.model_copy(
+        update={"consolidation_moves": ConsolidationMoveTable.empty(), "datacenters": sites}
+    )
+
+
+def _import_matplotlib() -> None:
+    import matplotlib.backends.backend_agg
+    import matplotlib.figure  # noqa: F401
+
+
+def _draw(footprint: Footprint) -> bytes:
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
