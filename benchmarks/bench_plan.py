@@ -41,7 +41,7 @@ for name in ("servers.csv", "dependencies.csv", "hosts.csv"):
     pacsv.read_csv(d / name)
 floor = time.perf_counter() - t0
 t_start = time.perf_counter()
-from migrator.outputs import render_plan, write_files
+from migrator.outputs import chart, render_plan, write_files
 from migrator.pipeline import PlanInputs, run_plan
 from migrator.settings import load_settings
 per_wave = max(50, n // 100)
@@ -50,6 +50,7 @@ over = {} if default else {"capacity": capacity, "calendar": {"wave_weeks": 2, "
 settings = load_settings(None, over)
 timings = {}
 inputs = PlanInputs([d / "servers.csv"], [d / "dependencies.csv"], [d / "hosts.csv"])
+chart.warm_up()  # as migrator plan does: matplotlib imported in a child while it plans
 result = run_plan(inputs, settings, timings)
 t0 = time.perf_counter()
 write_files(render_plan(result), d / "plan")
