@@ -50,7 +50,7 @@ over = {} if default else {"capacity": capacity, "calendar": {"wave_weeks": 2, "
 settings = load_settings(None, over)
 timings = {}
 inputs = PlanInputs([d / "servers.csv"], [d / "dependencies.csv"], [d / "hosts.csv"])
-chart.warm_up()  # as migrator plan does: matplotlib imported in a child while it plans
+chart.warm_up([*inputs.servers, *inputs.dependencies, *inputs.hosts])  # as migrator plan does
 result = run_plan(inputs, settings, timings)
 t0 = time.perf_counter()
 write_files(render_plan(result), d / "plan")

@@ -38,7 +38,7 @@ from migrator.outputs import chart, render_plan, write_files
 from migrator.pipeline import PlanInputs, run_plan
 from migrator.settings import load_settings
 timings = {"imports": time.perf_counter() - t_start}
-chart.warm_up()  # as migrator plan does: matplotlib imported in a child while it plans
+chart.warm_up([path])  # as migrator plan does
 result = run_plan(PlanInputs([path]), load_settings(None, {}), timings)
 t0 = time.perf_counter()
 write_files(render_plan(result), out)

@@ -153,3 +153,20 @@ def test_a_chart_drawn_by_the_warmed_up_process_is_the_same_png(monkeypatch: pyt
     assert len(given) == 1 and chart._ready is None  # used once, then charts are drawn here again
     assert given[0].in_child == background.available()
     assert burndown_png_bytes(_missed()) == here and len(given) == 1
+
+
+def test_large_inputs_get_no_warm_up(tmp_path: Path) -> None:
+    """Beyond 32 MiB of inputs the second core is left to reading them and to the stages beside the plan."""
+    from migrator.outputs import chart
+
+    big, small = tmp_path / "dependencies.csv", tmp_path / "servers.csv"
+    with big.open("wb") as fh:
+        fh.truncate(chart.WARM_UP_MAX_BYTES + 1)  # sparse: no time spent writing it
+    small.write_text("name\n")
+    chart.warm_up([small, big])
+    assert chart._ready is None
+    chart.warm_up([small, tmp_path / "missing.csv"])
+    try:
+        assert chart._ready is not None or not chart.background.available()
+    finally:
+        chart._ready = None

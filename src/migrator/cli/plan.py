@@ -223,7 +223,7 @@ def _run(
 
     try:
         settings = load_settings(config, overrides, environ=os.environ)
-        chart.warm_up()  # matplotlib imported in a child process while the plan is made
+        chart.warm_up([*inputs.servers, *inputs.dependencies, *inputs.hosts])  # small inputs: matplotlib
         with progress_reporter(not quiet, STAGES) as progress:
             result = run_plan(inputs, settings, progress=progress)
             return result, render_plan(result)
