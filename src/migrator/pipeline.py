@@ -175,11 +175,11 @@ def plan_inventory(
         found = background.start(partial(detect_systems, servers, graph.edges, scope.planned))
         builder = GroupBuilder(servers, graph.edges, scope.planned, pinned, planning)
         moves = builder.at(settings.capacity)
+        instance, klass = instance_key(servers, planning), env_class(servers["environment"], planning)
+        links = _group_links(servers, instance, klass, moves)  # what the optimiser keeps between groups
     with stage("systems"):
         systems = found.result()
     with stage("waves"):
-        instance, klass = instance_key(servers, planning), env_class(servers["environment"], planning)
-        links = _group_links(servers, instance, klass, moves)
         group_system = systems.group_system(moves.server_group, len(moves.groups))
         waves = plan_waves(moves, graph, scope, settings, group_system, links)
     with stage("decommission"):
