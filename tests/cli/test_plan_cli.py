@@ -65,6 +65,18 @@ def test_same_inputs_give_byte_identical_files(sample_plan: Path, tmp_path: Path
         assert (tmp_path / name).read_bytes() == (sample_plan / name).read_bytes(), name
 
 
+def test_the_plan_is_the_same_in_one_process(sample_plan: Path, tmp_path: Path) -> None:
+    """Child processes (the reach stage, the coupled systems, the chart) change nothing in any file."""
+    result = runner.invoke(
+        app, ["plan", *SAMPLE_ARGS, "--out", str(tmp_path), "--quiet"], env={"MIGRATOR_PROCESSES": "1"}
+    )
+    assert result.exit_code == 0, result.output
+    files = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(sample_plan) for p in sample_plan.rglob("*") if p.is_file())
+    for name in files:
+        assert (tmp_path / name).read_bytes() == (sample_plan / name).read_bytes(), name
+
+
 def test_committed_sample_plan_is_current() -> None:
     """plans/sample is regenerated with the README command; this fails when it is stale."""
     result = _plan(*SAMPLE_ARGS, "--out", str(SAMPLE.parents[1] / "plans" / "sample"), "--check", "--quiet")
