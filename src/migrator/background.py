@@ -34,7 +34,7 @@ import weakref
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, NoReturn, TypeVar
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -112,24 +112,41 @@ def start(compute: Callable[[], T], limit_seconds: float = LIMIT_SECONDS) -> Pen
     if not available():
         return Pending.now(compute)
     read, write = os.pipe()
-    with warnings.catch_warnings():  # Python 3.12+ warns on fork in a process with threads: see the docstring
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+    pid = _fork()
     if pid == 0:  # the child: compute, send, leave
-        code = 1
-        try:
-            os.close(read)
-            signal.signal(signal.SIGALRM, signal.SIG_DFL)  # killed by the kernel, even when stuck in a lock
-            signal.alarm(max(1, int(limit_seconds)))
-            warnings.simplefilter("ignore")  # the parent says what is to be said
-            payload = pickle.dumps((compute(),), protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write, "wb") as out:
-                out.write(payload)
-            code = 0
-        finally:
-            os._exit(code)
+        _child(lambda: _reply(compute, write, limit_seconds), read)
     os.close(write)
     return Pending(compute, pid, read)
+
+
+def _fork() -> int:
+    with warnings.catch_warnings():  # Python 3.12+ warns on fork in a process with threads: see the docstring
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return os.fork()
+
+
+def _child(work: Callable[[], object], *unused: int) -> NoReturn:
+    """The child's whole life: the parent's ends of the pipes closed, ``work`` done, then out at once (exit
+    status 1 when it failed) without running any clean-up of the parent's."""
+    code = 1
+    try:
+        for fd in unused:
+            os.close(fd)
+        warnings.simplefilter("ignore")  # the parent says what is to be said
+        work()
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _reply(compute: Callable[[], object], fd: int, limit_seconds: float) -> None:
+    """``compute()``, pickled into ``fd``: killed by the kernel past ``limit_seconds``, even when stuck in a
+    lock."""
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.alarm(max(1, int(limit_seconds)))
+    payload = pickle.dumps((compute(),), protocol=pickle.HIGHEST_PROTOCOL)
+    with os.fdopen(fd, "wb") as out:
+        out.write(payload)
 
 
 class Waiting(Generic[A, T]):
@@ -173,28 +190,18 @@ def start_waiting(prepare: Callable[[], object], compute: Callable[[A], T]) -> W
         return Waiting(compute)
     take, send = os.pipe()
     receive, reply = os.pipe()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+    pid = _fork()
     if pid == 0:
-        code = 1
-        try:
-            os.close(send)
-            os.close(receive)
-            warnings.simplefilter("ignore")
+
+        def work() -> None:
             prepare()
             with os.fdopen(take, "rb") as given:  # the length, then the value (the pipe never reaches EOF
                 head = given.read(8)  # while a process forked later holds a copy of its other end)
                 data = given.read(struct.unpack("<Q", head)[0]) if len(head) == 8 else b""
             if data:  # nothing: the parent went without it
-                signal.signal(signal.SIGALRM, signal.SIG_DFL)
-                signal.alarm(LIMIT_SECONDS)
-                payload = pickle.dumps((compute(pickle.loads(data)),), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(reply, "wb") as out:
-                    out.write(payload)
-            code = 0
-        finally:
-            os._exit(code)
+                _reply(partial(compute, pickle.loads(data)), reply, LIMIT_SECONDS)
+
+        _child(work, send, receive)
     os.close(take)
     os.close(reply)
     return Waiting(compute, pid, (send, receive))

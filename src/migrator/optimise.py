@@ -24,6 +24,7 @@ same plan on any machine.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from collections import defaultdict
@@ -178,22 +179,34 @@ def optimise(
     t0 = time.perf_counter()
     improved, state = _optimised(groups, gedges, assignment, links, settings, first_wave)
     seconds = time.perf_counter() - t0
-    before = crossing_weight(assignment.group_wave, gedges)
-    bound = lower_bound(groups, gedges, largest_wave(groups, assignment, settings.capacity))
+    stats = unchanged_stats(
+        groups, gedges, assignment, settings.capacity, total_weight, settings.planning.optimise
+    )
     if state is None:
-        enabled = settings.planning.optimise
-        return improved, OptimisationStats(enabled, total_weight, before, before, lower_bound=bound)
-    return improved, OptimisationStats(
-        enabled=True,
-        total_weight=total_weight,
-        crossing_before=before,
+        return improved, stats
+    return improved, dataclasses.replace(
+        stats,
         crossing_after=crossing_weight(improved.group_wave, gedges),
         moves=state.moves,
         swaps=state.swaps,
         solved_parts=state.solved,
         seconds=seconds,
-        lower_bound=bound,
     )
+
+
+def unchanged_stats(
+    groups: pd.DataFrame,
+    gedges: pd.DataFrame,
+    assignment: WaveAssignment,
+    capacity: CapacitySettings,
+    total_weight: float,
+    enabled: bool,
+) -> OptimisationStats:
+    """The figures of ``assignment`` as it stands (the greedy schedule's): the weight crossing its waves
+    before and after (the same), and the lower bound any plan keeping ``capacity`` reaches."""
+    before = crossing_weight(assignment.group_wave, gedges)
+    bound = lower_bound(groups, gedges, largest_wave(groups, assignment, capacity))
+    return OptimisationStats(enabled, total_weight, before, before, lower_bound=bound)
 
 
 def optimised(

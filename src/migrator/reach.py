@@ -356,14 +356,17 @@ def _capacity(trials: _Trials, settings: Settings) -> Change:
     cap = settings.capacity
     ceiling = _ceiling(trials, settings)
 
+    def replan(x: int) -> Callable[[], Outcome]:
+        return lambda: trials.with_capacity(_scaled(settings, x))
+
     def run(x: int) -> Outcome:
-        return trials.probe(SERVERS, x, lambda: trials.with_capacity(_scaled(settings, x)))
+        return trials.probe(SERVERS, x, replan(x))
 
     def guess(lo: int, top: int | None) -> int:
         return _capacity_guess(settings, (lo, run(lo)), None if top is None else (top, run(top)))
 
     def ahead(x: int) -> None:
-        trials.start_ahead(SERVERS, x, lambda: trials.with_capacity(_scaled(settings, x)))
+        trials.start_ahead(SERVERS, x, replan(x))
 
     try:
         found = _Search(

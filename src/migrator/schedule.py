@@ -21,12 +21,10 @@ from migrator.groups import MoveGroups
 from migrator.optimise import (
     GroupLinks,
     OptimisationStats,
-    crossing_weight,
-    largest_wave,
-    lower_bound,
     optimise,
     optimised,
     planned_weight,
+    unchanged_stats,
 )
 from migrator.settings import Settings
 from migrator.shared_services import Scope
@@ -92,8 +90,9 @@ def plan_waves(
         assignment, optimisation = optimise(
             moves.groups, gedges, assignment, links, settings, scope.first_wave, total
         )
-    elif report:
-        optimisation = _greedy_stats(moves, gedges, assignment, graph, settings)
+    elif report:  # the greedy schedule stands
+        total = planned_weight(moves.server_group, graph.edges)
+        optimisation = unchanged_stats(moves.groups, gedges, assignment, settings.capacity, total, False)
     sg = moves.server_group
     server_wave = np.full(len(sg), np.nan)
     server_wave[sg >= 0] = assignment.group_wave[sg[sg >= 0]]
@@ -111,20 +110,6 @@ def plan_waves(
         optimisation=optimisation,
         findings=wave_gaps(server_wave, pins) if report else (),
     )
-
-
-def _greedy_stats(
-    moves: MoveGroups,
-    gedges: pd.DataFrame,
-    assignment: WaveAssignment,
-    graph: DependencyGraph,
-    settings: Settings,
-) -> OptimisationStats:
-    """The greedy schedule's figures, when it is not optimised."""
-    before = crossing_weight(assignment.group_wave, gedges)
-    bound = lower_bound(moves.groups, gedges, largest_wave(moves.groups, assignment, settings.capacity))
-    total = planned_weight(moves.server_group, graph.edges)
-    return OptimisationStats(False, total, before, before, lower_bound=bound)
 
 
 def wave_gaps(server_wave: np.ndarray, group_pin: np.ndarray) -> tuple[Finding, ...]:

@@ -16,14 +16,14 @@ if TYPE_CHECKING:
 
 class Writer(Protocol):
     filename: str
-    shows_reach: bool  # shows what the reach stage found (footprint.target's to_meet, slack, latest start)
 
     def render(self, result: PlanResult) -> bytes:
         """The file's bytes (deterministic: the same plan gives the same bytes)."""
 
     def render_later(self, result: PlanResult) -> Callable[[], bytes]:
-        """``render`` in two steps: the part that needs nothing of the reach stage now, the rest when the
-        returned function is called (only writers that show the reach need more than ``lambda: bytes``)."""
+        """``render`` in two steps: now, what needs nothing of the reach stage (``result.draft``,
+        ``result.servers``); the rest when the returned function is called (``result.document`` waits for the
+        stage). A view that shows nothing of it renders whole at once and returns its bytes."""
 
 
 def writers() -> list[Writer]:
@@ -35,15 +35,14 @@ def writers() -> list[Writer]:
 
 
 def render_plan(result: PlanResult) -> dict[str, bytes]:
-    """Every plan file by name, rendered in memory. The views that show nothing of the reach stage come first,
-    from the plan without it (:meth:`PlanResult.before_reach`): the stage may still be running beside them on
-    another core; the others then wait for it (``result.document``)."""
-    early, views = result.before_reach(), writers()
-    files = {w.filename: w.render(early) for w in views if not w.shows_reach}
-    later = {w.filename: w.render_later(result) for w in views if w.shows_reach}
+    """Every plan file by name, rendered in memory. What shows nothing of the reach stage comes first, from
+    the plan without it (:meth:`PlanResult.before_reach`, the first step of :meth:`Writer.render_later`): the
+    stage may still be running beside it on another core; the rest then waits for it (``result.document``)."""
+    early = result.before_reach()
+    later = {w.filename: w.render_later(result) for w in writers()}
     from migrator.outputs.wave_pages import wave_pages
 
-    files.update(wave_pages(early))  # waves/wave-007.md: one page per wave
+    files = wave_pages(early)  # waves/wave-007.md: one page per wave
     from migrator.outputs.chart import burndown_png_bytes  # matplotlib: imported only when a plan is rendered
 
     files["footprint.png"] = burndown_png_bytes(early.document.footprint)

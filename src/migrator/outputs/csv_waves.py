@@ -119,7 +119,6 @@ def _quoted(cells: list[str]) -> list[str]:
 
 class WavesCsv:
     filename = "waves.csv"
-    shows_reach = False
 
     def render(self, result: PlanResult) -> bytes:
         return csv_text(waves_frame(result)).encode("utf-8")

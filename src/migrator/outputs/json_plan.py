@@ -80,7 +80,6 @@ def validate_document(document: PlanDocument | dict[str, Any]) -> None:
 
 class PlanJson:
     filename = "plan.json"
-    shows_reach = True
 
     def render(self, result: PlanResult) -> bytes:
         return self.render_later(result)()

@@ -725,7 +725,6 @@ REACH_SECTIONS = frozenset({_title})
 
 class PlanMarkdown:
     filename = "PLAN.md"
-    shows_reach = True
 
     def render(self, result: PlanResult) -> bytes:
         return self.render_later(result)()
