@@ -48,13 +48,13 @@ def test_views_without_the_reach_are_rendered_before_waiting_for_it(
     one_process: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     result, events = _plan(), []
-    real_pages, real_chart, real_csv = wave_pages.wave_pages, chart.burndown_png_bytes, WavesCsv.render
+    real_pages, real_chart, real_csv = wave_pages.wave_pages, chart.burndown_png_later, WavesCsv.render
 
     def pages(r: PlanResult) -> dict[str, bytes]:
         events.append("pages")
         return real_pages(r)
 
-    def png(footprint: Any) -> bytes:
+    def png(footprint: Any) -> Any:
         events.append("chart")
         return real_chart(footprint)
 
@@ -68,10 +68,11 @@ def test_views_without_the_reach_are_rendered_before_waiting_for_it(
         return result.finish(draft)
 
     monkeypatch.setattr(wave_pages, "wave_pages", pages)
-    monkeypatch.setattr(chart, "burndown_png_bytes", png)
+    monkeypatch.setattr(chart, "burndown_png_later", png)
     monkeypatch.setattr(WavesCsv, "render", csv)
     waiting = PlanResult(result.draft, result.servers, result.timings, finish)
     assert render_plan(waiting) == one_process
+    assert events[0] == "chart"  # given first to the process that draws it, beside the rest
     assert events[-1] == "reach" and sorted(events[:-1]) == ["chart", "csv", "pages"]
 
 

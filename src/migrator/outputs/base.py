@@ -39,14 +39,15 @@ def render_plan(result: PlanResult) -> dict[str, bytes]:
     the plan without it (:meth:`PlanResult.before_reach`, the first step of :meth:`Writer.render_later`): the
     stage may still be running beside it on another core; the rest then waits for it (``result.document``)."""
     early = result.before_reach()
+    from migrator.outputs.chart import burndown_png_later  # matplotlib: imported only when a plan is rendered
+
+    png = burndown_png_later(early.document.footprint)  # drawn first: by a warmed-up child, beside the rest
     later = {w.filename: w.render_later(result) for w in writers()}
     from migrator.outputs.wave_pages import wave_pages
 
     files = wave_pages(early)  # waves/wave-007.md: one page per wave
-    from migrator.outputs.chart import burndown_png_bytes  # matplotlib: imported only when a plan is rendered
-
-    files["footprint.png"] = burndown_png_bytes(early.document.footprint)
     files.update({name: finish() for name, finish in later.items()})
+    files["footprint.png"] = png()
     return dict(sorted(files.items()))
 
 

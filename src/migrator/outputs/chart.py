@@ -6,7 +6,8 @@ import contextlib
 import io
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,11 +50,18 @@ def burndown_png_bytes(footprint: Footprint) -> bytes:
     Drawn on a bare Agg canvas, not through pyplot: no global backend switch, no figure registry, safe in
     threads and in a notebook that uses another backend.
     """
+    return burndown_png_later(footprint)()
+
+
+def burndown_png_later(footprint: Footprint) -> Callable[[], bytes]:
+    """:func:`burndown_png_bytes` in two steps: the footprint goes now to the process :func:`warm_up` started,
+    which draws while this one renders the other files; the returned function waits for the PNG. Without
+    that process the chart is drawn here when the function is called."""
     global _ready
     ready, _ready = _ready, None
     if ready is None:
-        return _draw(footprint)
-    return ready.give(_what_is_drawn(footprint)).result()
+        return partial(_draw, footprint)
+    return ready.give(_what_is_drawn(footprint)).result
 
 
 def _what_is_drawn(footprint: Footprint) -> Footprint:
