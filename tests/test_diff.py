@@ -288,10 +288,11 @@ def _sample_plan(pins: pd.DataFrame, renumber: bool) -> dict[str, Any]:
     settings = load_settings(SAMPLE / "migrator.toml")
     inputs = PlanInputs([SAMPLE / "servers.csv"], [SAMPLE / "dependencies.csv"], [SAMPLE / "hosts.csv"])
     inventory = load_inventory(inputs, settings)
-    real = pipeline.plan_waves
+    real = pipeline.plan_waves_later
     with pytest.MonkeyPatch.context() as mp:
         if renumber:
-            mp.setattr(pipeline, "plan_waves", lambda *a, **k: _renumbered(real(*a, **k), 6, 3))
+            later = lambda *a, **k: lambda: _renumbered(real(*a, **k)(), 6, 3)  # noqa: E731
+            mp.setattr(pipeline, "plan_waves_later", later)
         result = pipeline.plan_inventory(inventory, settings, pins)
     return as_records(result.document.model_dump(mode="json"))  # as load_plan gives it
 

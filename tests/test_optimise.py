@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from migrator import background
 from migrator import optimise as opt
 from migrator.generate import generate_estate, write_estate
 from migrator.optimise import GroupLinks, OptimisationStats, optimise
@@ -177,6 +178,28 @@ def plan(estate: tuple[Any, pd.DataFrame], optimise_on: bool) -> dict[str, Any]:
         "planning": {"optimise": optimise_on},
     }
     return as_records(plan_inventory(inventory, load_settings(None, overrides), pins).document.to_dict())
+
+
+def test_the_search_runs_beside_the_plan_and_finds_the_waves_it_finds_in_one_process(
+    estate: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pipeline sizes the servers while the search runs in a child process on a second core.
+    real, searches = background.start, []
+
+    def start(compute: Any, *args: Any) -> Any:
+        pending = real(compute, *args)
+        if getattr(compute, "func", None) is opt._search:
+            searches.append(pending)
+        return pending
+
+    monkeypatch.setattr(background, "start", start)
+    monkeypatch.delenv(background.ENV, raising=False)
+    beside = plan(estate, True)
+    assert len(searches) == 1 and searches[0].in_child == background.available()
+    found = beside["summary"]["optimisation"]
+    assert found["crossing_after"] < found["crossing_before"]  # it found better waves
+    monkeypatch.setenv(background.ENV, "1")
+    assert plan(estate, True) == beside
 
 
 def test_on_a_generated_estate_no_condition_is_broken_more_and_pins_and_capacity_hold(estate: Any) -> None:
@@ -369,6 +392,7 @@ def test_each_part_model_is_the_model_built_term_by_term(
     # CP-SAT must get the very same model, variable for variable and constraint for constraint, so that it
     # finds the same waves.
     real, checked = opt._PartModel, []
+    monkeypatch.setenv(background.ENV, "1")  # the search in this process: the models are checked here
 
     def part_model(state: Any, movable: list[int]) -> Any:
         built = real(state, movable)

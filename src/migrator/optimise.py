@@ -30,11 +30,13 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from migrator import background
 from migrator.fastpaths import components
 from migrator.settings import CapacitySettings, Settings
 from migrator.waves import WaveAssignment
@@ -176,21 +178,75 @@ def optimise(
     total_weight: float,
 ) -> tuple[WaveAssignment, OptimisationStats]:
     """A better assignment (fewer dependencies across waves, no rule broken more) and what was done."""
+    return optimise_later(groups, gedges, assignment, links, settings, first_wave, total_weight)()
+
+
+def optimise_later(
+    groups: pd.DataFrame,
+    gedges: pd.DataFrame,
+    assignment: WaveAssignment,
+    links: GroupLinks,
+    settings: Settings,
+    first_wave: int,
+    total_weight: float,
+) -> Callable[[], tuple[WaveAssignment, OptimisationStats]]:
+    """:func:`optimise` in two steps: the search starts now, in a child process on a second core when there is
+    one (:mod:`migrator.background`; its result is small: the waves of the move groups and four counts),
+    while this process goes on with the figures of the assignment as it stands and whatever the caller does
+    next; the returned function waits for the search. The same assignment either way (it is deterministic)."""
+    planning = settings.planning
+    if planning.optimise and planning.optimise_seconds > 0 and len(groups) >= 2:
+        search = background.start(partial(_search, groups, gedges, assignment, links, settings, first_wave))
+    else:
+        search = background.Pending.now(lambda: None)
+    stats = unchanged_stats(groups, gedges, assignment, settings.capacity, total_weight, planning.optimise)
+    return partial(_searched, assignment, gedges, stats, search)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What the search found: the waves of the move groups, and what it did to get there."""
+
+    group_wave: np.ndarray
+    moves: int
+    swaps: int
+    solved: int
+    seconds: float
+
+
+def _search(
+    groups: pd.DataFrame,
+    gedges: pd.DataFrame,
+    assignment: WaveAssignment,
+    links: GroupLinks,
+    settings: Settings,
+    first_wave: int,
+) -> _Found | None:
     t0 = time.perf_counter()
     improved, state = _optimised(groups, gedges, assignment, links, settings, first_wave)
-    seconds = time.perf_counter() - t0
-    stats = unchanged_stats(
-        groups, gedges, assignment, settings.capacity, total_weight, settings.planning.optimise
-    )
     if state is None:
-        return improved, stats
+        return None
+    seconds = time.perf_counter() - t0
+    return _Found(improved.group_wave, state.moves, state.swaps, state.solved, seconds)
+
+
+def _searched(
+    assignment: WaveAssignment,
+    gedges: pd.DataFrame,
+    stats: OptimisationStats,
+    search: background.Pending[_Found | None],
+) -> tuple[WaveAssignment, OptimisationStats]:
+    found = search.result()
+    if found is None:
+        return assignment, stats
+    improved = dataclasses.replace(assignment, group_wave=found.group_wave)
     return improved, dataclasses.replace(
         stats,
-        crossing_after=crossing_weight(improved.group_wave, gedges),
-        moves=state.moves,
-        swaps=state.swaps,
-        solved_parts=state.solved,
-        seconds=seconds,
+        crossing_after=crossing_weight(found.group_wave, gedges),
+        moves=found.moves,
+        swaps=found.swaps,
+        solved_parts=found.solved,
+        seconds=found.seconds,
     )
 
 

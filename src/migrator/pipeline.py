@@ -48,7 +48,7 @@ from migrator.pins import apply_pins, read_pins
 from migrator.plan_model import PlanDocument
 from migrator.plantable import server_table
 from migrator.reach import Reach, Stages, what_it_takes
-from migrator.schedule import WavePlan, plan_waves
+from migrator.schedule import WavePlan, plan_waves_later
 from migrator.settings import Settings
 from migrator.shared_services import Scope, plan_scope
 from migrator.systems import Systems, detect_systems
@@ -62,11 +62,12 @@ STAGES = (
     "move groups",
     "systems",
     "waves",
+    "sizing",
+    "optimise",
     "decommission",
     "footprint",
     "reach",
     "conditions",
-    "sizing",
     "document",
 )
 
@@ -179,9 +180,13 @@ def plan_inventory(
         links = _group_links(servers, instance, klass, moves)  # what the optimiser keeps between groups
     with stage("systems"):
         systems = found.result()
-    with stage("waves"):
+    with stage("waves"):  # the greedy schedule; its optimisation runs beside sizing, on a second core if any
         group_system = systems.group_system(moves.server_group, len(moves.groups))
-        waves = plan_waves(moves, graph, scope, settings, group_system, links)
+        optimising = plan_waves_later(moves, graph, scope, settings, group_system, links)
+    with stage("sizing"):
+        sizing = size_servers(servers, settings.sizing) if settings.sizing.enabled else None
+    with stage("optimise"):
+        waves = optimising()
     with stage("decommission"):
         decommission = plan_decommission(servers, graph, scope, waves, np.datetime64(settings.calendar.start))
     with stage("footprint"):
@@ -195,8 +200,6 @@ def plan_inventory(
     with stage("conditions"):
         violations = _violations(servers, instance, klass, graph, scope, moves, waves, settings)
         crossing = cross_wave_dependencies(servers, graph, scope, waves)
-    with stage("sizing"):
-        sizing = size_servers(servers, settings.sizing) if settings.sizing.enabled else None
     with stage("document"):
         per_server = sizing.per_server if sizing is not None else None
         table = server_table(servers, klass, moves, waves, decommission.leave, scope, per_server)

@@ -8,7 +8,9 @@ kind and dates (:mod:`migrator.dates`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -21,7 +23,7 @@ from migrator.groups import MoveGroups
 from migrator.optimise import (
     GroupLinks,
     OptimisationStats,
-    optimise,
+    optimise_later,
     optimised,
     planned_weight,
     unchanged_stats,
@@ -78,21 +80,55 @@ def plan_waves(
     (:mod:`migrator.optimise`); without them the greedy schedule stands. ``report=False``: the same waves and
     dates without what the plan reports of them (no optimisation figures, no findings), for a caller that
     only needs when each server moves (a capacity probe of the reach stage)."""
+    if not report:
+        gedges = group_edges(moves.server_group, graph.edges)
+        assignment = schedule(
+            moves.groups, gedges, settings.capacity, settings.planning, scope.first_wave, group_system
+        )
+        if links is not None:
+            assignment = optimised(moves.groups, gedges, assignment, links, settings, scope.first_wave)
+        return _wave_plan(moves, scope, settings, gedges, assignment, None, report=False)
+    return plan_waves_later(moves, graph, scope, settings, group_system, links)()
+
+
+def plan_waves_later(
+    moves: MoveGroups,
+    graph: DependencyGraph,
+    scope: Scope,
+    settings: Settings,
+    group_system: np.ndarray | None = None,
+    links: GroupLinks | None = None,
+) -> Callable[[], WavePlan]:
+    """:func:`plan_waves` in two steps: the greedy schedule now, and its optimisation started beside this
+    process (:func:`migrator.optimise.optimise_later`); the returned function waits for it and gives the plan.
+    What the caller does in between runs beside the optimisation."""
     gedges = group_edges(moves.server_group, graph.edges)
     assignment = schedule(
         moves.groups, gedges, settings.capacity, settings.planning, scope.first_wave, group_system
     )
-    optimisation = None
-    if links is not None and not report:
-        assignment = optimised(moves.groups, gedges, assignment, links, settings, scope.first_wave)
-    elif links is not None:
-        total = planned_weight(moves.server_group, graph.edges)
-        assignment, optimisation = optimise(
-            moves.groups, gedges, assignment, links, settings, scope.first_wave, total
-        )
-    elif report:  # the greedy schedule stands
-        total = planned_weight(moves.server_group, graph.edges)
-        optimisation = unchanged_stats(moves.groups, gedges, assignment, settings.capacity, total, False)
+    total = planned_weight(moves.server_group, graph.edges)
+    if links is None:  # the greedy schedule stands
+        stats = unchanged_stats(moves.groups, gedges, assignment, settings.capacity, total, False)
+        return partial(_wave_plan, moves, scope, settings, gedges, assignment, stats)
+    optimising = optimise_later(moves.groups, gedges, assignment, links, settings, scope.first_wave, total)
+
+    def finish() -> WavePlan:
+        improved, stats = optimising()
+        return _wave_plan(moves, scope, settings, gedges, improved, stats)
+
+    return finish
+
+
+def _wave_plan(
+    moves: MoveGroups,
+    scope: Scope,
+    settings: Settings,
+    gedges: pd.DataFrame,
+    assignment: WaveAssignment,
+    optimisation: OptimisationStats | None,
+    report: bool = True,
+) -> WavePlan:
+    """Every server's wave, the waves' kinds (shared services placed) and dates."""
     sg = moves.server_group
     server_wave = np.full(len(sg), np.nan)
     server_wave[sg >= 0] = assignment.group_wave[sg[sg >= 0]]
