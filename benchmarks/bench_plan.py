@@ -51,7 +51,7 @@ settings = load_settings(None, over)
 timings = {}
 inputs = PlanInputs([d / "servers.csv"], [d / "dependencies.csv"], [d / "hosts.csv"])
 chart.warm_up([*inputs.servers, *inputs.dependencies, *inputs.hosts])  # as migrator plan does
-result = run_plan(inputs, settings, timings)
+result = run_plan(inputs, settings, timings, footprint_ready=chart.draw_soon)  # as migrator plan does
 t0 = time.perf_counter()
 write_files(render_plan(result), d / "plan")
 timings["write"] = time.perf_counter() - t0

@@ -39,7 +39,7 @@ from migrator.pipeline import PlanInputs, run_plan
 from migrator.settings import load_settings
 timings = {"imports": time.perf_counter() - t_start}
 chart.warm_up([path])  # as migrator plan does
-result = run_plan(PlanInputs([path]), load_settings(None, {}), timings)
+result = run_plan(PlanInputs([path]), load_settings(None, {}), timings, footprint_ready=chart.draw_soon)
 t0 = time.perf_counter()
 write_files(render_plan(result), out)
 timings["write"] = time.perf_counter() - t0

@@ -1,18 +1,20 @@
 """The planning pipeline: one call per stage, each stage in its own module.
 
     read, validate (validate)  ->  graph (graph)  ->  shared services (shared_services, pins)
-    ->  move groups (groups)  ->  coupled systems (systems)  ->  waves (schedule, waves, optimise, dates)
+    ->  move groups (groups)  ->  coupled systems (systems)  ->  waves (schedule, waves, dates)
+    ->  sizing (azure.sizing), while the waves' optimisation (optimise) runs beside on a second core
     ->  decommission (decommission)  ->  footprint (baseline, footprint)
     ->  what it takes to meet the target (reach: started here, run beside what follows on a second core)
-    ->  conditions (conditions, crossing)  ->  sizing (azure.sizing)  ->  document (plantable, document)
+    ->  conditions (conditions, crossing)  ->  document (plantable, document)
 
 :func:`run_plan` reads the files and returns a :class:`PlanResult` whose ``document`` is the plan (the
-content of ``plan.json``); every other output is a view of it. Two stages run in a child process on a second
-core (:mod:`migrator.background`; the same results as in this process): the coupled systems while this one
-forms the move groups, and the reach stage (which re-plans the waves many times, one knob at a time) while
-this one goes on with the conditions, sizing, the document and the views that show nothing of it
-(``PlanResult.document`` waits for it). Nothing here prints or writes files.
-ARCHITECTURE.md lists the types each stage takes and returns.
+content of ``plan.json``); every other output is a view of it. Three stages run in a child process on a
+second core (:mod:`migrator.background`; the same results as in this process): the coupled systems while this
+one forms the move groups, the waves' optimisation while this one sizes the servers, and the reach stage
+(which re-plans the waves many times, one knob at a time) while this one goes on with the conditions, the
+document and the views that show nothing of it (``PlanResult.document`` waits for it). Sizing and the document
+are imported while the optimisation runs (their pydantic models are a noticeable share of a small plan's
+start-up). Nothing here prints or writes files. ARCHITECTURE.md lists the types each stage takes and returns.
 """
 
 from __future__ import annotations
@@ -23,19 +25,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from migrator import background
-from migrator.azure.sizing import SizingResult, size_servers
 from migrator.baseline import footprint_servers
 from migrator.conditions import Violation, WaveContext, check_conditions
 from migrator.contradictions import calendar_findings, capacity_findings
 from migrator.crossing import Crossing, cross_wave_dependencies
 from migrator.decommission import Decommission, plan_decommission
-from migrator.document import DocumentInputs, PlanResult, build_document, with_reach
 from migrator.errors import Finding, InputError
 from migrator.footprint import Footprint, project_plan
 from migrator.graph import DependencyGraph, build_graph
@@ -45,7 +45,6 @@ from migrator.inputs.base import ReadResult
 from migrator.inputs.derive import derive_fields
 from migrator.optimise import GroupLinks, group_links
 from migrator.pins import apply_pins, read_pins
-from migrator.plan_model import PlanDocument
 from migrator.plantable import server_table
 from migrator.reach import Reach, Stages, what_it_takes
 from migrator.schedule import WavePlan, plan_waves_later
@@ -53,6 +52,11 @@ from migrator.settings import Settings
 from migrator.shared_services import Scope, plan_scope
 from migrator.systems import Systems, detect_systems
 from migrator.validate import Inventory, validate
+
+if TYPE_CHECKING:  # imported where they are first used, beside the optimisation (see above)
+    from migrator.azure.sizing import SizingResult
+    from migrator.document import PlanResult
+    from migrator.plan_model import PlanDocument
 
 STAGES = (
     "read",
@@ -104,12 +108,13 @@ def run_plan(
     settings: Settings,
     timings: dict[str, float] | None = None,
     progress: Progress | None = None,
+    footprint_ready: Callable[[Footprint], None] | None = None,
 ) -> PlanResult:
-    """Read the inputs and plan them."""
+    """Read the inputs and plan them (``footprint_ready``: see :func:`plan_inventory`)."""
     timings = {} if timings is None else timings
     inventory = load_inventory(inputs, settings, timings, progress)
     pins = read_pins(inputs.pins) if inputs.pins is not None else None
-    return plan_inventory(inventory, settings, pins, inputs.pins, timings, progress)
+    return plan_inventory(inventory, settings, pins, inputs.pins, timings, progress, footprint_ready)
 
 
 def load_inventory(
@@ -161,8 +166,11 @@ def plan_inventory(
     pins_file: str | Path | None = None,
     timings: dict[str, float] | None = None,
     progress: Progress | None = None,
+    footprint_ready: Callable[[Footprint], None] | None = None,
 ) -> PlanResult:
-    """Plan a validated inventory: the pipeline's stages, one call each."""
+    """Plan a validated inventory: the pipeline's stages, one call each. ``footprint_ready`` is called with
+    the footprint projection as soon as it is made, before the reach stage, the conditions and the document:
+    a view drawn from it alone can start (:func:`migrator.outputs.chart.draw_soon`)."""
     stage = _Stages({} if timings is None else timings, progress)
     servers, planning = inventory.servers, settings.planning
     with stage("graph"):
@@ -184,7 +192,7 @@ def plan_inventory(
         group_system = systems.group_system(moves.server_group, len(moves.groups))
         optimising = plan_waves_later(moves, graph, scope, settings, group_system, links)
     with stage("sizing"):
-        sizing = size_servers(servers, settings.sizing) if settings.sizing.enabled else None
+        sizing = _sizing(servers, settings)
     with stage("optimise"):
         waves = optimising()
     with stage("decommission"):
@@ -193,6 +201,8 @@ def plan_inventory(
         footprint, fp_findings = project_plan(
             fp_servers, inventory.hosts, decommission.leave, waves.dates, settings
         )
+        if footprint_ready is not None:
+            footprint_ready(footprint)
     with stage("reach"):  # beside the stages below on a second core when there is one (migrator.background)
         fixed = (graph, scope, pinned, moves, systems, partial(_group_links, servers, instance, klass), links)
         stages = Stages(fp_servers, inventory.hosts, *fixed, waves, decommission.leave, footprint, builder)
@@ -206,8 +216,25 @@ def plan_inventory(
         findings = [*inventory.findings, *graph.findings, *pin_findings, *waves.findings]
         findings += [*decommission.findings, *host_findings, *fp_findings]
         parts = _Parts(graph, moves, waves, violations, decommission, crossing, sizing, footprint, systems)
-        draft = build_document(parts.document_inputs(inventory, settings, table, findings))
-    return PlanResult(draft, table, stage.timings, partial(_add_reach, reach, stage.timings))
+        draft = parts.draft(inventory, settings, table, findings)
+    return _planned(draft, table, stage.timings, reach)
+
+
+def _sizing(servers: pd.DataFrame, settings: Settings) -> SizingResult | None:
+    """The servers sized, beside the waves' optimisation; the modules of sizing and of the document are
+    imported here, beside it too (see the module docstring)."""
+    import migrator.document  # noqa: F401
+    from migrator.azure.sizing import size_servers
+
+    return size_servers(servers, settings.sizing) if settings.sizing.enabled else None
+
+
+def _planned(
+    draft: PlanDocument, table: pd.DataFrame, timings: dict[str, float], reach: background.Pending[Reach]
+) -> PlanResult:
+    from migrator.document import PlanResult
+
+    return PlanResult(draft, table, timings, partial(_add_reach, reach, timings))
 
 
 def _child_limit(timings: dict[str, float]) -> float:
@@ -220,6 +247,8 @@ def _add_reach(
     reach: background.Pending[Reach], timings: dict[str, float], draft: PlanDocument
 ) -> PlanDocument:
     """The whole document, once the reach stage is done (the wait counted in its time)."""
+    from migrator.document import with_reach
+
     t0 = time.perf_counter()
     document = with_reach(draft, reach.result())
     timings["reach"] = timings.get("reach", 0.0) + time.perf_counter() - t0
@@ -240,11 +269,14 @@ class _Parts:
     footprint: Footprint
     systems: Systems | None = None
 
-    def document_inputs(
+    def draft(
         self, inventory: Inventory, settings: Settings, table: pd.DataFrame, findings: list[Finding]
-    ) -> DocumentInputs:
+    ) -> PlanDocument:
+        """The document without the reach stage's part."""
+        from migrator.document import DocumentInputs, build_document
+
         waves, sizing = self.waves, self.sizing
-        return DocumentInputs(
+        inputs = DocumentInputs(
             settings=settings,
             inventory=inventory,
             servers=inventory.servers,
@@ -269,6 +301,7 @@ class _Parts:
             systems=self.systems,
             server_wave=waves.server_wave,
         )
+        return build_document(inputs)
 
 
 def _group_links(

@@ -3,6 +3,7 @@ beside them in a child process); the files are those of the whole plan either wa
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from typing import Any
@@ -96,3 +97,47 @@ def test_plan_json_and_plan_md_rendered_in_two_steps_are_those_of_the_whole_plan
     assert PlanJson().render(result) == dumps(result.document)
     assert PlanMarkdown().render(result) == render_markdown(result.document).encode("utf-8")
     assert PlanMarkdown().render(result) != render_markdown(result.draft).encode("utf-8")  # the headline
+
+
+def test_the_footprint_is_handed_over_before_the_reach_stage_and_the_document() -> None:
+    events: list[str] = []
+    settings = load_settings(SAMPLE / "migrator.toml", TIGHT, environ={})
+    ready = lambda footprint: events.append("footprint ready")  # noqa: E731
+    run_plan(INPUTS, settings, progress=events.append, footprint_ready=ready)
+    assert events.index("footprint") < events.index("footprint ready") < events.index("reach")
+    assert events.count("footprint ready") == 1 and events.index("reach") < events.index("document")
+
+
+def test_a_chart_drawn_as_soon_as_the_footprint_is_made_is_the_plans_chart(
+    one_process: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`migrator plan` hands the footprint to the warmed-up process as soon as it is made: the chart it draws
+    while the plan is finished is the plan's, and rendering collects it instead of drawing another."""
+    given: list[Any] = []
+    real = background.Waiting.give
+
+    def give(self: Any, value: Any) -> Any:
+        given.append(value)
+        return real(self, value)
+
+    monkeypatch.setattr(background.Waiting, "give", give)
+    monkeypatch.delenv(background.ENV, raising=False)
+    chart.warm_up()
+    settings = load_settings(SAMPLE / "migrator.toml", TIGHT, environ={})
+    result = run_plan(INPUTS, settings, footprint_ready=chart.draw_soon)
+    assert len(given) == background.available()  # handed over while planning, when there is a second core
+    assert render_plan(result) == one_process and len(given) == background.available()
+
+
+def test_a_chart_handed_over_for_another_footprint_is_not_the_plans(one_process: dict[str, bytes]) -> None:
+    result = _plan()
+    chart.warm_up()
+    chart.draw_soon(dataclasses.replace(_projection(), baseline=1.0))  # not this plan's footprint
+    assert render_plan(result) == one_process
+
+
+def _projection() -> Any:
+    captured: list[Any] = []
+    settings = load_settings(SAMPLE / "migrator.toml", TIGHT, environ={})
+    run_plan(INPUTS, settings, footprint_ready=captured.append)
+    return captured[0]

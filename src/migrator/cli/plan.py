@@ -225,7 +225,7 @@ def _run(
         settings = load_settings(config, overrides, environ=os.environ)
         chart.warm_up([*inputs.servers, *inputs.dependencies, *inputs.hosts])  # small inputs: matplotlib
         with progress_reporter(not quiet, STAGES) as progress:
-            result = run_plan(inputs, settings, progress=progress)
+            result = run_plan(inputs, settings, progress=progress, footprint_ready=chart.draw_soon)
             return result, render_plan(result)
     except MigratorError as exc:
         fail(str(exc))

@@ -9,12 +9,16 @@ import os
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrator import background
-from migrator.plan_model import ConsolidationMoveTable, Footprint
+
+if TYPE_CHECKING:  # the plan's models are imported by the plan, not by warm_up: start-up stays light
+    from migrator.footprint import Footprint as FootprintProjection
+    from migrator.plan_model import Footprint
 
 _ready: background.Waiting[Footprint, bytes] | None = None  # a child process ready to draw (warm_up)
+_drawing: tuple[Footprint, Callable[[], bytes]] | None = None  # what it was given to draw (draw_soon)
 
 
 WARM_UP_MAX_BYTES = 32 * 1024 * 1024
@@ -55,18 +59,39 @@ def burndown_png_bytes(footprint: Footprint) -> bytes:
 
 def burndown_png_later(footprint: Footprint) -> Callable[[], bytes]:
     """:func:`burndown_png_bytes` in two steps: the footprint goes now to the process :func:`warm_up` started,
-    which draws while this one renders the other files; the returned function waits for the PNG. Without
-    that process the chart is drawn here when the function is called."""
-    global _ready
+    which draws while this one renders the other files (or it already has: :func:`draw_soon`); the returned
+    function waits for the PNG. Without that process the chart is drawn here when the function is called."""
+    global _ready, _drawing
+    drawing, _drawing = _drawing, None
+    drawn = _what_is_drawn(footprint)
+    if drawing is not None and drawing[0] == drawn:
+        return drawing[1]
     ready, _ready = _ready, None
     if ready is None:
         return partial(_draw, footprint)
-    return ready.give(_what_is_drawn(footprint)).result
+    return ready.give(drawn).result
+
+
+def draw_soon(projection: FootprintProjection) -> None:
+    """Give the footprint projection (the pipeline's, as soon as it is made: ``run_plan``'s
+    ``footprint_ready``) to the process :func:`warm_up` started, which draws it while the plan is finished;
+    :func:`burndown_png_later` then collects the PNG when the plan's footprint is the one drawn. Nothing
+    happens without that process."""
+    global _ready, _drawing
+    if _ready is None:
+        return
+    from migrator.document import build_footprint  # the plan's footprint section, as plan.json has it
+
+    drawn = _what_is_drawn(build_footprint(projection))
+    ready, _ready = _ready, None
+    _drawing = (drawn, ready.give(drawn).result)
 
 
 def _what_is_drawn(footprint: Footprint) -> Footprint:
     """The footprint without what the chart does not show (consolidation moves, what keeps each data center
     open): less to send to the process that draws it."""
+    from migrator.plan_model import ConsolidationMoveTable
+
     sites = [d.model_copy(update={"kept_open_by": []}) for d in footprint.datacenters]
     return footprint.model_copy(
         update={"consolidation_moves": ConsolidationMoveTable.empty(), "datacenters": sites}
