@@ -81,10 +81,7 @@ def plan_waves(
     dates without what the plan reports of them (no optimisation figures, no findings), for a caller that
     only needs when each server moves (a capacity probe of the reach stage)."""
     if not report:
-        gedges = group_edges(moves.server_group, graph.edges)
-        assignment = schedule(
-            moves.groups, gedges, settings.capacity, settings.planning, scope.first_wave, group_system
-        )
+        gedges, assignment = _greedy(moves, graph, scope, settings, group_system)
         if links is not None:
             assignment = optimised(moves.groups, gedges, assignment, links, settings, scope.first_wave)
         return _wave_plan(moves, scope, settings, gedges, assignment, None, report=False)
@@ -102,10 +99,7 @@ def plan_waves_later(
     """:func:`plan_waves` in two steps: the greedy schedule now, and its optimisation started beside this
     process (:func:`migrator.optimise.optimise_later`); the returned function waits for it and gives the plan.
     What the caller does in between runs beside the optimisation."""
-    gedges = group_edges(moves.server_group, graph.edges)
-    assignment = schedule(
-        moves.groups, gedges, settings.capacity, settings.planning, scope.first_wave, group_system
-    )
+    gedges, assignment = _greedy(moves, graph, scope, settings, group_system)
     total = planned_weight(moves.server_group, graph.edges)
     if links is None:  # the greedy schedule stands
         stats = unchanged_stats(moves.groups, gedges, assignment, settings.capacity, total, False)
@@ -117,6 +111,19 @@ def plan_waves_later(
         return _wave_plan(moves, scope, settings, gedges, improved, stats)
 
     return finish
+
+
+def _greedy(
+    moves: MoveGroups,
+    graph: DependencyGraph,
+    scope: Scope,
+    settings: Settings,
+    group_system: np.ndarray | None,
+) -> tuple[pd.DataFrame, WaveAssignment]:
+    """The dependencies between move groups, and the greedy schedule's waves."""
+    gedges = group_edges(moves.server_group, graph.edges)
+    planning, first = settings.planning, scope.first_wave
+    return gedges, schedule(moves.groups, gedges, settings.capacity, planning, first, group_system)
 
 
 def _wave_plan(

@@ -141,3 +141,24 @@ def _projection() -> Any:
     settings = load_settings(SAMPLE / "migrator.toml", TIGHT, environ={})
     run_plan(INPUTS, settings, footprint_ready=captured.append)
     return captured[0]
+
+
+def test_without_a_warmed_up_process_the_chart_is_drawn_before_waiting_for_the_reach(
+    one_process: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large inputs get no warm-up: the chart is drawn here, while the reach stage may still run beside."""
+    result, events, real = _plan(), [], chart._draw
+
+    def draw(footprint: Any) -> bytes:
+        events.append("draw")
+        return real(footprint)
+
+    def finish(draft: Any) -> Any:
+        events.append("reach")
+        assert result.finish is not None
+        return result.finish(draft)
+
+    monkeypatch.setattr(chart, "_draw", draw)
+    monkeypatch.setattr(chart, "_ready", None)
+    assert render_plan(PlanResult(result.draft, result.servers, result.timings, finish)) == one_process
+    assert events == ["draw", "reach"]

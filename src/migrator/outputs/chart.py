@@ -60,7 +60,8 @@ def burndown_png_bytes(footprint: Footprint) -> bytes:
 def burndown_png_later(footprint: Footprint) -> Callable[[], bytes]:
     """:func:`burndown_png_bytes` in two steps: the footprint goes now to the process :func:`warm_up` started,
     which draws while this one renders the other files (or it already has: :func:`draw_soon`); the returned
-    function waits for the PNG. Without that process the chart is drawn here when the function is called."""
+    function waits for the PNG. Without that process the chart is drawn here and now (while the reach stage
+    may still run beside), and the function returns it."""
     global _ready, _drawing
     drawing, _drawing = _drawing, None
     drawn = _what_is_drawn(footprint)
@@ -68,7 +69,7 @@ def burndown_png_later(footprint: Footprint) -> Callable[[], bytes]:
         return drawing[1]
     ready, _ready = _ready, None
     if ready is None:
-        return partial(_draw, footprint)
+        return partial(bytes, _draw(footprint))
     return ready.give(drawn).result
 
 
