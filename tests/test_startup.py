@@ -31,3 +31,16 @@ def test_the_command_line_imports_no_data_library_before_a_command_runs() -> Non
     loaded = _top_level_modules_after("from migrator.cli import _register; _register()")
     assert "typer" in loaded
     assert not loaded & {"pandas", "numpy", "pyarrow", "pydantic", *SOLVERS_GRAPHS_CHARTS}
+
+
+def test_the_plan_documents_models_are_not_built_at_start_up() -> None:
+    """The document's pydantic models (and sizing's) are imported beside the waves' optimisation, where
+    their cost is hidden on a second core, not before the first stage."""
+    code = "import sys, migrator.pipeline, migrator.outputs.chart, migrator.settings, migrator.cli.plan"
+    listing = "print(' '.join(sorted(m for m in sys.modules if m.startswith('migrator'))))"
+    result = subprocess.run(
+        [sys.executable, "-c", f"{code}; {listing}"], capture_output=True, text=True, check=True
+    )
+    loaded = set(result.stdout.split())
+    assert "migrator.pipeline" in loaded
+    assert not loaded & {"migrator.plan_model", "migrator.document", "migrator.azure.sizing"}

@@ -8,7 +8,12 @@ Exit codes (documented in the README):
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import importlib
+import os
+import sys
+from typing import NoReturn
 
 from migrator.cli.app import app
 
@@ -30,8 +35,32 @@ def _register() -> None:
 
 
 def main() -> None:
+    """The ``migrator`` command (the console script): run it, then leave without tearing Python down."""
     _register()
-    app()
+    try:
+        app()
+    except SystemExit as exc:
+        _leave(exc.code)
+    _leave(0)
+
+
+def _leave(code: object) -> NoReturn:
+    """Exit with ``code`` as ``sys.exit`` would, skipping the interpreter's teardown: freeing, one by one, the
+    hundreds of thousands of pandas, pyarrow and pydantic objects a plan leaves takes 0.2-0.3 s after a
+    1,000-server plan (measured; more on a large one) and changes nothing on disk. What matters at exit still
+    happens: the atexit handlers run (child processes reaped, temporary files removed) and the standard
+    streams are flushed. Only the console script leaves this way; ``app`` (tests, library users) is untouched.
+    """
+    if code is None or isinstance(code, int):
+        status = code or 0
+    else:  # sys.exit("message"): the message on stderr, status 1
+        sys.stderr.write(f"{code}\n")
+        status = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (``| head``): nothing more to say
+            stream.flush()
+    os._exit(status)
 
 
 __all__ = ["app", "main"]
