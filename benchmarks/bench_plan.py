@@ -7,10 +7,13 @@
 
 Each size is generated (``migrator generate``, about 10 dependency rows per server) into a temporary
 folder, then planned in a fresh Python process, so peak memory (ru_maxrss) is that size's alone. For each size
-it prints the wall time of every stage (``migrator.pipeline.STAGES``, then writing the files), the total, the
-peak memory, and, as the floor to compare with, the time pyarrow takes merely to parse the same CSV files.
+it prints the wall time of every stage (``migrator.pipeline.STAGES``, then writing the files), the total (from
+importing migrator to the files written), "command s" (the wall time of the ``migrator plan`` command itself
+on the same files and settings: Python's start-up, the command line and leaving included), the peak memory,
+and, as the floor to compare with, the time pyarrow takes merely to parse the same CSV files.
 "peak MB" is the planning process's own peak (ru_maxrss); "all MB" the peak of the memory it and its child
-processes (the coupled systems and the reach stage run in forked children: migrator.background) hold together:
+processes (the coupled systems, the waves' optimisation and the reach stage run in forked children:
+migrator.background) hold together:
 the planning process's resident set plus the pages private to each child (pages a child still shares with its
 parent counted once), sampled every 0.25 s (finer sampling slows the planning down: the kernel walks every
 page of the processes to answer).
@@ -106,12 +109,35 @@ def run(n: int, capacity: str, repeat: int = 1) -> dict:
         write_estate(estate, tmp)
         rows = len(estate.dependencies)
         runs = sorted((_plan(tmp, n, capacity) for _ in range(repeat)), key=lambda r: r["total"])
+        commands = sorted(_command(tmp, n, capacity) for _ in range(repeat))
         if repeat > 1:
             totals = ", ".join(f"{r['total']:.2f}" for r in runs)
-            print(f"  ({n:,} servers, {repeat} runs: {totals} s)", file=sys.stderr)
+            walls = ", ".join(f"{w:.2f}" for w in commands)
+            print(f"  ({n:,} servers, {repeat} runs: {totals} s; command: {walls} s)", file=sys.stderr)
         out = runs[(len(runs) - 1) // 2]
-        out["servers"], out["rows"] = n, rows
+        out["servers"], out["rows"], out["command"] = n, rows, commands[(len(commands) - 1) // 2]
         return out
+
+
+def _command(folder: str, n: int, capacity: str) -> float:
+    """Wall time of the ``migrator plan`` command itself on the same files and settings (the console script
+    beside this Python, as pip installs it): Python's start-up, the command line and the summary included."""
+    d = Path(folder)
+    args = ["plan", str(d / "servers.csv"), "--deps", str(d / "dependencies.csv")]
+    args += ["--hosts", str(d / "hosts.csv"), "--out", str(d / "command"), "--quiet"]
+    if capacity != "default":
+        per_wave = max(50, n // 100)
+        (d / "migrator.toml").write_text(
+            f"[capacity]\nmax_servers = {per_wave}\nmax_vcpus = {per_wave * 8}\n"
+            f"max_storage_gb = {per_wave * 1000}\n[calendar]\nwave_weeks = 2\ncadence_weeks = 2\n"
+        )
+        args += ["--config", str(d / "migrator.toml")]
+    script = Path(sys.executable).parent / "migrator"
+    main = [sys.executable, "-c", "from migrator.cli import main; main()"]
+    command = [str(script)] if script.exists() else main
+    t0 = time.perf_counter()
+    subprocess.run([*command, *args], check=True)
+    return time.perf_counter() - t0
 
 
 def _plan(folder: str, n: int, capacity: str) -> dict:
@@ -138,7 +164,8 @@ def main() -> None:
         del args[args.index("--repeat") : args.index("--repeat") + 2]
     sizes = [int(a) for a in args if a != "--default-capacity"] or [1_000, 10_000, 100_000]
     compiled()
-    header = ["servers", "dep rows", *STAGES, "total s", "pyarrow floor s", "peak MB", "all MB", "waves"]
+    header = ["servers", "dep rows", *STAGES, "total s", "command s", "pyarrow floor s", "peak MB", "all MB"]
+    header += ["waves"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for n in sizes:
@@ -149,6 +176,7 @@ def main() -> None:
             f"{r['rows']:,}",
             *(f"{r['timings'].get(s, 0.0):.2f}" for s in STAGES),
             f"{r['total']:.2f}",
+            f"{r['command']:.2f}",
             f"{r['floor']:.2f}",
             f"{r['peak_mb']:,.0f}",
             f"{r['all_mb']:,.0f}",

@@ -56,3 +56,21 @@ def test_a_child_process_still_running_is_stopped_when_the_command_leaves(tmp_pa
     assert time.monotonic() - started < 30  # not waiting for the child's minute
     child = int((tmp_path / "child.pid").read_text())
     assert not Path(f"/proc/{child}").exists()  # stopped and reaped, not left running
+
+
+@pytest.mark.parametrize(
+    ("argv", "loaded"),
+    [
+        (["plan", "servers.csv", "--deps", "deps.csv"], {"plan"}),
+        (["diff", "--help"], {"diff"}),
+        (["--help"], {"plan", "inspect", "catalog", "azure", "generate", "diff", "deps"}),
+        (["pla"], {"plan", "inspect", "catalog", "azure", "generate", "diff", "deps"}),
+    ],
+)
+def test_a_command_imports_only_its_own_module(argv: list[str], loaded: set[str]) -> None:
+    code = (
+        "import sys\nfrom migrator.cli import _register\n_register(sys.argv[1:])\n"
+        "print(' '.join(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('migrator.cli.')))\n"
+    )
+    done = _run(code, *argv)
+    assert set(done.stdout.split()) - {"app", "common"} == loaded, done.stderr

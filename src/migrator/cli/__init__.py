@@ -13,6 +13,7 @@ import contextlib
 import importlib
 import os
 import sys
+from collections.abc import Sequence
 from typing import NoReturn
 
 from migrator.cli.app import app
@@ -29,14 +30,19 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
-def _register() -> None:
-    for module in COMMAND_MODULES:
+def _register(argv: Sequence[str] | None = None) -> None:
+    """Import the command modules (each registers its commands on ``app``): with ``argv``, only the module of
+    the command it names first when there is one (``migrator plan`` imports no other command's module), else
+    every one (``--help`` lists them all, a mistyped name gets its suggestion)."""
+    named = next((arg for arg in argv or () if not arg.startswith("-")), None)
+    chosen = [m for m in COMMAND_MODULES if m.rsplit(".", 1)[1] == named] or COMMAND_MODULES
+    for module in chosen:
         importlib.import_module(module)
 
 
 def main() -> None:
     """The ``migrator`` command (the console script): run it, then leave without tearing Python down."""
-    _register()
+    _register(sys.argv[1:])
     try:
         app()
     except SystemExit as exc:
