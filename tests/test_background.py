@@ -217,6 +217,23 @@ def test_an_input_larger_than_the_pipe_is_computed_here() -> None:
 
 
 @needs_fork
+def test_an_input_larger_than_a_default_pipe_still_reaches_the_waiting_child() -> None:
+    """The input pipe is enlarged to 1 MiB (a long footprint timeline pickles to a few hundred KiB)."""
+    waiting = background.start_waiting(_prepare, lambda data: (os.getpid(), len(data)))
+    pending = waiting.give(b"x" * 500_000)
+    pid, size = pending.result()
+    assert (pending.in_child, size) == (True, 500_000) and pid != PARENT
+
+
+def test_an_input_the_child_cannot_take_is_computed_here_only_when_asked_for() -> None:
+    computed: list[int] = []
+    waiting = background.Waiting(lambda value: computed.append(value) or value)  # no child: nothing takes it
+    pending = waiting.give(7)
+    assert computed == [] and not pending.in_child  # the caller decides when it is worth computing here
+    assert pending.result() == 7 and computed == [7]
+
+
+@needs_fork
 def test_a_waiting_child_never_given_its_input_is_stopped_when_forgotten() -> None:
     waiting = background.start_waiting(_prepare, _answer)
     pid = waiting._pid

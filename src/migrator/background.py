@@ -41,6 +41,7 @@ A = TypeVar("A")
 
 ENV = "MIGRATOR_PROCESSES"  # "1": every stage in this process
 LIMIT_SECONDS = 600  # a child still computing after this is killed (its result then computed in the parent)
+PIPE_BYTES = 1 << 20  # what a waiting child's input pipe holds (Linux's limit for any user by default)
 STALL_SECONDS = 10.0  # a child using no CPU (nor its children) this long while waited for is stuck: likewise
 
 
@@ -162,10 +163,11 @@ class Waiting(Generic[A, T]):
         self._reaper = weakref.finalize(self, _reap_waiting, pid, fds, owner) if pid is not None else None
 
     def give(self, value: A) -> Pending[T]:
-        """The result of ``compute(value)``: from the child when it takes the input, else computed here."""
+        """The result of ``compute(value)``: from the child when it takes the input, else computed here when
+        asked for (``in_child`` tells which)."""
         compute = partial(self._compute, value)
         if self._reaper is None or not self._reaper.alive or self._fds is None or self._pid is None:
-            return Pending.now(compute)
+            return Pending(compute)
         self._reaper.detach()
         send, receive = self._fds
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
@@ -179,7 +181,7 @@ class Waiting(Generic[A, T]):
             os.close(send)
         if sent != len(data):
             _reap(self._pid, receive, os.getpid())
-            return Pending.now(compute)
+            return Pending(compute)
         return Pending(compute, self._pid, receive)
 
 
@@ -188,7 +190,11 @@ def start_waiting(prepare: Callable[[], object], compute: Callable[[A], T]) -> W
     :meth:`Waiting.give` (when :func:`available`; else everything happens here when the value is given)."""
     if not available():
         return Waiting(compute)
+    import fcntl  # Linux here (available)
+
     take, send = os.pipe()
+    with contextlib.suppress(OSError, AttributeError):  # room for a larger input than the default 64 KiB
+        fcntl.fcntl(send, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
     receive, reply = os.pipe()
     pid = _fork()
     if pid == 0:

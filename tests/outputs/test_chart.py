@@ -170,3 +170,18 @@ def test_large_inputs_get_no_warm_up(tmp_path: Path) -> None:
         assert chart._ready is not None or not chart.background.available()
     finally:
         chart._ready = None
+
+
+def test_a_footprint_the_warmed_up_process_cannot_take_is_not_drawn_while_planning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """draw_soon draws nothing here when the process cannot take the footprint: the plan is rendered later."""
+    from migrator import background
+    from migrator.footprint import Footprint as Projection
+    from migrator.outputs import chart
+
+    drawn: list[object] = []
+    monkeypatch.setattr("migrator.document.build_footprint", lambda projection: _missed())
+    monkeypatch.setattr(chart, "_ready", background.Waiting(lambda footprint: drawn.append(footprint) or b""))
+    chart.draw_soon(Projection.__new__(Projection))
+    assert drawn == [] and chart._drawing is None

@@ -68,9 +68,10 @@ def burndown_png_later(footprint: Footprint) -> Callable[[], bytes]:
     if drawing is not None and drawing[0] == drawn:
         return drawing[1]
     ready, _ready = _ready, None
-    if ready is None:
+    pending = ready.give(drawn) if ready is not None else None
+    if pending is None or not pending.in_child:
         return partial(bytes, _draw(footprint))
-    return ready.give(drawn).result
+    return pending.result
 
 
 def draw_soon(projection: FootprintProjection) -> None:
@@ -85,7 +86,9 @@ def draw_soon(projection: FootprintProjection) -> None:
 
     drawn = _what_is_drawn(build_footprint(projection))
     ready, _ready = _ready, None
-    _drawing = (drawn, ready.give(drawn).result)
+    pending = ready.give(drawn)
+    if pending.in_child:  # else (the process gone, the input too large) it is drawn when the plan is rendered
+        _drawing = (drawn, pending.result)
 
 
 def _what_is_drawn(footprint: Footprint) -> Footprint:
