@@ -63,18 +63,23 @@ def test_views_without_the_reach_are_rendered_before_waiting_for_it(
         events.append("csv")
         return real_csv(self, r)
 
+    monkeypatch.setattr(wave_pages, "wave_pages", pages)
+    monkeypatch.setattr(chart, "burndown_png_later", png)
+    monkeypatch.setattr(WavesCsv, "render", csv)
+    assert render_plan(_noting_the_wait(result, events)) == one_process
+    assert events[0] == "chart"  # given first to the process that draws it, beside the rest
+    assert events[-1] == "reach" and sorted(events[:-1]) == ["chart", "csv", "pages"]
+
+
+def _noting_the_wait(result: PlanResult, events: list[str]) -> PlanResult:
+    """The plan, noting "reach" in ``events`` when its document waits for the reach stage."""
+
     def finish(draft: Any) -> Any:
         events.append("reach")
         assert result.finish is not None
         return result.finish(draft)
 
-    monkeypatch.setattr(wave_pages, "wave_pages", pages)
-    monkeypatch.setattr(chart, "burndown_png_later", png)
-    monkeypatch.setattr(WavesCsv, "render", csv)
-    waiting = PlanResult(result.draft, result.servers, result.timings, finish)
-    assert render_plan(waiting) == one_process
-    assert events[0] == "chart"  # given first to the process that draws it, beside the rest
-    assert events[-1] == "reach" and sorted(events[:-1]) == ["chart", "csv", "pages"]
+    return PlanResult(result.draft, result.servers, result.timings, finish)
 
 
 def test_the_draft_lacks_only_what_the_reach_stage_adds() -> None:
@@ -153,12 +158,7 @@ def test_without_a_warmed_up_process_the_chart_is_drawn_before_waiting_for_the_r
         events.append("draw")
         return real(footprint)
 
-    def finish(draft: Any) -> Any:
-        events.append("reach")
-        assert result.finish is not None
-        return result.finish(draft)
-
     monkeypatch.setattr(chart, "_draw", draw)
     monkeypatch.setattr(chart, "_ready", None)
-    assert render_plan(PlanResult(result.draft, result.servers, result.timings, finish)) == one_process
+    assert render_plan(_noting_the_wait(result, events)) == one_process
     assert events == ["draw", "reach"]
