@@ -35,7 +35,7 @@ def warm_up(inputs: Sequence[str | Path] = ()) -> None:
     nothing happens and the chart is drawn here."""
     global _ready
     if _size(inputs) <= WARM_UP_MAX_BYTES:
-        _ready = background.start_waiting(_import_matplotlib, _draw)
+        _ready = background.start_waiting(_get_ready, _draw)
 
 
 def _size(paths: Sequence[str | Path]) -> int:
@@ -100,6 +100,14 @@ def _what_is_drawn(footprint: Footprint) -> Footprint:
     return footprint.model_copy(
         update={"consolidation_moves": ConsolidationMoveTable.empty(), "datacenters": sites}
     )
+
+
+def _get_ready() -> None:
+    """In the child :func:`warm_up` starts: a lower priority (the chart is drawn long before it is needed,
+    while the plan's own processes need both cores), then matplotlib imported."""
+    with contextlib.suppress(OSError):
+        os.nice(10)
+    _import_matplotlib()
 
 
 def _import_matplotlib() -> None:
