@@ -50,6 +50,7 @@ def run(
     pins: dict[str, int] | None = None,
     critical: tuple[str, ...] = (),
     protected_waves: int = 0,
+    optimise_seconds: float = 2.0,
 ) -> tuple[dict[str, int], OptimisationStats]:
     """Optimise the assignment ``waves`` (one per group); ``deps`` are (source, target, weight)."""
     groups = groups_frame(rows)
@@ -73,7 +74,7 @@ def run(
     settings = Settings.model_validate(
         {
             "capacity": {"max_servers": max_servers, "max_vcpus": 1e6, "max_storage_gb": 1e6},
-            "planning": {"protected_waves": protected_waves},
+            "planning": {"protected_waves": protected_waves, "optimise_seconds": optimise_seconds},
         }
     )
     out, stats = optimise(groups, gedges, assignment, links, settings, 1, float(edges["weight"].sum()))
@@ -200,6 +201,21 @@ def test_the_search_runs_beside_the_plan_and_finds_the_waves_it_finds_in_one_pro
     assert found["crossing_after"] < found["crossing_before"]  # it found better waves
     monkeypatch.setenv(background.ENV, "1")
     assert plan(estate, True) == beside
+
+
+def test_a_search_given_a_long_budget_is_not_cut_short_as_a_stuck_child(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    limits: list[float] = []
+    real = background.start
+
+    def start(compute: Any, limit: float = background.LIMIT_SECONDS) -> Any:
+        limits.append(limit)
+        return real(compute, limit)
+
+    monkeypatch.setattr(background, "start", start)
+    run(SYSTEMS, SYSTEM_DEPS, INTERLEAVED, optimise_seconds=300)
+    assert limits == [3000]  # ten times the budget: a deterministic budget takes longer on a slow machine
 
 
 def test_on_a_generated_estate_no_condition_is_broken_more_and_pins_and_capacity_hold(estate: Any) -> None:

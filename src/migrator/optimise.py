@@ -196,7 +196,9 @@ def optimise_later(
     next; the returned function waits for the search. The same assignment either way (it is deterministic)."""
     planning = settings.planning
     if planning.optimise and planning.optimise_seconds > 0 and len(groups) >= 2:
-        search = background.start(partial(_search, groups, gedges, assignment, links, settings, first_wave))
+        work = partial(_search, groups, gedges, assignment, links, settings, first_wave)
+        limit = max(background.LIMIT_SECONDS, 10 * planning.optimise_seconds)  # a long budget is no fault
+        search = background.start(work, limit)
     else:
         search = background.Pending.now(lambda: None)
     stats = unchanged_stats(groups, gedges, assignment, settings.capacity, total_weight, planning.optimise)
