@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from migrator.crossing import ports_by_pair
-from migrator.fastpaths import components, strong_components
+from migrator.fastpaths import components, lowest_text, strong_components
 from tests import reference
 
 
@@ -49,3 +49,15 @@ def test_ports_by_pair_matches_the_grouped_version() -> None:
     pairs = pd.DataFrame({"src": [0, 2, 1, 0, 3], "dst": [1, 0, 0, 2, 3]})
     assert ports_by_pair(pairs, ports) == [[80, 443], [53], [1433], [22], []]
     assert ports_by_pair(pairs, ports) == reference.ports_by_pair(pairs, ports)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_lowest_text_per_group_is_pandas_minimum(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    texts = ["app-01", "App-01", "app-1", "äpp", "zeta", "Z", "db 10", "db 9", "", "東京-01"]
+    text = pd.Series(rng.choice(texts, 2_000), dtype="str")
+    key = pd.Series(rng.integers(0, 40, 2_000))
+    other = pd.Series(rng.integers(0, 3, 2_000))
+    assert lowest_text(text, key).equals(text.groupby(key, sort=True).min())
+    both = [key, other]
+    assert lowest_text(text, both, transform=True).equals(text.groupby(both, sort=True).transform("min"))

@@ -1,5 +1,6 @@
 """Graph primitives: connected and strongly connected components of integer graphs (scipy.sparse.csgraph), and
-networkx's Louvain communities without networkx's graph objects.
+networkx's Louvain communities without networkx's graph objects; and the lowest text per group without
+pyarrow's query engine (:func:`lowest_text`).
 
 The planning stages label vertices by component many times over graphs of up to millions of edges; networkx
 would cost seconds there. ``tests/reference.py`` holds the networkx versions the tests prove these equal to
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 
 def components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -30,6 +33,16 @@ def strong_components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 
     graph = sp.coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
     return np.asarray(connected_components(graph, directed=True, connection="strong")[1])
+
+
+def lowest_text(text: pd.Series, by: Any, transform: bool = False) -> pd.Series:
+    """``text.groupby(by, sort=True).min()`` (or ``.transform("min")``) for text without missing values,
+    compared through the texts' ranks: pandas takes the minimum of an Arrow string column with pyarrow's
+    Acero engine, whose import alone costs 0.06 s of a plan. The same values, in the same order."""
+    rank, uniques = pd.factorize(text, sort=True)
+    grouped = pd.Series(rank, index=text.index).groupby(by, sort=True)
+    low = grouped.transform("min") if transform else grouped.min()
+    return pd.Series(uniques.take(low.to_numpy()), index=low.index, name=text.name)
 
 
 def pair_codes(first: np.ndarray, second: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from migrator.fastpaths import components, pair_codes
+from migrator.fastpaths import components, lowest_text, pair_codes
 from migrator.partition import partition
 from migrator.schema import COMPLEXITY_LEVELS, CRITICALITY_LEVELS
 from migrator.settings import CapacitySettings, PlanningSettings
@@ -404,9 +404,9 @@ def _totals(ordered: pd.DataFrame) -> pd.DataFrame:
             "cplx": g["cplx"].max(),
             "pin": g["pin"].min(),
             "pin_split": g["pin_split"].any(),
-            "first_server": g["name"].min(),
         }
     )
+    out["first_server"] = lowest_text(ordered["name"], ordered["group"])
     # A group holding any production server is production (condition 5 then reports the mix).
     is_prod = ordered["klass"].eq("prod").groupby(ordered["group"]).max()
     out["klass"] = np.where(is_prod.reindex(out.index).to_numpy(), "prod", "nonprod")

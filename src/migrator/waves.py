@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from migrator.fastpaths import pair_codes, strong_components
+from migrator.fastpaths import lowest_text, pair_codes, strong_components
 from migrator.groups import capacity_load
 from migrator.partition import partition
 from migrator.settings import CapacitySettings, PlanningSettings
@@ -159,7 +159,7 @@ def _bundle_facts(
             np.minimum.at(first, bundle, np.arange(len(groups)))
             agg["name"] = g["name"].iloc[first].to_numpy()
         else:
-            agg["name"] = by["name"].min()
+            agg["name"] = lowest_text(g["name"], g["bundle"])
     crit, cplx = agg["crit"].to_numpy(), agg["cplx"].to_numpy()
     held = ((crit >= 2) | (cplx >= 2)) & (planning.protected_waves > 0)
     pin = agg["pin"].to_numpy()
@@ -182,7 +182,9 @@ def _rank(agg: pd.DataFrame) -> np.ndarray:
     key_risk = agg["risk"].to_numpy().copy()
     key_name = agg["name"].to_numpy(dtype=object).copy()
     key_risk[in_system] = together["risk"].transform("min").to_numpy()
-    key_name[in_system] = together["name"].transform("min").to_numpy()
+    names = agg.loc[in_system, "name"]
+    keys = [agg.loc[in_system, k] for k in ("system", "prod", "held")]
+    key_name[in_system] = lowest_text(names, keys, transform=True).to_numpy(dtype=object)
     order = np.lexsort((agg["name"].to_numpy(), agg["risk"].to_numpy(), key_name, key_risk))
     rank = np.empty(len(agg), dtype=np.int64)
     rank[order] = np.arange(len(agg))
