@@ -108,8 +108,9 @@ def run(n: int, capacity: str, repeat: int = 1) -> dict:
         estate = generate_estate(n)
         write_estate(estate, tmp)
         rows = len(estate.dependencies)
-        runs = sorted((_plan(tmp, n, capacity) for _ in range(repeat)), key=lambda r: r["total"])
-        commands = sorted(_command(tmp, n, capacity) for _ in range(repeat))
+        pairs = [(_plan(tmp, n, capacity), _command(tmp, n, capacity)) for _ in range(repeat)]  # alternating
+        runs = sorted((r for r, _ in pairs), key=lambda r: r["total"])
+        commands = sorted(c for _, c in pairs)
         if repeat > 1:
             totals = ", ".join(f"{r['total']:.2f}" for r in runs)
             walls = ", ".join(f"{w:.2f}" for w in commands)
