@@ -55,6 +55,7 @@ SWAP_SCAN = 24  # units of the target wave tried for a swap
 LONG_LIST = 64  # a unit's list this long is read with numpy, a shorter one item by item
 SCALE = 1000  # capacity and weights in integers for CP-SAT
 EPS = 1e-9
+NO_LOWER, NO_UPPER = -(1 << 30), 1 << 30  # a unit's order bounds when nothing must come before or after it
 
 
 @dataclass(frozen=True)
@@ -503,12 +504,12 @@ class _State:
     def bounds(self, u: int) -> tuple[int, int]:
         """The waves ``u`` may take by the order rules: not before its latest ``lower``, not after its
         earliest ``upper``."""
-        return _extreme(self, self.lower, u, max, -(1 << 30)), _extreme(self, self.upper, u, min, 1 << 30)
+        return _extreme(self, self.lower, u, max, NO_LOWER), _extreme(self, self.upper, u, min, NO_UPPER)
 
     def may_take(self, u: int, w: int) -> bool:
         """Whether wave ``w`` is within ``bounds(u)`` (the upper bound read only when the lower one holds)."""
-        lowest, highest = -(1 << 30), 1 << 30
-        return _extreme(self, self.lower, u, max, lowest) <= w <= _extreme(self, self.upper, u, min, highest)
+        lowest = _extreme(self, self.lower, u, max, NO_LOWER)
+        return lowest <= w and w <= _extreme(self, self.upper, u, min, NO_UPPER)
 
     def allowed(self, u: int, w: int) -> bool:
         """Kind and protected waves (the order bounds are checked by the caller)."""
@@ -843,8 +844,8 @@ class _PartModel:
     def _choices(self, u: int) -> None:
         s, wave = self.state, self.state.wave
         lower, upper = self._outside(s.lower.array(u)), self._outside(s.upper.array(u))
-        lo = int(lower.max()) if len(lower) else -(1 << 30)
-        hi = int(upper.min()) if len(upper) else 1 << 30
+        lo = int(lower.max()) if len(lower) else NO_LOWER
+        hi = int(upper.min()) if len(upper) else NO_UPPER
         now, kind, anywhere = wave[u], "prod" if s.prod[u] else "nonprod", s.may_protect[u]
         options = [  # as State.allowed says, with the order bounds
             w

@@ -84,7 +84,7 @@ def plan_waves(
         gedges, assignment = _greedy(moves, graph, scope, settings, group_system)
         if links is not None:
             assignment = optimised(moves.groups, gedges, assignment, links, settings, scope.first_wave)
-        return _wave_plan(moves, scope, settings, gedges, assignment, None, report=False)
+        return _wave_plan(moves, scope, settings, gedges, assignment, None)
     return plan_waves_later(moves, graph, scope, settings, group_system, links)()
 
 
@@ -105,12 +105,7 @@ def plan_waves_later(
         stats = unchanged_stats(moves.groups, gedges, assignment, settings.capacity, total, False)
         return partial(_wave_plan, moves, scope, settings, gedges, assignment, stats)
     optimising = optimise_later(moves.groups, gedges, assignment, links, settings, scope.first_wave, total)
-
-    def finish() -> WavePlan:
-        improved, stats = optimising()
-        return _wave_plan(moves, scope, settings, gedges, improved, stats)
-
-    return finish
+    return lambda: _wave_plan(moves, scope, settings, gedges, *optimising())
 
 
 def _greedy(
@@ -133,9 +128,9 @@ def _wave_plan(
     gedges: pd.DataFrame,
     assignment: WaveAssignment,
     optimisation: OptimisationStats | None,
-    report: bool = True,
 ) -> WavePlan:
-    """Every server's wave, the waves' kinds (shared services placed) and dates."""
+    """Every server's wave, the waves' kinds (shared services placed) and dates; with the ``optimisation``'s
+    figures, what the plan reports of them too (the wave gaps' findings)."""
     sg = moves.server_group
     server_wave = np.full(len(sg), np.nan)
     server_wave[sg >= 0] = assignment.group_wave[sg[sg >= 0]]
@@ -151,7 +146,7 @@ def _wave_plan(
         dates=wave_dates(last, settings.calendar),
         first_wave=scope.first_wave,
         optimisation=optimisation,
-        findings=wave_gaps(server_wave, pins) if report else (),
+        findings=wave_gaps(server_wave, pins) if optimisation is not None else (),
     )
 
 

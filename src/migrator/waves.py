@@ -154,12 +154,7 @@ def _bundle_facts(
             pin=("pin", "min"),
             system=("system", "max"),
         )
-        if groups["name"].is_monotonic_increasing:  # the lowest name of a bundle is its first group's
-            first = np.full(n_bundles, len(groups), dtype=np.int64)
-            np.minimum.at(first, bundle, np.arange(len(groups)))
-            agg["name"] = g["name"].iloc[first].to_numpy()
-        else:
-            agg["name"] = lowest_text(g["name"], g["bundle"])
+        agg["name"] = lowest_text(g["name"], g["bundle"])
     crit, cplx = agg["crit"].to_numpy(), agg["cplx"].to_numpy()
     held = ((crit >= 2) | (cplx >= 2)) & (planning.protected_waves > 0)
     pin = agg["pin"].to_numpy()
@@ -178,13 +173,12 @@ def _rank(agg: pd.DataFrame) -> np.ndarray:
     (of one class, held or not) are ranked together, at the lowest risk and name among them, so that they
     fill the same wave and spill into the next one."""
     in_system = agg["system"].to_numpy() >= 0
-    together = agg[in_system].groupby(["system", "prod", "held"], sort=True)
+    system = agg[in_system]
+    together = [system["system"], system["prod"], system["held"]]
     key_risk = agg["risk"].to_numpy().copy()
     key_name = agg["name"].to_numpy(dtype=object).copy()
-    key_risk[in_system] = together["risk"].transform("min").to_numpy()
-    names = agg.loc[in_system, "name"]
-    keys = [agg.loc[in_system, k] for k in ("system", "prod", "held")]
-    key_name[in_system] = lowest_text(names, keys, transform=True).to_numpy(dtype=object)
+    key_risk[in_system] = system["risk"].groupby(together, sort=True).transform("min").to_numpy()
+    key_name[in_system] = lowest_text(system["name"], together, transform=True).to_numpy(dtype=object)
     order = np.lexsort((agg["name"].to_numpy(), agg["risk"].to_numpy(), key_name, key_risk))
     rank = np.empty(len(agg), dtype=np.int64)
     rank[order] = np.arange(len(agg))

@@ -62,16 +62,12 @@ def burndown_png_later(footprint: Footprint) -> Callable[[], bytes]:
     which draws while this one renders the other files (or it already has: :func:`draw_soon`); the returned
     function waits for the PNG. Without that process the chart is drawn here and now (while the reach stage
     may still run beside), and the function returns it."""
-    global _ready, _drawing
+    global _drawing
     drawing, _drawing = _drawing, None
     drawn = _what_is_drawn(footprint)
     if drawing is not None and drawing[0] == drawn:
         return drawing[1]
-    ready, _ready = _ready, None
-    pending = ready.give(drawn) if ready is not None else None
-    if pending is None or not pending.in_child:
-        return partial(bytes, _draw(footprint))
-    return pending.result
+    return _give(drawn) or partial(bytes, _draw(footprint))
 
 
 def draw_soon(projection: FootprintProjection) -> None:
@@ -79,16 +75,24 @@ def draw_soon(projection: FootprintProjection) -> None:
     ``footprint_ready``) to the process :func:`warm_up` started, which draws it while the plan is finished;
     :func:`burndown_png_later` then collects the PNG when the plan's footprint is the one drawn. Nothing
     happens without that process."""
-    global _ready, _drawing
+    global _drawing
     if _ready is None:
         return
     from migrator.document import build_footprint  # the plan's footprint section, as plan.json has it
 
     drawn = _what_is_drawn(build_footprint(projection))
+    drawing = _give(drawn)
+    if drawing is not None:  # else (the process gone, the input too large) drawn when the plan is rendered
+        _drawing = (drawn, drawing)
+
+
+def _give(drawn: Footprint) -> Callable[[], bytes] | None:
+    """The process :func:`warm_up` started, given ``drawn`` (it serves one chart): the function that waits
+    for its PNG; None when there is no such process or it cannot take the footprint."""
+    global _ready
     ready, _ready = _ready, None
-    pending = ready.give(drawn)
-    if pending.in_child:  # else (the process gone, the input too large) it is drawn when the plan is rendered
-        _drawing = (drawn, pending.result)
+    pending = ready.give(drawn) if ready is not None else None
+    return pending.result if pending is not None and pending.in_child else None
 
 
 def _what_is_drawn(footprint: Footprint) -> Footprint:
@@ -107,10 +111,6 @@ def _get_ready() -> None:
     while the plan's own processes need both cores), then matplotlib imported."""
     with contextlib.suppress(OSError):
         os.nice(10)
-    _import_matplotlib()
-
-
-def _import_matplotlib() -> None:
     import matplotlib.backends.backend_agg
     import matplotlib.figure  # noqa: F401
 
