@@ -7,7 +7,10 @@ generated estate checks the rules end to end against :mod:`migrator.conditions`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import signal
 from collections import Counter
 from typing import Any
 
@@ -17,6 +20,7 @@ import pytest
 
 from migrator import background
 from migrator import optimise as opt
+from migrator import schedule as sched
 from migrator.generate import generate_estate, write_estate
 from migrator.optimise import GroupLinks, OptimisationStats, optimise
 from migrator.pipeline import PlanInputs, load_inventory, plan_inventory
@@ -51,8 +55,10 @@ def run(
     critical: tuple[str, ...] = (),
     protected_waves: int = 0,
     optimise_seconds: float = 2.0,
+    early: bool = False,
 ) -> tuple[dict[str, int], OptimisationStats]:
-    """Optimise the assignment ``waves`` (one per group); ``deps`` are (source, target, weight)."""
+    """Optimise the assignment ``waves`` (one per group); ``deps`` are (source, target, weight). ``early``:
+    through an :class:`~migrator.optimise.Optimiser` made before the schedule, as the pipeline does."""
     groups = groups_frame(rows)
     for name, wave in (pins or {}).items():
         groups.loc[groups["name"] == name, "pin"] = float(wave)
@@ -77,6 +83,8 @@ def run(
             "planning": {"protected_waves": protected_waves, "optimise_seconds": optimise_seconds},
         }
     )
+    if early:
+        opt.warm_up(settings, len(rows))
     out, stats = optimise(groups, gedges, assignment, links, settings, 1, float(edges["weight"].sum()))
     return {n: int(w) for (n, _), w in zip(rows, out.group_wave, strict=True)}, stats
 
@@ -184,18 +192,34 @@ def plan(estate: tuple[Any, pd.DataFrame], optimise_on: bool) -> dict[str, Any]:
 def test_the_search_runs_beside_the_plan_and_finds_the_waves_it_finds_in_one_process(
     estate: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The pipeline sizes the servers while the search runs in a child process on a second core.
-    real, searches = background.start, []
+    # The pipeline sizes the servers while the search runs in a child process on a second core: the child
+    # starts before the move groups are made (it imports CP-SAT meanwhile) and is given the problem.
+    events: list[str] = []
+    real_waiting, real_give, real_schedule = background.start_waiting, background.Waiting.give, sched.schedule
+    searches: list[background.Pending[Any]] = []
 
-    def start(compute: Any, *args: Any) -> Any:
-        pending = real(compute, *args)
-        if getattr(compute, "func", None) is opt._search:
+    def start_waiting(prepare: Any, compute: Any, *args: Any) -> Any:
+        events.append("search process" if compute is opt._solve_problem else "other process")
+        assert prepare is opt._model_class  # what it does while it waits: import CP-SAT
+        return real_waiting(prepare, compute, *args)
+
+    def give(self: Any, value: Any) -> Any:
+        pending = real_give(self, value)
+        if isinstance(value, opt._Problem):
+            events.append("given")
             searches.append(pending)
         return pending
 
-    monkeypatch.setattr(background, "start", start)
+    def schedule(*args: Any) -> Any:
+        events.append("schedule")
+        return real_schedule(*args)
+
+    monkeypatch.setattr(background, "start_waiting", start_waiting)
+    monkeypatch.setattr(background.Waiting, "give", give)
+    monkeypatch.setattr(sched, "schedule", schedule)
     monkeypatch.delenv(background.ENV, raising=False)
     beside = plan(estate, True)
+    assert events == ["search process", "schedule", "given"]
     assert len(searches) == 1 and searches[0].in_child == background.available()
     found = beside["summary"]["optimisation"]
     assert found["crossing_after"] < found["crossing_before"]  # it found better waves
@@ -203,18 +227,62 @@ def test_the_search_runs_beside_the_plan_and_finds_the_waves_it_finds_in_one_pro
     assert plan(estate, True) == beside
 
 
-def test_a_search_given_a_long_budget_is_not_cut_short_as_a_stuck_child(
+def test_a_problem_no_process_waits_for_is_searched_in_a_process_forked_then(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # More servers than WARM_UP_SERVERS (their problem would not fit the pipe), or the waiting process
+    # gone: the search is forked once the problem is known, and finds the same waves.
+    def found(early: bool) -> tuple[dict[str, int], OptimisationStats]:
+        waves, stats = run(SYSTEMS, SYSTEM_DEPS, INTERLEAVED, early=early)
+        return waves, dataclasses.replace(stats, seconds=0.0)  # all but the time it took
+
+    expected = found(False)
+    assert expected[0] != dict(zip([n for n, _ in SYSTEMS], INTERLEAVED, strict=True))  # it moved groups
+    real_start, real_waiting = background.start, background.start_waiting
+    forked: list[background.Pending[Any]] = []
+    waiting: list[Any] = []
+
+    def start(compute: Any, *args: Any) -> Any:
+        pending = real_start(compute, *args)
+        forked.append(pending)
+        return pending
+
+    def start_waiting_then_gone(*args: Any) -> Any:
+        waiting.append(real_waiting(*args))
+        if waiting[-1]._pid is not None:
+            os.kill(waiting[-1]._pid, signal.SIGKILL)
+            os.waitpid(waiting[-1]._pid, 0)
+        return waiting[-1]
+
+    monkeypatch.setattr(background, "start", start)
+    monkeypatch.setattr(background, "start_waiting", start_waiting_then_gone)
+    monkeypatch.delenv(background.ENV, raising=False)
+    monkeypatch.setattr(opt, "WARM_UP_SERVERS", len(SYSTEMS) - 1)
+    assert found(True) == expected and not waiting  # no process waited
+    assert len(forked) == 1 and forked[0].in_child == background.available()
+    monkeypatch.setattr(opt, "WARM_UP_SERVERS", len(SYSTEMS))
+    assert found(True) == expected and len(waiting) == background.available()
+    assert len(forked) == 2 and forked[1].in_child == background.available()
+
+
+@pytest.mark.parametrize("early", [False, True])
+def test_a_search_given_a_long_budget_is_not_cut_short_as_a_stuck_child(
+    monkeypatch: pytest.MonkeyPatch, early: bool
+) -> None:
     limits: list[float] = []
-    real = background.start
+    real_start, real_waiting = background.start, background.start_waiting
 
     def start(compute: Any, limit: float = background.LIMIT_SECONDS) -> Any:
         limits.append(limit)
-        return real(compute, limit)
+        return real_start(compute, limit)
+
+    def start_waiting(prepare: Any, compute: Any, limit: float = background.LIMIT_SECONDS) -> Any:
+        limits.append(limit)
+        return real_waiting(prepare, compute, limit)
 
     monkeypatch.setattr(background, "start", start)
-    run(SYSTEMS, SYSTEM_DEPS, INTERLEAVED, optimise_seconds=300)
+    monkeypatch.setattr(background, "start_waiting", start_waiting)
+    run(SYSTEMS, SYSTEM_DEPS, INTERLEAVED, optimise_seconds=300, early=early)
     assert limits == [3000]  # ten times the budget: a deterministic budget takes longer on a slow machine
 
 

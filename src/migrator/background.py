@@ -185,9 +185,13 @@ class Waiting(Generic[A, T]):
         return Pending(compute, self._pid, receive)
 
 
-def start_waiting(prepare: Callable[[], object], compute: Callable[[A], T]) -> Waiting[A, T]:
+def start_waiting(
+    prepare: Callable[[], object], compute: Callable[[A], T], limit_seconds: float = LIMIT_SECONDS
+) -> Waiting[A, T]:
     """A child that runs ``prepare()`` at once, then ``compute(value)`` on the value given to
-    :meth:`Waiting.give` (when :func:`available`; else everything happens here when the value is given)."""
+    :meth:`Waiting.give` (when :func:`available`; else everything happens here when the value is given). The
+    child is a copy of this process as it is now: ``compute`` may use anything it holds, only ``value`` is
+    sent. ``limit_seconds``: as for :func:`start`, counted from the value's arrival."""
     if not available():
         return Waiting(compute)
     import fcntl  # Linux here (available)
@@ -205,7 +209,7 @@ def start_waiting(prepare: Callable[[], object], compute: Callable[[A], T]) -> W
                 head = given.read(8)  # while a process forked later holds a copy of its other end)
                 data = given.read(struct.unpack("<Q", head)[0]) if len(head) == 8 else b""
             if data:  # nothing: the parent went without it
-                _reply(partial(compute, pickle.loads(data)), reply, LIMIT_SECONDS)
+                _reply(partial(compute, pickle.loads(data)), reply, limit_seconds)
 
         _child(work, send, receive)
     os.close(take)

@@ -182,6 +182,34 @@ def optimise(
     return optimise_later(groups, gedges, assignment, links, settings, first_wave, total_weight)()
 
 
+_ready: background.Waiting[_Problem, _Found | None] | None = None  # a process ready to search (warm_up)
+_ready_limit = 0.0  # the time limit it was started with
+
+
+WARM_UP_SERVERS = 10_000  # a larger estate's problem outgrows the waiting process' pipe (0.7 MB at 10,000)
+
+
+def warm_up(settings: Settings, servers: int) -> None:
+    """Start a process that imports CP-SAT, then waits for the next :func:`optimise_later` to give it its
+    problem (on a second core, when there is one: :func:`migrator.background.start_waiting`): the import then
+    costs a plan nothing, done while the move groups and their schedule are made. Nothing happens when the
+    optimisation is off, when such a process is already waiting, or for more than ``WARM_UP_SERVERS``
+    servers: their problem would not fit the process' input pipe (1 MiB). The process searches one problem;
+    one it cannot take after all is searched in a process forked then, as without it."""
+    global _ready, _ready_limit
+    planning = settings.planning
+    if _ready is not None or not planning.optimise or planning.optimise_seconds <= 0:
+        return
+    if servers > WARM_UP_SERVERS:
+        return
+    # scipy's graph routines: the search uses them, and so do this process' move groups; imported before the
+    # fork, once for both (CP-SAT is used by the search alone)
+    import scipy.sparse.csgraph  # noqa: F401
+
+    _ready_limit = _limit(settings)
+    _ready = background.start_waiting(_model_class, _solve_problem, _ready_limit)
+
+
 def optimise_later(
     groups: pd.DataFrame,
     gedges: pd.DataFrame,
@@ -191,19 +219,41 @@ def optimise_later(
     first_wave: int,
     total_weight: float,
 ) -> Callable[[], tuple[WaveAssignment, OptimisationStats]]:
-    """:func:`optimise` in two steps: the search starts now, in a child process on a second core when there is
-    one (:mod:`migrator.background`; its result is small: the waves of the move groups and four counts),
-    while this process goes on with the figures of the assignment as it stands and whatever the caller does
-    next; the returned function waits for the search. The same assignment either way (it is deterministic)."""
+    """:func:`optimise` in two steps: the search starts now, beside this process (in the process
+    :func:`warm_up` started, given the problem, or else in a child forked now: :mod:`migrator.background`; its
+    result is small: the waves of the move groups and four counts), while this process goes on with the
+    figures of the assignment as it stands and whatever the caller does next; the returned function waits
+    for the search. The same assignment either way (it is deterministic)."""
+    global _ready
     planning = settings.planning
+    search: background.Pending[_Found | None] = background.Pending.now(lambda: None)
+    ready, _ready = _ready, None  # taken in any case: a waiting process not given the problem is stopped
     if planning.optimise and planning.optimise_seconds > 0 and len(groups) >= 2:
-        work = partial(_search, groups, gedges, assignment, links, settings, first_wave)
-        limit = max(background.LIMIT_SECONDS, 10 * planning.optimise_seconds)  # a long budget is no fault
-        search = background.start(work, limit)
-    else:
-        search = background.Pending.now(lambda: None)
+        problem = _Problem(groups, gedges, assignment, links, settings, first_wave)
+        if ready is not None and _ready_limit == _limit(settings):
+            search = ready.give(problem)
+        if not search.in_child:
+            search = background.start(partial(_solve_problem, problem), _limit(settings))
     stats = unchanged_stats(groups, gedges, assignment, settings.capacity, total_weight, planning.optimise)
     return partial(_searched, assignment, gedges, stats, search)
+
+
+def _limit(settings: Settings) -> float:
+    """How long the search's process may run before it is deemed stuck: a long budget is no fault (ten times
+    ``optimise_seconds``: the budget is deterministic and takes longer on a slow machine)."""
+    return max(background.LIMIT_SECONDS, 10 * settings.planning.optimise_seconds)
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """What the search is given: the schedule to improve, and what it must keep."""
+
+    groups: pd.DataFrame
+    gedges: pd.DataFrame
+    assignment: WaveAssignment
+    links: GroupLinks
+    settings: Settings
+    first_wave: int
 
 
 @dataclass(frozen=True)
@@ -217,16 +267,10 @@ class _Found:
     seconds: float
 
 
-def _search(
-    groups: pd.DataFrame,
-    gedges: pd.DataFrame,
-    assignment: WaveAssignment,
-    links: GroupLinks,
-    settings: Settings,
-    first_wave: int,
-) -> _Found | None:
+def _solve_problem(problem: _Problem) -> _Found | None:
     t0 = time.perf_counter()
-    improved, state = _optimised(groups, gedges, assignment, links, settings, first_wave)
+    p = problem
+    improved, state = _optimised(p.groups, p.gedges, p.assignment, p.links, p.settings, p.first_wave)
     if state is None:
         return None
     seconds = time.perf_counter() - t0

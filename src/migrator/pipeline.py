@@ -43,7 +43,7 @@ from migrator.groups import GroupBuilder, MoveGroups, env_class, instance_key
 from migrator.inputs import read_file
 from migrator.inputs.base import ReadResult
 from migrator.inputs.derive import derive_fields
-from migrator.optimise import GroupLinks, group_links
+from migrator.optimise import GroupLinks, group_links, warm_up
 from migrator.pins import apply_pins, read_pins
 from migrator.plantable import server_table
 from migrator.reach import Reach, Stages, what_it_takes
@@ -182,6 +182,7 @@ def plan_inventory(
         pin_findings = [*pin_findings, *calendar_findings(settings), *capacity_findings(pinned, settings)]
     with stage("move groups"):  # the coupled systems found beside them, on a second core when there is one
         found = background.start(partial(detect_systems, servers, graph.edges, scope.planned))
+        warm_up(settings, len(servers))  # and a process for the waves' search imports CP-SAT meanwhile
         builder = GroupBuilder(servers, graph.edges, scope.planned, pinned, planning)
         moves = builder.at(settings.capacity)
         instance, klass = instance_key(servers, planning), env_class(servers["environment"], planning)
