@@ -11,6 +11,9 @@ it prints the wall time of every stage (``migrator.pipeline.STAGES``, then writi
 importing migrator to the files written), "command s" (the wall time of the ``migrator plan`` command itself
 on the same files and settings: Python's start-up, the command line and leaving included), the peak memory,
 and, as the floor to compare with, the time pyarrow takes merely to parse the same CSV files.
+Before and after the sizes it prints the machine's speed at that moment ("machine:"; a fixed pure-Python loop
+timed alone and two at once, one per core): the machine this runs on (a shared VM) drifts by a third from
+one hour to the next, so figures from different sessions compare only beside their calibration.
 "peak MB" is the planning process's own peak (ru_maxrss); "all MB" the peak of the memory it and its child
 processes (the coupled systems, the waves' optimisation and the reach stage run in forked children:
 migrator.background) hold together:
@@ -102,6 +105,26 @@ def compiled() -> None:
     compileall.compile_dir(Path(migrator.__file__).parent, quiet=1)
 
 
+CALIBRATION = """
+import time
+t = time.perf_counter()
+s = 0
+for i in range(10_000_000):
+    s += i
+print(time.perf_counter() - t)
+"""
+
+
+def calibrate() -> str:
+    """The machine's speed now: the seconds a fixed pure-Python loop takes alone, and the slower of two run
+    at once (both cores; a shared host shows here how much of the second core there is)."""
+    loop = [sys.executable, "-c", CALIBRATION]
+    alone = float(subprocess.run(loop, capture_output=True, text=True, check=True).stdout)
+    both = [subprocess.Popen(loop, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    two = max(float(p.communicate()[0]) for p in both)
+    return f"machine: 10M-step Python loop {alone:.2f} s alone, {two:.2f} s two at once"
+
+
 def run(n: int, capacity: str, repeat: int = 1) -> dict:
     """The estate generated once and planned ``repeat`` times: the run with the median total."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -159,12 +182,15 @@ def _plan(folder: str, n: int, capacity: str) -> dict:
 
 def main() -> None:
     args = sys.argv[1:]
+    if any(a.startswith("-") and a not in ("--default-capacity", "--repeat") for a in args):
+        raise SystemExit(__doc__)
     capacity = "default" if "--default-capacity" in args else "scaled"
     repeat = int(args[args.index("--repeat") + 1]) if "--repeat" in args else 1
     if "--repeat" in args:
         del args[args.index("--repeat") : args.index("--repeat") + 2]
     sizes = [int(a) for a in args if a != "--default-capacity"] or [1_000, 10_000, 100_000]
     compiled()
+    print(calibrate(), flush=True)
     header = ["servers", "dep rows", *STAGES, "total s", "command s", "pyarrow floor s", "peak MB", "all MB"]
     header += ["waves"]
     print("| " + " | ".join(header) + " |")
@@ -185,6 +211,7 @@ def main() -> None:
         ]
         print("| " + " | ".join(cells) + " |", flush=True)
         print(f"  (generated and measured in {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+    print(calibrate())
 
 
 if __name__ == "__main__":
