@@ -23,7 +23,7 @@ from pathlib import Path
 from migrator.pipeline import STAGES as PIPELINE_STAGES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_plan import compiled  # noqa: E402 - the benchmarks folder is no package
+from bench_plan import calibrate, compiled  # noqa: E402 - the benchmarks folder is no package
 from read_rvtools import write_vinfo  # noqa: E402
 
 CHILD = r"""
@@ -70,8 +70,11 @@ def run(n: int) -> dict:
 
 
 def main() -> None:
+    if any(not a.isdigit() for a in sys.argv[1:]):
+        raise SystemExit(__doc__)
     sizes = [int(a) for a in sys.argv[1:]] or [100_000]
     compiled()  # migrator's bytecode written first, as an installed package has it (bench_plan.compiled)
+    print(calibrate(), flush=True)  # the machine's speed now (bench_plan.calibrate)
     header = ["VMs", *STAGES, "total s", "pyarrow floor s", "peak MB", "move groups", "waves"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
@@ -89,6 +92,7 @@ def main() -> None:
         ]
         print("| " + " | ".join(cells) + " |", flush=True)
         print(f"  (generated and measured in {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+    print(calibrate())
 
 
 if __name__ == "__main__":
