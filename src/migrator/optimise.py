@@ -182,11 +182,9 @@ def optimise(
     return optimise_later(groups, gedges, assignment, links, settings, first_wave, total_weight)()
 
 
+WARM_UP_SERVERS = 10_000  # a larger estate's problem outgrows the waiting process' pipe (0.7 MB at 10,000)
 _ready: background.Waiting[_Problem, _Found | None] | None = None  # a process ready to search (warm_up)
 _ready_limit = 0.0  # the time limit it was started with
-
-
-WARM_UP_SERVERS = 10_000  # a larger estate's problem outgrows the waiting process' pipe (0.7 MB at 10,000)
 
 
 def warm_up(settings: Settings, servers: int) -> None:
