@@ -85,7 +85,8 @@ def run(
     )
     if early:
         opt.warm_up(settings, len(rows))
-    out, stats = optimise(groups, gedges, assignment, links, settings, 1, float(edges["weight"].sum()))
+    problem = opt.Problem(groups, gedges, assignment, links, settings, 1)
+    out, stats = optimise(problem, float(edges["weight"].sum()))
     return {n: int(w) for (n, _), w in zip(rows, out.group_wave, strict=True)}, stats
 
 
@@ -158,7 +159,7 @@ def test_optimisation_off_keeps_the_greedy_schedule() -> None:
     none = np.zeros((0, 2), dtype=np.int64)
     links = GroupLinks(none, none, np.zeros(4, dtype=bool))
     settings = Settings.model_validate({"planning": {"optimise": False}})
-    out, stats = optimise(groups, gedges, assignment, links, settings, 1, 20.0)
+    out, stats = optimise(opt.Problem(groups, gedges, assignment, links, settings, 1), 20.0)
     assert out is assignment
     assert not stats.enabled and stats.crossing_after == stats.crossing_before == 20.0
 
@@ -205,7 +206,7 @@ def test_the_search_runs_beside_the_plan_and_finds_the_waves_it_finds_in_one_pro
 
     def give(self: Any, value: Any) -> Any:
         pending = real_give(self, value)
-        if isinstance(value, opt._Problem):
+        if isinstance(value, opt.Problem):
             events.append("given")
             searches.append(pending)
         return pending

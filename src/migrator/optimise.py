@@ -68,6 +68,27 @@ class GroupLinks:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """What the optimisation is given: the greedy schedule of the move groups, and what every move keeps."""
+
+    groups: pd.DataFrame
+    gedges: pd.DataFrame  # dependencies between move groups (frames.GROUP_EDGES)
+    assignment: WaveAssignment  # the greedy schedule's waves
+    links: GroupLinks
+    settings: Settings
+    first_wave: int  # the first wave that moves workloads
+
+    @property
+    def searched(self) -> bool:
+        """There is a search: the optimisation is on, with a budget, and there are move groups to move."""
+        return _searching(self.settings) and len(self.groups) >= 2
+
+
+def _searching(settings: Settings) -> bool:
+    return settings.planning.optimise and settings.planning.optimise_seconds > 0
+
+
+@dataclass(frozen=True)
 class OptimisationStats:
     """What the optimisation did: dependency weight between planned servers, and the part crossing waves."""
 
@@ -169,22 +190,15 @@ def lower_bound(groups: pd.DataFrame, gedges: pd.DataFrame, capacity: float = np
     return max(0.0, 0.5 * (incident - float((kept["w"].to_numpy() * share).sum())))
 
 
-def optimise(
-    groups: pd.DataFrame,
-    gedges: pd.DataFrame,
-    assignment: WaveAssignment,
-    links: GroupLinks,
-    settings: Settings,
-    first_wave: int,
-    total_weight: float,
-) -> tuple[WaveAssignment, OptimisationStats]:
-    """A better assignment (fewer dependencies across waves, no rule broken more) and what was done."""
-    return optimise_later(groups, gedges, assignment, links, settings, first_wave, total_weight)()
+def optimise(problem: Problem, total_weight: float) -> tuple[WaveAssignment, OptimisationStats]:
+    """A better assignment (fewer dependencies across waves, no rule broken more) and what was done;
+    ``total_weight``: the dependency weight between planned servers (:func:`planned_weight`)."""
+    return optimise_later(problem, total_weight)()
 
 
 WARM_UP_SERVERS = 10_000  # a larger estate's problem outgrows the waiting process' pipe (0.7 MB at 10,000)
-_ready: background.Waiting[_Problem, _Found | None] | None = None  # a process ready to search (warm_up)
-_ready_limit = 0.0  # the time limit it was started with
+# a process ready to search (warm_up), and the time limit it was started with
+_ready: tuple[background.Waiting[Problem, _Found | None], float] | None = None
 
 
 def warm_up(settings: Settings, servers: int) -> None:
@@ -194,28 +208,19 @@ def warm_up(settings: Settings, servers: int) -> None:
     optimisation is off, when such a process is already waiting, or for more than ``WARM_UP_SERVERS``
     servers: their problem would not fit the process' input pipe (1 MiB). The process searches one problem;
     one it cannot take after all is searched in a process forked then, as without it."""
-    global _ready, _ready_limit
-    planning = settings.planning
-    if _ready is not None or not planning.optimise or planning.optimise_seconds <= 0:
-        return
-    if servers > WARM_UP_SERVERS:
+    global _ready
+    if _ready is not None or not _searching(settings) or servers > WARM_UP_SERVERS:
         return
     # scipy's graph routines: the search uses them, and so do this process' move groups; imported before the
     # fork, once for both (CP-SAT is used by the search alone)
     import scipy.sparse.csgraph  # noqa: F401
 
-    _ready_limit = _limit(settings)
-    _ready = background.start_waiting(_model_class, _solve_problem, _ready_limit)
+    limit = _limit(settings)
+    _ready = background.start_waiting(_model_class, _solve_problem, limit), limit
 
 
 def optimise_later(
-    groups: pd.DataFrame,
-    gedges: pd.DataFrame,
-    assignment: WaveAssignment,
-    links: GroupLinks,
-    settings: Settings,
-    first_wave: int,
-    total_weight: float,
+    problem: Problem, total_weight: float
 ) -> Callable[[], tuple[WaveAssignment, OptimisationStats]]:
     """:func:`optimise` in two steps: the search starts now, beside this process (in the process
     :func:`warm_up` started, given the problem, or else in a child forked now: :mod:`migrator.background`; its
@@ -223,35 +228,24 @@ def optimise_later(
     figures of the assignment as it stands and whatever the caller does next; the returned function waits
     for the search. The same assignment either way (it is deterministic)."""
     global _ready
-    planning = settings.planning
     search: background.Pending[_Found | None] = background.Pending.now(lambda: None)
     ready, _ready = _ready, None  # taken in any case: a waiting process not given the problem is stopped
-    if planning.optimise and planning.optimise_seconds > 0 and len(groups) >= 2:
-        problem = _Problem(groups, gedges, assignment, links, settings, first_wave)
-        if ready is not None and _ready_limit == _limit(settings):
-            search = ready.give(problem)
+    if problem.searched:
+        limit = _limit(problem.settings)
+        if ready is not None and ready[1] == limit:
+            search = ready[0].give(problem)
         if not search.in_child:
-            search = background.start(partial(_solve_problem, problem), _limit(settings))
-    stats = unchanged_stats(groups, gedges, assignment, settings.capacity, total_weight, planning.optimise)
-    return partial(_searched, assignment, gedges, stats, search)
+            search = background.start(partial(_solve_problem, problem), limit)
+    p = problem
+    enabled = p.settings.planning.optimise
+    stats = unchanged_stats(p.groups, p.gedges, p.assignment, p.settings.capacity, total_weight, enabled)
+    return partial(_searched, p.assignment, p.gedges, stats, search)
 
 
 def _limit(settings: Settings) -> float:
     """How long the search's process may run before it is deemed stuck: a long budget is no fault (ten times
     ``optimise_seconds``: the budget is deterministic and takes longer on a slow machine)."""
     return max(background.LIMIT_SECONDS, 10 * settings.planning.optimise_seconds)
-
-
-@dataclass(frozen=True)
-class _Problem:
-    """What the search is given: the schedule to improve, and what it must keep."""
-
-    groups: pd.DataFrame
-    gedges: pd.DataFrame
-    assignment: WaveAssignment
-    links: GroupLinks
-    settings: Settings
-    first_wave: int
 
 
 @dataclass(frozen=True)
@@ -265,10 +259,9 @@ class _Found:
     seconds: float
 
 
-def _solve_problem(problem: _Problem) -> _Found | None:
+def _solve_problem(problem: Problem) -> _Found | None:
     t0 = time.perf_counter()
-    p = problem
-    improved, state = _optimised(p.groups, p.gedges, p.assignment, p.links, p.settings, p.first_wave)
+    improved, state = _optimised(problem)
     if state is None:
         return None
     seconds = time.perf_counter() - t0
@@ -310,42 +303,23 @@ def unchanged_stats(
     return OptimisationStats(enabled, total_weight, before, before, lower_bound=bound)
 
 
-def optimised(
-    groups: pd.DataFrame,
-    gedges: pd.DataFrame,
-    assignment: WaveAssignment,
-    links: GroupLinks,
-    settings: Settings,
-    first_wave: int,
-) -> WaveAssignment:
+def optimised(problem: Problem) -> WaveAssignment:
     """The assignment :func:`optimise` makes, without what it reports (the weights crossing waves before and
     after, the lower bound): for a caller that wants only the waves (a capacity probe of the reach stage)."""
-    return _optimised(groups, gedges, assignment, links, settings, first_wave)[0]
+    return _optimised(problem)[0]
 
 
-def _optimised(
-    groups: pd.DataFrame,
-    gedges: pd.DataFrame,
-    assignment: WaveAssignment,
-    links: GroupLinks,
-    settings: Settings,
-    first_wave: int,
-) -> tuple[WaveAssignment, _State | None]:
-    """The better assignment and the search's state (None, and the assignment as it was, when the
-    optimisation is off)."""
-    planning = settings.planning
-    if not planning.optimise or planning.optimise_seconds <= 0 or len(groups) < 2:
+def _optimised(problem: Problem) -> tuple[WaveAssignment, _State | None]:
+    """The better assignment and the search's state (None, and the assignment as it was, when there is no
+    search)."""
+    assignment, planning = problem.assignment, problem.settings.planning
+    if not problem.searched:
         return assignment, None
-    state = _State.build(groups, gedges, assignment, links, settings, first_wave)
+    state = _State.build(problem)
     state.solved = _solve_parts(state, planning.optimise_seconds * SOLVER_SHARE)
     state.budget = int(planning.optimise_seconds * (1 - SOLVER_SHARE) * EVALS_PER_SECOND)
     _local_search(state)
-    improved = WaveAssignment(
-        group_wave=np.asarray(state.wave, dtype=np.int64)[state.unit],
-        group_bundle=assignment.group_bundle,
-        wave_kind=assignment.wave_kind,
-        bundles_split=assignment.bundles_split,
-    )
+    improved = dataclasses.replace(assignment, group_wave=np.asarray(state.wave, dtype=np.int64)[state.unit])
     return improved, state
 
 
@@ -493,15 +467,9 @@ class _State:
     solved: int = 0  # parts solved by CP-SAT that improved
 
     @classmethod
-    def build(
-        cls,
-        groups: pd.DataFrame,
-        gedges: pd.DataFrame,
-        assignment: WaveAssignment,
-        links: GroupLinks,
-        settings: Settings,
-        first_wave: int,
-    ) -> _State:
+    def build(cls, problem: Problem) -> _State:
+        groups, gedges, assignment, links = problem.groups, problem.gedges, problem.assignment, problem.links
+        settings, first_wave = problem.settings, problem.first_wave
         unit = _units(assignment, links)
         n = int(unit.max()) + 1
         facts = _unit_facts(groups, unit, assignment.group_wave, links, settings, first_wave)

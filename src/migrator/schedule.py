@@ -23,6 +23,7 @@ from migrator.groups import MoveGroups
 from migrator.optimise import (
     GroupLinks,
     OptimisationStats,
+    Problem,
     optimise_later,
     optimised,
     planned_weight,
@@ -82,8 +83,9 @@ def plan_waves(
     only needs when each server moves (a capacity probe of the reach stage)."""
     if not report:
         gedges, assignment = _greedy(moves, graph, scope, settings, group_system)
+        first = scope.first_wave
         if links is not None:
-            assignment = optimised(moves.groups, gedges, assignment, links, settings, scope.first_wave)
+            assignment = optimised(Problem(moves.groups, gedges, assignment, links, settings, first))
         return _wave_plan(moves, scope, settings, gedges, assignment, None)
     return plan_waves_later(moves, graph, scope, settings, group_system, links)()
 
@@ -104,7 +106,8 @@ def plan_waves_later(
     if links is None:  # the greedy schedule stands
         stats = unchanged_stats(moves.groups, gedges, assignment, settings.capacity, total, False)
         return partial(_wave_plan, moves, scope, settings, gedges, assignment, stats)
-    optimising = optimise_later(moves.groups, gedges, assignment, links, settings, scope.first_wave, total)
+    problem = Problem(moves.groups, gedges, assignment, links, settings, scope.first_wave)
+    optimising = optimise_later(problem, total)
     return lambda: _wave_plan(moves, scope, settings, gedges, *optimising())
 
 
